@@ -1,0 +1,30 @@
+/**
+ * The single registry of Kafka topics. Names carry a version: a breaking change to an
+ * event's shape gets a new topic (`.v2`) so old and new consumers can run side by side.
+ * Partition counts are explicit because the broker never auto-creates topics.
+ */
+export const Topics = {
+  /** Chunks of input points, gateway → geocoder. Keyed per chunk so one job spreads over every partition. */
+  rows: { name: 'geobatch.rows.v1', partitions: 6 },
+  /** Geocoded chunks, geocoder → report-merger. */
+  results: { name: 'geobatch.results.v1', partitions: 3 },
+  /** Job lifecycle (sealed, cancelled), gateway → report-merger. Keyed by job so events of one job stay ordered. */
+  jobs: { name: 'geobatch.jobs.v1', partitions: 3 },
+  /** Messages that failed repeatedly or could not be decoded, with the error. */
+  deadLetter: { name: 'geobatch.dead-letter.v1', partitions: 1 },
+} as const;
+
+export type TopicName = (typeof Topics)[keyof typeof Topics]['name'];
+
+export const ALL_TOPICS = Object.values(Topics);
+
+/** Consumer group ids. Nest's Kafka transport appends `-server` to them. */
+export const ConsumerGroups = {
+  geocoder: 'geobatch-geocoder',
+  reportMerger: 'geobatch-report-merger',
+} as const;
+
+/** Stable message key of one chunk: replays of the same chunk are recognised by it downstream. */
+export function chunkKey(jobId: string, sheet: number, chunk: number): string {
+  return `${jobId}:${sheet}:${chunk}`;
+}

@@ -1,0 +1,34 @@
+import { Transform, Type } from 'class-transformer';
+import { IsIn, IsInt, IsNotEmpty, IsString, Max, Min } from 'class-validator';
+
+export const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Variables every service reads: the broker, the database and logging. */
+export class CommonEnvSchema {
+  /** Comma-separated Kafka bootstrap servers. */
+  @Transform(({ value }) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value))
+  @IsString({ each: true })
+  @IsNotEmpty()
+  KAFKA_BROKERS: string[] = ['127.0.0.1:9092'];
+
+  /** PostgreSQL connection string; the database must have PostGIS available. */
+  @IsString()
+  @IsNotEmpty()
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/geobatch';
+
+  /** Directory shared by the services for uploads and results (a shared volume in compose). */
+  @IsString()
+  @IsNotEmpty()
+  STORAGE_DIR = './tmp/storage';
+
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: LogLevel = 'log';
+
+  /** Database connection pool size per process. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  DATABASE_POOL_SIZE = 5;
+}

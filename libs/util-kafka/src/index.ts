@@ -1,0 +1,5 @@
+export * from './kafka-options';
+export * from './topic-provisioner';
+export * from './event-publisher';
+export * from './kafka-producer.module';
+export * from './kafka-log-fields';

@@ -1,0 +1,48 @@
+import { Transport, type KafkaOptions } from '@nestjs/microservices';
+import { logLevel } from 'kafkajs';
+
+export interface KafkaConnection {
+  clientId: string;
+  brokers: string[];
+}
+
+/** Retries with backoff so a broker that is briefly away does not crash a service. */
+const RETRY = { initialRetryTime: 300, retries: 12, maxRetryTime: 10_000 };
+
+/**
+ * Options for a service's Kafka consumer (a Nest microservice server). Offsets are committed
+ * by kafkajs only for messages whose handler has resolved, so a crash replays unfinished work.
+ */
+export function consumerServerOptions(
+  conn: KafkaConnection,
+  groupId: string,
+  extra: { sessionTimeout?: number; partitionsConsumedConcurrently?: number } = {},
+): KafkaOptions {
+  return {
+    transport: Transport.KAFKA,
+    options: {
+      client: { clientId: conn.clientId, brokers: conn.brokers, retry: RETRY, logLevel: logLevel.WARN },
+      consumer: {
+        groupId,
+        sessionTimeout: extra.sessionTimeout ?? 30_000,
+        heartbeatInterval: 3_000,
+        allowAutoTopicCreation: false,
+        retry: RETRY,
+      },
+      subscribe: { fromBeginning: true },
+      run: { partitionsConsumedConcurrently: extra.partitionsConsumedConcurrently ?? 1 },
+      producer: { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false },
+      send: { acks: -1 },
+    },
+  };
+}
+
+/** Options for a service's producer (a Nest ClientKafka): idempotent, acknowledged by all replicas. */
+export function producerClientOptions(conn: KafkaConnection): NonNullable<KafkaOptions['options']> {
+  return {
+    client: { clientId: conn.clientId, brokers: conn.brokers, retry: RETRY, logLevel: logLevel.WARN },
+    producer: { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: RETRY },
+    producerOnlyMode: true,
+    send: { acks: -1 },
+  };
+}
