@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Local single-node Kafka (KRaft) for dev/tests, built from Maven Central jars (see kafka/pom.xml).
-# Default version: VERSION_NOTE
+# Default 4.3.1 = newest Kafka fully published on Maven Central (4.4.0 lacks kafka-tools-api there). Verified with
+# kafkajs 2.2.4 on 4.3.1/4.4.0/3.9.2: admin, idempotent acks=-1 produce, groups + manual commits, transactions all pass.
+# KIP-896 (4.0) only dropped pre-2.1 protocol versions; kafkajs always negotiates its max (Produce v7, Fetch v11,
+# JoinGroup v5, OffsetCommit v5, ...), all above 4.x's new minimums.
 #
 # Usage: kafka.sh [ensure|start|stop|restart|status|kill|bootstrap]   (default: ensure)
 # Env: KAFKA_BROKERS (use an external broker instead), KAFKA_VERSION, KAFKA_PORT, KAFKA_CONTROLLER_PORT,
@@ -38,10 +41,11 @@ fi
 
 mkdir -p "$CACHE"
 
-pid_alive() { # prints the pid of our broker if it is running
+cmdline() { tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline" || true; }
+pid_alive() { # prints the pid of our broker if it is running (cmdline check guards against pid reuse)
   local pid
   pid="$(cat "$PIDF" 2>/dev/null)" || return 1
-  [[ -n "$pid" ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'kafka\.Kafka' && echo "$pid"
+  [[ -n "$pid" ]] && cmdline "$pid" | grep -q 'kafka\.Kafka' && echo "$pid"
 }
 
 assemble() {
@@ -52,7 +56,8 @@ assemble() {
   [[ "$VERSION" == 3.* ]] && extra=(-Dkafka3)
   rm -rf "$tmp"
   mvn -q -B -f "$HERE/kafka/pom.xml" dependency:copy-dependencies "-Dkafka.version=$VERSION" \
-    "-DoutputDirectory=$tmp" "${extra[@]}" >&2 || { rm -rf "$tmp"; die "mvn failed for Kafka $VERSION"; }
+    "-DoutputDirectory=$tmp" "${extra[@]}" >"$CACHE/kafka-mvn.log" 2>&1 ||
+    { tail -n 20 "$CACHE/kafka-mvn.log" >&2; rm -rf "$tmp"; die "mvn failed for Kafka $VERSION"; }
   mv "$tmp" "$LIBS" # atomic: a half-copied libs dir is never used
 }
 
@@ -148,7 +153,7 @@ launch() { # start the JVM and wait until ready; returns 1 if it died or timed o
 do_start() {
   local pid
   if pid="$(pid_alive)"; then
-    if tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "kafka-$VERSION/libs"; then return 0; fi
+    if cmdline "$pid" | grep -q "kafka-$VERSION/libs"; then return 0; fi
     log "running broker (pid $pid) is another version; restarting with $VERSION"
     do_stop
   fi
@@ -180,7 +185,7 @@ lock() { exec 9>"$CACHE/kafka.lock"; flock -w 180 9 || die "timed out waiting fo
 case "$cmd" in
   ensure | start)
     lock
-    if pid="$(pid_alive)" && tcp_ok 127.0.0.1 "$PORT" && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "kafka-$VERSION/libs"; then
+    if pid="$(pid_alive)" && tcp_ok 127.0.0.1 "$PORT" && cmdline "$pid" | grep -q "kafka-$VERSION/libs"; then
       : # fast path: already running
     else
       do_start

@@ -1,0 +1,30 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import type { RowResultV1 } from '@geobatch/contracts';
+
+/** One geocoded chunk. The key (job, sheet, chunk) makes a replayed chunk a no-op. */
+@Entity({ name: 'job_chunk_result' })
+export class ChunkResultEntity {
+  @PrimaryColumn('uuid', { name: 'job_id' })
+  jobId!: string;
+
+  @PrimaryColumn('int')
+  sheet!: number;
+
+  @PrimaryColumn('int')
+  chunk!: number;
+
+  @Column('int', { name: 'row_count' })
+  rowCount!: number;
+
+  @Column('int', { name: 'ok_count' })
+  okCount!: number;
+
+  @Column('int', { name: 'problem_count' })
+  problemCount!: number;
+
+  @Column('jsonb')
+  rows!: RowResultV1[];
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}

@@ -1,0 +1,10 @@
+import { ChunkResultEntity } from './chunk-result.entity';
+import { JobEntity } from './job.entity';
+import { CreateJobTables1767000001000 } from './migrations/1767000001000-create-job-tables';
+
+export * from './job.entity';
+export * from './chunk-result.entity';
+export * from './job.repository';
+
+export const JOB_STORE_ENTITIES = [JobEntity, ChunkResultEntity];
+export const JOB_STORE_MIGRATIONS = [CreateJobTables1767000001000];
