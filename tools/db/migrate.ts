@@ -2,17 +2,10 @@
 // Services never migrate on start-up; the stack script, the tests and the compose
 // `migrate` service run this once before any service starts.
 import 'reflect-metadata';
-import { IsNotEmpty, IsString } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { GEO_ENTITIES, GEO_MIGRATIONS } from '@geobatch/geo-query';
 import { JOB_STORE_ENTITIES, JOB_STORE_MIGRATIONS } from '@geobatch/job-store';
-import { loadConfig } from '@geobatch/util-config';
-
-class MigrateEnvSchema {
-  @IsString()
-  @IsNotEmpty()
-  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/geobatch';
-}
+import { CommonEnvSchema, loadConfig } from '@geobatch/util-config';
 
 /** One data source over both stores, so migrations apply in one timestamp order. */
 export function migrationDataSource(url: string): DataSource {
@@ -28,7 +21,7 @@ export function migrationDataSource(url: string): DataSource {
 }
 
 async function main(): Promise<void> {
-  const url = process.argv[2] ?? loadConfig(MigrateEnvSchema).DATABASE_URL;
+  const url = process.argv[2] ?? loadConfig(CommonEnvSchema).DATABASE_URL;
   const ds = await migrationDataSource(url).initialize();
   try {
     const applied = await ds.runMigrations();

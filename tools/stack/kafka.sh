@@ -82,6 +82,9 @@ transaction.state.log.min.isr=1
 offsets.topic.num.partitions=10
 transaction.state.log.num.partitions=10
 group.initial.rebalance.delay.ms=0
+# a SIGKILLed broker's old registration must expire before it can re-register: keep restarts after 'kill' quick
+broker.heartbeat.interval.ms=1000
+broker.session.timeout.ms=4000
 message.max.bytes=16777216
 replica.fetch.max.bytes=16777216
 EOF

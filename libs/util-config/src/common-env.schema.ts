@@ -1,13 +1,17 @@
 import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsNotEmpty, IsString, Max, Min } from 'class-validator';
 
+/** Reads `a, b,c` as `['a','b','c']`. */
+export const CommaSeparated = (): PropertyDecorator =>
+  Transform(({ value }) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value));
+
 export const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Variables every service reads: the broker, the database and logging. */
 export class CommonEnvSchema {
   /** Comma-separated Kafka bootstrap servers. */
-  @Transform(({ value }) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value))
+  @CommaSeparated()
   @IsString({ each: true })
   @IsNotEmpty()
   KAFKA_BROKERS: string[] = ['127.0.0.1:9092'];
@@ -24,6 +28,13 @@ export class CommonEnvSchema {
 
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'log';
+
+  /** How long the broker waits for a silent consumer before handing its partitions to others. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(6_000)
+  @Max(300_000)
+  KAFKA_SESSION_TIMEOUT_MS = 30_000;
 
   /** Database connection pool size per process. */
   @Type(() => Number)

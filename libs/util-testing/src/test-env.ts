@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
-import { Transform } from 'class-transformer';
 import { IsNotEmpty, IsString } from 'class-validator';
-import { loadConfig } from '@geobatch/util-config';
+import { CommaSeparated, loadConfig } from '@geobatch/util-config';
 
 /** Repository root, found from this file's location so tests run from any working directory. */
 export const REPO_ROOT = resolve(__dirname, '../../..');
@@ -13,7 +12,7 @@ export class TestEnvSchema {
   @IsNotEmpty()
   TEST_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/geobatch_test';
 
-  @Transform(({ value }) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value))
+  @CommaSeparated()
   @IsString({ each: true })
   KAFKA_BROKERS: string[] = ['127.0.0.1:9092'];
 

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# `npm run stack`: installs what is missing, starts PostGIS, Kafka and the three services as
+# separate processes, and stays in the foreground until Ctrl-C stops everything it started.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+port="${PORT:-3000}"
+logs="$root/.geobatch/logs"
+mkdir -p "$logs"
+
+kafka_was_running=no
+if [ -z "${KAFKA_BROKERS:-}" ] && bash tools/stack/kafka.sh status >/dev/null 2>&1; then kafka_was_running=yes; fi
+
+bash tools/stack/prepare.sh
+
+pids=()
+stop_all() {
+  trap - INT TERM EXIT
+  echo "[stack] stopping services" >&2
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ "$kafka_was_running" = no ] && [ -z "${KAFKA_BROKERS:-}" ]; then bash tools/stack/kafka.sh stop || true; fi
+  echo "[stack] stopped" >&2
+}
+trap stop_all INT TERM EXIT
+
+for app in geocoder report-merger gateway; do
+  node -r reflect-metadata -r @swc-node/register "apps/$app/src/main.ts" >>"$logs/$app.log" 2>&1 &
+  pids+=($!)
+  echo "[stack] $app started (pid $!, log $logs/$app.log)" >&2
+done
+
+for _ in $(seq 1 60); do
+  if curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1; then break; fi
+  for pid in "${pids[@]}"; do
+    kill -0 "$pid" 2>/dev/null || { echo "[stack] a service exited during start-up; see $logs" >&2; exit 1; }
+  done
+  sleep 1
+done
+curl -fsS "http://127.0.0.1:$port/health" >/dev/null || { echo "[stack] gateway not healthy after 60 s; see $logs" >&2; exit 1; }
+
+cat <<TXT
+
+  Geobatch is running.
+    Swagger UI:  http://127.0.0.1:$port/docs
+    Logs:        $logs/{gateway,geocoder,report-merger}.log
+
+  Try it:
+    curl -s -F file=@your-points.csv -F x=경도 -F y=위도 http://127.0.0.1:$port/jobs
+    curl -s http://127.0.0.1:$port/jobs/<id>
+    curl -s -o result.xlsx http://127.0.0.1:$port/jobs/<id>/result
+
+  Ctrl-C stops everything.
+TXT
+
+# Stay up until Ctrl-C, or until any service dies (then stop the rest).
+wait -n "${pids[@]}" || true
+echo "[stack] a service exited; see $logs" >&2
+exit 1
