@@ -126,8 +126,9 @@ ready() { # broker answers metadata requests
   tcp_ok 127.0.0.1 "$PORT" || return 1
   grep -q 'Kafka Server started' "$LOG" 2>/dev/null || return 1
   # stronger check when the repo has kafkajs installed (exit 2 = kafkajs not resolvable -> trust the log line)
+  command -v node >/dev/null || return 0
   local rc=0
-  node -e '
+  timeout 10 node -e '
     let k; try { k = require(require.resolve("kafkajs", { paths: [process.argv[1]] })); } catch { process.exit(2); }
     const a = new k.Kafka({ brokers: [process.argv[2]], logLevel: k.logLevel.NOTHING, connectionTimeout: 1000, retry: { retries: 0 } }).admin();
     a.connect().then(() => a.listTopics()).then(() => a.disconnect()).then(() => process.exit(0), () => process.exit(1));
@@ -135,29 +136,36 @@ ready() { # broker answers metadata requests
   [[ $rc -eq 0 || $rc -eq 2 ]]
 }
 
-launch() { # start the JVM and wait until ready; returns 1 if it died or timed out
+wait_ready() { # wait_ready PID: 0 once it serves metadata, 1 if it died or was not ready within 60s
+  local pid=$1 t0=$SECONDS
+  while ((SECONDS - t0 < 60)); do
+    kill -0 "$pid" 2>/dev/null || { log "broker exited during startup"; tail -n 15 "$LOG" >&2; return 1; }
+    ready && { log "ready after $((SECONDS - t0))s"; return 0; }
+    sleep 0.5
+  done
+  log "not ready after 60s"; tail -n 15 "$LOG" >&2; return 1
+}
+
+launch() {
   [[ -f "$LOG" ]] && mv -f "$LOG" "$LOG.1"
   tcp_ok 127.0.0.1 "$PORT" && die "port $PORT already in use by another process (not our broker)"
   log "starting Kafka $VERSION on $BOOTSTRAP (log: $LOG)"
-  # setsid: survive the caller's process group (npm, CI); 9>&-: don't inherit the script lock
   java_args
+  # setsid: survive the caller's process group (npm, CI); 9>&-: don't inherit the script lock
   setsid nohup java "${JARGS[@]}" kafka.Kafka "$PROPS" >"$LOG" 2>&1 </dev/null 9>&- &
   echo $! >"$PIDF"
-  local pid=$! i
-  for ((i = 0; i < 120; i++)); do
-    kill -0 "$pid" 2>/dev/null || { log "broker exited during startup"; tail -n 15 "$LOG" >&2; return 1; }
-    ready && { log "ready after $((i / 2))s"; return 0; }
-    sleep 0.5
-  done
-  log "not ready after 60s"; tail -n 15 "$LOG" >&2
-  do_stop; return 1
+  wait_ready $! || { do_stop; return 1; }
 }
 
 do_start() {
   local pid
   if pid="$(pid_alive)"; then
-    if cmdline "$pid" | grep -q "kafka-$VERSION/libs"; then return 0; fi
-    log "running broker (pid $pid) is another version; restarting with $VERSION"
+    if cmdline "$pid" | grep -q "kafka-$VERSION/libs"; then
+      wait_ready "$pid" && return 0
+      log "running broker (pid $pid) is not healthy; restarting"
+    else
+      log "running broker (pid $pid) is another version; restarting with $VERSION"
+    fi
     do_stop
   fi
   rm -f "$PIDF"
@@ -188,8 +196,8 @@ lock() { exec 9>"$CACHE/kafka.lock"; flock -w 180 9 || die "timed out waiting fo
 case "$cmd" in
   ensure | start)
     lock
-    if pid="$(pid_alive)" && tcp_ok 127.0.0.1 "$PORT" && cmdline "$pid" | grep -q "kafka-$VERSION/libs"; then
-      : # fast path: already running
+    if pid="$(pid_alive)" && cmdline "$pid" | grep -q "kafka-$VERSION/libs" && ready; then
+      : # fast path: already running and serving metadata
     else
       do_start
     fi
@@ -198,10 +206,17 @@ case "$cmd" in
   stop) lock; do_stop ;;
   restart) lock; do_stop; do_start; echo "$BOOTSTRAP" ;;
   kill)
-    if pid="$(pid_alive)"; then log "SIGKILL pid $pid"; kill -KILL "$pid"; fi
+    if pid="$(pid_alive)"; then
+      log "SIGKILL pid $pid"; kill -KILL "$pid"
+      for _ in $(seq 20); do pid_alive >/dev/null || break; sleep 0.25; done # gone (and port freed) on return
+    fi
     ;;
   status)
-    if pid="$(pid_alive)"; then echo "running pid=$pid version=$VERSION bootstrap=$BOOTSTRAP"; else echo "stopped"; exit 3; fi
+    if pid="$(pid_alive)"; then
+      echo "running pid=$pid $(cmdline "$pid" | grep -o 'kafka-[0-9][^/]*/libs' | head -n 1 | cut -d/ -f1) bootstrap=$BOOTSTRAP"
+    else
+      echo "stopped"; exit 3
+    fi
     ;;
   bootstrap) echo "$BOOTSTRAP" ;;
   *) die "unknown command '$cmd' (ensure|start|stop|restart|status|kill|bootstrap)" ;;

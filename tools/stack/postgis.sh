@@ -12,12 +12,13 @@ export PGOPTIONS="-c client_min_messages=warning" # hide "already exists, skippi
 log() { echo "[postgis] $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
+apt_busy() { ps -C apt,apt-get,aptitude,dpkg,unattended-upgr >/dev/null; }
 apt_install() { # another apt/dpkg may be running (e.g. a background install): wait for it instead of failing
   local try
   for try in 1 2 3; do
-    if pgrep -x 'apt|apt-get|aptitude|dpkg|unattended-upgr' >/dev/null; then
+    if apt_busy; then
       log "waiting for a running apt/dpkg to finish"
-      while pgrep -x 'apt|apt-get|aptitude|dpkg|unattended-upgr' >/dev/null; do sleep 2; done
+      while apt_busy; do sleep 2; done
     fi
     log "apt-get install $*"
     if apt-get -qq -o DPkg::Lock::Timeout=600 update >&2 &&
@@ -29,7 +30,7 @@ apt_install() { # another apt/dpkg may be running (e.g. a background install): w
   die "could not install $*"
 }
 
-pg_version() { ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1; }
+pg_version() { find /etc/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort -V | tail -n 1; }
 
 # 1. PostgreSQL up
 if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
@@ -53,7 +54,9 @@ if [[ -z "$("${PSQL[@]}" -d postgres -c "SELECT 1 FROM pg_available_extensions W
 fi
 
 # 3. databases + extension (CREATE EXTENSION IF NOT EXISTS is also safe for migrations to repeat)
-for db in $(printf '%s\n' "$DB" "$TEST_DB" | awk '!seen[$0]++'); do
+dbs=("$DB")
+[[ "$DB" == "$TEST_DB" ]] || dbs+=("$TEST_DB")
+for db in "${dbs[@]}"; do
   if [[ -z "$("${PSQL[@]}" -d postgres -v db="$db" <<<"SELECT 1 FROM pg_database WHERE datname = :'db'")" ]]; then
     log "creating database $db"
     "${PSQL[@]}" -d postgres -v db="$db" <<<'CREATE DATABASE :"db" OWNER postgres'
