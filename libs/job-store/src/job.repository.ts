@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, In, IsNull, Repository } from 'typeorm';
 import { JobStatus, RowStatus, type ChunkResultEventV1, type RowResultV1, type SheetTotalsV1 } from '@geobatch/contracts';
 import { ChunkResultEntity } from './chunk-result.entity';
 import { JobEntity, type JobOptions } from './job.entity';
@@ -114,6 +114,14 @@ export class JobRepository {
   /** Gives a merge back, e.g. after a merger died mid-write, so the next claim rebuilds the workbook. */
   async releaseMerge(id: string): Promise<void> {
     await this.db.query(`UPDATE job SET merge_started_at = NULL WHERE id = $1 AND status = 'running'`, [id]);
+  }
+
+  /** Jobs whose rows were never fully published (the gateway stopped part-way), oldest first. */
+  findUnsealed(): Promise<JobEntity[]> {
+    return this.jobs.find({
+      where: { status: In([JobStatus.Queued, JobStatus.Running]), sealedAt: IsNull() },
+      order: { createdAt: 'ASC' },
+    });
   }
 
   /** Jobs that are sealed but unfinished: candidates for a merge after a restart. */

@@ -1,0 +1,42 @@
+import { mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import type { LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { ensureTopics } from '@geobatch/util-kafka';
+import { GATEWAY_CLIENT_ID, type GatewayConfig } from './config/gateway-config.module';
+import { GatewayModule } from './gateway.module';
+import { HttpExceptionFilter } from './http/http-exception.filter';
+import { RequestIdMiddleware } from './http/request-id.middleware';
+import { UPLOADS_DIR } from './jobs/hashing-disk-storage';
+import { setupSwagger } from './openapi/openapi-document';
+
+/**
+ * Node cuts a request off after 5 minutes by default: too short for a 2 GiB upload over a slow
+ * link. Headers must still arrive within Node's headersTimeout, so idle connections stay bounded.
+ */
+const UPLOAD_REQUEST_TIMEOUT_MS = 60 * 60 * 1000;
+
+/**
+ * Builds the gateway application without listening, so main and the integration tests start
+ * exactly the same thing. Topics are ensured first: publishing to a missing topic never works.
+ */
+export async function createGatewayApp(config: GatewayConfig, logger: LoggerService): Promise<NestExpressApplication> {
+  await ensureTopics({ clientId: GATEWAY_CLIENT_ID, brokers: config.KAFKA_BROKERS });
+  await mkdir(join(config.STORAGE_DIR, UPLOADS_DIR), { recursive: true });
+
+  const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRoot(config), {
+    logger,
+    abortOnError: false,
+  });
+  const requestIds = new RequestIdMiddleware();
+  // Registered before the routes (and Swagger UI), so every request, even a 404, gets an id.
+  app.use(requestIds.use.bind(requestIds));
+  app.useGlobalFilters(new HttpExceptionFilter());
+  app.disable('x-powered-by');
+  app.enableShutdownHooks();
+  (app.getHttpServer() as Server).requestTimeout = UPLOAD_REQUEST_TIMEOUT_MS;
+  await setupSwagger(app);
+  return app;
+}

@@ -1,0 +1,263 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import {
+  chunkKey,
+  decodeEvent,
+  JobSealedEventV1,
+  RowsChunkEventV1,
+  Topics,
+  type ErrorResponseDto,
+  type JobStatusDto,
+} from '@geobatch/contracts';
+import { Dataset, GEO_ENTITIES, GEO_MIGRATIONS, geoDataSourceOptions, runMigrationsExclusive } from '@geobatch/geo-query';
+import { JOB_STORE_ENTITIES, JOB_STORE_MIGRATIONS, JobRepository } from '@geobatch/job-store';
+import { loadConfig } from '@geobatch/util-config';
+import { JsonLogger } from '@geobatch/util-observability';
+import { testEnv } from '@geobatch/util-testing';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { GatewayEnvSchema } from './config/gateway-env.schema';
+import { createGatewayApp } from './create-gateway-app';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const CHUNK_SIZE = 3;
+
+/** 7 data rows (n = 1,2,3,5,6,7,9) and 2 blank lines (n = 4, 8); row 6 has no latitude cell. */
+const CSV = ['id,경도,위도', 'a,127.0276,37.4979', 'b,126.9780,37.5665', 'c,129.0756,35.1796', '', 'd,126.7052,37.4563', 'e,127.3845', 'f,126.8526,35.1595', ',,', 'g,128.6014,35.8714', ''].join('\n');
+const EXPECTED_POINTS = [
+  [{ n: 1, x: '127.0276', y: '37.4979' }, { n: 2, x: '126.9780', y: '37.5665' }, { n: 3, x: '129.0756', y: '35.1796' }],
+  [{ n: 5, x: '126.7052', y: '37.4563' }, { n: 6, x: '127.3845', y: null }, { n: 7, x: '126.8526', y: '35.1595' }],
+  [{ n: 9, x: '128.6014', y: '35.8714' }],
+];
+
+type Seen = { topic: string; key: string; value: any };
+
+describe('gateway (real Postgres + Kafka)', () => {
+  const storage = mkdtempSync(join(tmpdir(), 'gateway-itest-'));
+  const groupId = `gateway-itest-${randomUUID()}`;
+  const kafka = new Kafka({ clientId: 'gateway-itest', brokers: testEnv.KAFKA_BROKERS, logLevel: logLevel.NOTHING });
+  const seen: Seen[] = [];
+  const createdJobs: string[] = [];
+  const logLines: any[] = [];
+  let db: DataSource;
+  let dataset: Dataset;
+  let consumer: Consumer;
+  let app: NestExpressApplication;
+  let base: string;
+  let resumedJobId: string;
+  let idleJobId: string;
+  let uploadedJobId: string;
+
+  const messagesOf = (jobId: string) => seen.filter((m) => m.value?.jobId === jobId);
+
+  /** Waits until the job's JobSealed event and all the chunks it announces have arrived. */
+  async function awaitPublished(jobId: string, timeoutMs = 60_000): Promise<{ chunks: RowsChunkEventV1[]; sealed: JobSealedEventV1 }> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const mine = messagesOf(jobId);
+      const sealed = mine.find((m) => m.topic === Topics.jobs.name);
+      const chunks = mine.filter((m) => m.topic === Topics.rows.name);
+      if (sealed && chunks.length >= sealed.value.sheets[0].chunks) {
+        for (const c of chunks) assert.equal(c.key, chunkKey(jobId, 0, c.value.chunk));
+        assert.equal(sealed.key, jobId);
+        return {
+          chunks: chunks.map((c) => decodeEvent(RowsChunkEventV1, c.value)).sort((a, b) => a.chunk - b.chunk),
+          sealed: decodeEvent(JobSealedEventV1, sealed.value),
+        };
+      }
+      if (Date.now() > deadline) throw new Error(`timed out waiting for job ${jobId}: saw ${mine.length} messages`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  function form(fields: Record<string, string>, csv: string | null, fileName = '측정 자료.csv'): FormData {
+    const f = new FormData();
+    if (csv !== null) f.append('file', new Blob([csv], { type: 'text/csv' }), fileName);
+    for (const [k, v] of Object.entries(fields)) f.append(k, v);
+    return f;
+  }
+
+  before(async () => {
+    db = await new DataSource(
+      geoDataSourceOptions(testEnv.TEST_DATABASE_URL, {
+        migrations: [...GEO_MIGRATIONS, ...JOB_STORE_MIGRATIONS],
+        entities: [...GEO_ENTITIES, ...JOB_STORE_ENTITIES],
+        poolSize: 2,
+      }),
+    ).initialize();
+    await runMigrationsExclusive(db);
+    dataset = await db.getRepository(Dataset).save({ name: `gateway-itest-${randomUUID().slice(0, 8)}`, version: '2018', levels: ['sido'] });
+
+    // A job a "previous" gateway accepted but never sealed: the new one must publish it at start-up.
+    writeFileSync(join(storage, 'uploads-resume.csv'), 'lon,lat\n127.1,37.1\n\n127.2,37.2\n');
+    const resumed = await new JobRepository(db).create({
+      fileName: 'resume.csv',
+      uploadPath: 'uploads-resume.csv',
+      uploadSha256: 'n/a',
+      options: { x: 'lon', y: 'lat', crs: 'EPSG:4326', datasetIds: [dataset.id], datasetLabels: [`${dataset.name}@2018`] },
+    });
+    resumedJobId = resumed.id;
+    createdJobs.push(resumedJobId);
+    // One whose upload is not in this STORAGE_DIR: left queued, never failed, by the start-up pass.
+    const idle = await new JobRepository(db).create({ ...resumed, uploadPath: 'uploads/not-here', fileName: 'idle.csv' });
+    idleJobId = idle.id;
+    createdJobs.push(idleJobId);
+
+    consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [Topics.rows.name, Topics.jobs.name], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ topic, message }) => {
+        seen.push({ topic, key: message.key?.toString() ?? '', value: JSON.parse(message.value!.toString()) });
+      },
+    });
+
+    const config = loadConfig(GatewayEnvSchema, {
+      DATABASE_URL: testEnv.TEST_DATABASE_URL,
+      KAFKA_BROKERS: testEnv.KAFKA_BROKERS.join(','),
+      STORAGE_DIR: storage,
+      CHUNK_SIZE: String(CHUNK_SIZE),
+      DATABASE_POOL_SIZE: '2',
+    });
+    const logger = new JsonLogger('gateway', 'log', (line) => logLines.push(JSON.parse(line)));
+    app = await createGatewayApp(config, logger);
+    await app.listen(0, '127.0.0.1');
+    base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  });
+
+  after(async () => {
+    await app?.close();
+    await consumer?.disconnect();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+    await admin.disconnect();
+    if (db?.isInitialized) {
+      if (createdJobs.length > 0) await db.query('DELETE FROM job WHERE id = ANY($1)', [createdJobs]);
+      if (dataset) await db.getRepository(Dataset).delete({ id: dataset.id });
+      await db.destroy();
+    }
+    rmSync(storage, { recursive: true, force: true });
+  });
+
+  it('accepts a CSV with 202 and a UUID, stores it, and publishes its points in chunks, then the sealed totals', async () => {
+    const res = await fetch(`${base}/jobs`, {
+      method: 'POST',
+      headers: { 'x-request-id': 'itest-upload-1' },
+      body: form({ x: '경도', y: '3', dataset: dataset.name }, CSV),
+    });
+    assert.equal(res.status, 202, await res.clone().text());
+    assert.equal(res.headers.get('x-request-id'), 'itest-upload-1');
+    const body = (await res.json()) as { id: string; status: string };
+    assert.match(body.id, UUID);
+    assert.equal(body.status, 'queued');
+    createdJobs.push(body.id);
+    uploadedJobId = body.id;
+
+    const { chunks, sealed } = await awaitPublished(body.id);
+    assert.deepEqual(chunks.map((c) => c.chunk), [0, 1, 2]);
+    assert.deepEqual(chunks.map((c) => c.points.map((p) => ({ ...p }))), EXPECTED_POINTS);
+    for (const c of chunks) {
+      assert.deepEqual(c.datasetIds, [dataset.id]);
+      assert.equal(c.crs, 'EPSG:4326');
+      assert.equal(c.sheet, 0);
+    }
+    assert.equal(sealed.type, 'job.sealed');
+    assert.deepEqual(sealed.sheets.map((s) => ({ ...s })), [{ sheet: 0, name: '측정 자료', rows: 7, chunks: 3, blankRows: 2 }]);
+
+    // The upload is on disk under STORAGE_DIR with the hash the job recorded.
+    const job = await new JobRepository(db).findById(body.id);
+    assert.ok(job);
+    assert.match(job.uploadPath, /^uploads\/[0-9a-f-]{36}$/);
+    assert.equal(job.uploadSha256, createHash('sha256').update(readFileSync(join(storage, job.uploadPath))).digest('hex'));
+    assert.equal(job.fileName, '측정 자료.csv');
+
+    // The structured log carries both the job id and the request id.
+    assert.ok(logLines.some((l) => l.msg === 'job accepted' && l.jobId === body.id && l.requestId === 'itest-upload-1'));
+    assert.ok(logLines.some((l) => l.msg === 'job sealed' && l.jobId === body.id));
+  });
+
+  it('reports the sealed job through GET /jobs/:id with its row totals', async () => {
+    const res = await fetch(`${base}/jobs/${uploadedJobId}`);
+    assert.equal(res.status, 200);
+    const status = (await res.json()) as JobStatusDto;
+    assert.equal(status.id, uploadedJobId);
+    // A geocoder and merger sharing this broker may already be working on it; nothing else moves it.
+    assert.ok(['running', 'completed'].includes(status.status), status.status);
+    assert.equal(status.rows.total, 9);
+    assert.equal(status.rows.blank, 2);
+    assert.ok(status.rows.processed <= 7 && status.rows.ok + status.rows.problems === status.rows.processed);
+    assert.deepEqual(status.datasets, [`${dataset.name}@2018`]);
+    assert.equal(status.fileName, '측정 자료.csv');
+    assert.equal(status.error, null);
+    assert.match(status.createdAt, /^\d{4}-\d\d-\d\dT/);
+  });
+
+  it('leaves a job whose upload it cannot see queued, and refuses its result with 409 naming the status', async () => {
+    const status = (await (await fetch(`${base}/jobs/${idleJobId}`)).json()) as JobStatusDto;
+    assert.equal(status.status, 'queued');
+    assert.equal(status.rows.total, null);
+    assert.equal(status.resultUrl, null);
+    assert.ok(logLines.some((l) => l.level === 'warn' && l.jobId === idleJobId && /cannot resume/.test(l.msg)));
+
+    const result = await fetch(`${base}/jobs/${idleJobId}/result`);
+    assert.equal(result.status, 409);
+    assert.match(((await result.json()) as ErrorResponseDto).message, /is queued/);
+  });
+
+  it('resumed the unsealed job it found at start-up, from chunk 0', async () => {
+    const { chunks, sealed } = await awaitPublished(resumedJobId);
+    assert.deepEqual(chunks.map((c) => c.points.map((p) => ({ ...p }))), [[{ n: 1, x: '127.1', y: '37.1' }, { n: 3, x: '127.2', y: '37.2' }]]);
+    assert.deepEqual(sealed.sheets.map((s) => ({ ...s })), [{ sheet: 0, name: 'resume', rows: 2, chunks: 1, blankRows: 1 }]);
+  });
+
+  it('answers 400 with a clear message for an unknown column, and keeps nothing of the upload', async () => {
+    const before = readdirSync(join(storage, 'uploads')).length;
+    const res = await fetch(`${base}/jobs`, { method: 'POST', body: form({ x: '경도', y: 'latitude', dataset: dataset.name }, CSV) });
+    assert.equal(res.status, 400);
+    const err = (await res.json()) as ErrorResponseDto;
+    assert.equal(err.statusCode, 400);
+    assert.equal(err.error, 'Bad Request');
+    assert.match(err.message, /y: .*"latitude".*headers: "id", "경도", "위도"/);
+    assert.match(err.requestId ?? '', UUID);
+    assert.equal(readdirSync(join(storage, 'uploads')).length, before);
+  });
+
+  it('answers 400 for an unknown dataset and for a missing file', async () => {
+    const unknown = await fetch(`${base}/jobs`, { method: 'POST', body: form({ x: '2', y: '3', dataset: `nope-${randomUUID()}` }, CSV) });
+    assert.equal(unknown.status, 400);
+    assert.match(((await unknown.json()) as ErrorResponseDto).message, /unknown dataset/);
+    const noFile = await fetch(`${base}/jobs`, { method: 'POST', body: form({ x: '2', y: '3' }, null) });
+    assert.equal(noFile.status, 400);
+    assert.match(((await noFile.json()) as ErrorResponseDto).message, /"file" is required/);
+  });
+
+  it('answers 404 for an unknown job id and 400 for a malformed one', async () => {
+    const unknownId = randomUUID();
+    const res = await fetch(`${base}/jobs/${unknownId}`);
+    assert.equal(res.status, 404);
+    const err = (await res.json()) as ErrorResponseDto;
+    assert.deepEqual({ ...err, requestId: undefined }, { statusCode: 404, error: 'Not Found', message: `job ${unknownId} not found`, requestId: undefined });
+    assert.equal((await fetch(`${base}/jobs/${unknownId}/result`)).status, 404);
+    assert.equal((await fetch(`${base}/jobs/not-a-uuid`)).status, 400);
+  });
+
+  it('is healthy when Kafka and the database both answer', async () => {
+    const res = await fetch(`${base}/health`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { status: 'ok', kafka: 'up', database: 'up' });
+  });
+
+  it('serves Swagger UI at /docs and the document at /docs-json', async () => {
+    const ui = await fetch(`${base}/docs`);
+    assert.equal(ui.status, 200);
+    assert.match(await ui.text(), /swagger/i);
+    const doc = (await (await fetch(`${base}/docs-json`)).json()) as { paths: Record<string, unknown> };
+    assert.ok(doc.paths['/jobs'] && doc.paths['/jobs/{id}'] && doc.paths['/jobs/{id}/result'] && doc.paths['/health']);
+  });
+});

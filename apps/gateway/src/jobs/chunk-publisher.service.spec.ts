@@ -1,0 +1,183 @@
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Logger } from '@nestjs/common';
+import { chunkKey, Topics, type JobSealedEventV1, type RowsChunkEventV1 } from '@geobatch/contracts';
+import type { JobEntity, JobRepository } from '@geobatch/job-store';
+import { CapturingLogger, FakeWorld, TempStorage, fakeJob } from '../testing/gateway-fakes';
+import { ChunkPublisherService } from './chunk-publisher.service';
+
+describe('ChunkPublisherService', () => {
+  let storage: TempStorage;
+  let world: FakeWorld;
+  let logs: CapturingLogger;
+  let unsealed: JobEntity[];
+
+  const service = (chunkSize: number) =>
+    new ChunkPublisherService(storage.config({ CHUNK_SIZE: String(chunkSize) }), world.publisher, {
+      ...world.repository,
+      findUnsealed: async () => unsealed,
+    } as JobRepository);
+
+  const jobFor = (csv: string, over: Partial<JobEntity> = {}) => {
+    storage.write('upload.csv', csv);
+    return fakeJob({ uploadPath: 'upload.csv', fileName: '측정 자료.csv', ...over });
+  };
+  const chunks = () =>
+    world.ofOp('publish').filter((c) => c.topic === Topics.rows.name) as { key: string; value: RowsChunkEventV1 }[];
+  const sealedEvents = () =>
+    world.ofOp('publish').filter((c) => c.topic === Topics.jobs.name) as { key: string; value: JobSealedEventV1 }[];
+
+  beforeEach(() => {
+    storage = new TempStorage();
+    world = new FakeWorld();
+    logs = new CapturingLogger();
+    unsealed = [];
+    Logger.overrideLogger(logs);
+  });
+  afterEach(() => storage.dispose());
+
+  it('cuts rows into CHUNK_SIZE chunks with stable keys, skipping and counting blank rows', async () => {
+    // Data rows n=1,2,4,5,7 (3 and 6 blank); row 5 lacks the y cell.
+    const job = jobFor('lat,name,lon\n37.5,a,127.0\n37.4,b,126.9\n\n35.1,c,129.0\n36.0,d\n,,\n33.5,e,126.5\n');
+    await service(2).start(job);
+
+    const published = chunks();
+    assert.deepEqual(published.map((c) => c.key), [0, 1, 2].map((n) => chunkKey(job.id, 0, n)));
+    assert.deepEqual(published.map((c) => c.value.chunk), [0, 1, 2]);
+    assert.deepEqual(published.map((c) => c.value.points), [
+      [{ n: 1, x: '127.0', y: '37.5' }, { n: 2, x: '126.9', y: '37.4' }],
+      [{ n: 4, x: '129.0', y: '35.1' }, { n: 5, x: null, y: '36.0' }],
+      [{ n: 7, x: '126.5', y: '33.5' }],
+    ]);
+    for (const c of published) {
+      assert.equal(c.value.jobId, job.id);
+      assert.equal(c.value.sheet, 0);
+      assert.equal(c.value.crs, 'EPSG:4326');
+      assert.deepEqual(c.value.datasetIds, job.options.datasetIds);
+    }
+
+    const totals = { sheet: 0, name: '측정 자료', rows: 5, chunks: 3, blankRows: 2 };
+    assert.deepEqual(world.ofOp('seal'), [{ op: 'seal', id: job.id, sheets: [totals] }]);
+    assert.deepEqual(sealedEvents(), [
+      { op: 'publish', topic: Topics.jobs.name, key: job.id, value: { type: 'job.sealed', jobId: job.id, sheets: [totals] } },
+    ]);
+    assert.equal(world.ofOp('fail').length, 0);
+    assert.ok(logs.lines.some((l) => l.message?.msg === 'job sealed' && l.message.jobId === job.id));
+  });
+
+  it('marks the job running before its first chunk, and seals in the store before announcing it', async () => {
+    const job = jobFor('lon,lat\n1,2\n3,4\n5,6\n');
+    await service(2).start(job);
+    const order = world.calls.map((c) => (c.op === 'publish' ? `publish:${c.topic}` : c.op));
+    assert.deepEqual(order, [
+      'markRunning',
+      `publish:${Topics.rows.name}`,
+      `publish:${Topics.rows.name}`,
+      'seal',
+      `publish:${Topics.jobs.name}`,
+    ]);
+  });
+
+  it('does not publish an empty trailing chunk when the rows fill the last chunk exactly', async () => {
+    const job = jobFor('lon,lat\n1,2\n3,4\n5,6\n7,8\n');
+    await service(2).start(job);
+    assert.deepEqual(chunks().map((c) => c.value.points.length), [2, 2]);
+    assert.equal(world.ofOp('seal')[0].sheets[0].chunks, 2);
+  });
+
+  it('seals a job without data rows with zero chunks', async () => {
+    const job = jobFor('lon,lat\n\n,\n');
+    await service(2).start(job);
+    assert.equal(chunks().length, 0);
+    assert.equal(world.ofOp('markRunning').length, 0);
+    assert.deepEqual(world.ofOp('seal')[0].sheets, [{ sheet: 0, name: '측정 자료', rows: 0, chunks: 0, blankRows: 2 }]);
+    assert.equal(sealedEvents().length, 1);
+  });
+
+  it('caps a coordinate cell at the 200 characters PointV1 allows', async () => {
+    const job = jobFor(`lon,lat\n${'9'.repeat(500)},1\n`);
+    await service(2).start(job);
+    assert.equal(chunks()[0].value.points[0].x, '9'.repeat(200));
+  });
+
+  it('fails the job, and neither seals nor announces it, when a publish fails', async () => {
+    const job = jobFor('lon,lat\n1,2\n3,4\n5,6\n');
+    world.failPublishAt = 1;
+    await service(2).start(job); // must not reject: the failure is recorded on the job
+    assert.equal(chunks().length, 1);
+    assert.equal(world.ofOp('seal').length, 0);
+    assert.equal(sealedEvents().length, 0);
+    const [failed] = world.ofOp('fail');
+    assert.equal(failed.id, job.id);
+    assert.match(failed.error, /broker unavailable/);
+    assert.ok(logs.lines.some((l) => l.level === 'error' && l.message?.jobId === job.id));
+  });
+
+  it('fails the job when its stored upload is gone', async () => {
+    const job = fakeJob({ uploadPath: 'missing.csv' });
+    await service(2).start(job);
+    assert.equal(world.ofOp('fail').length, 1);
+    assert.equal(world.calls.filter((c) => c.op === 'publish').length, 0);
+  });
+
+  it('fails the job when its column no longer resolves', async () => {
+    const job = jobFor('a,b\n1,2\n', { options: { ...fakeJob().options, x: 'lon', y: 'lat' } });
+    await service(2).start(job);
+    assert.match(world.ofOp('fail')[0].error, /lon/);
+  });
+
+  it('runs a job once even when started twice concurrently', async () => {
+    const job = jobFor('lon,lat\n1,2\n3,4\n5,6\n');
+    const svc = service(2);
+    const [a, b] = [svc.start(job), svc.start(job)];
+    assert.equal(a, b);
+    await a;
+    assert.equal(world.ofOp('seal').length, 1);
+  });
+
+  it('re-publishes unsealed jobs from chunk 0 at start-up', async () => {
+    const job = jobFor('lon,lat\n1,2\n3,4\n5,6\n');
+    unsealed = [job];
+    const svc = service(2);
+    await svc.onApplicationBootstrap();
+    await svc.start(job); // the run already in flight, not a second one
+    assert.deepEqual(chunks().map((c) => c.value.chunk), [0, 1]);
+    assert.equal(world.ofOp('seal').length, 1);
+    assert.ok(logs.lines.some((l) => l.message?.msg === 'resuming unsealed job from chunk 0' && l.message.jobId === job.id));
+  });
+
+  it('leaves an unsealed job alone at start-up when its upload is not in STORAGE_DIR', async () => {
+    unsealed = [fakeJob({ uploadPath: 'elsewhere.csv' })];
+    await service(2).onApplicationBootstrap();
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(world.calls, []);
+    assert.ok(logs.lines.some((l) => l.level === 'warn' && l.message?.jobId === unsealed[0].id));
+  });
+
+  it('stops between chunks on shutdown without failing the job, leaving it for the next start', async () => {
+    const job = jobFor(`lon,lat\n${Array.from({ length: 10 }, (_, i) => `${i},${i}`).join('\n')}\n`);
+    const svc = service(2);
+    let release!: () => void;
+    let firstSent!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const sent = new Promise<void>((r) => (firstSent = r));
+    const publish = world.publisher.publish.bind(world.publisher);
+    let first = true;
+    (world.publisher as { publish: typeof publish }).publish = async (topic, key, value) => {
+      await publish(topic, key, value);
+      if (first) {
+        first = false;
+        firstSent();
+        await gate; // hold the first chunk's ack until shutdown has begun
+      }
+    };
+    const run = svc.start(job);
+    await sent;
+    const stopped = svc.onModuleDestroy();
+    release();
+    await Promise.all([run, stopped]);
+    assert.equal(chunks().length, 1);
+    assert.equal(world.ofOp('fail').length, 0);
+    assert.equal(world.ofOp('seal').length, 0);
+  });
+});

@@ -1,0 +1,59 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import swaggerPluginMetadata from './swagger-plugin-metadata';
+
+export const DOCS_PATH = 'docs';
+export const DOCS_JSON_PATH = 'docs-json';
+/** Version of the HTTP API (bumped on a breaking change to a route or DTO). */
+export const API_VERSION = '1.0.0';
+
+type SchemaLike = { $ref?: string; properties?: Record<string, unknown>; required?: string[]; [key: string]: unknown };
+
+/**
+ * A multipart body cannot `$ref` its text fields and still render as a form in Swagger UI, so
+ * a form schema marked `x-form-model: <Dto>` gets that DTO's properties (generated from the
+ * contracts class) copied in beside its binary parts.
+ */
+export function inlineFormModels(doc: OpenAPIObject): void {
+  const schemas = (doc.components?.schemas ?? {}) as Record<string, SchemaLike>;
+  for (const item of Object.values(doc.paths)) {
+    for (const op of Object.values(item as Record<string, { requestBody?: { content?: Record<string, { schema?: SchemaLike }> } }>)) {
+      for (const media of Object.values(op?.requestBody?.content ?? {})) {
+        const form = media.schema;
+        const modelName = form?.['x-form-model'];
+        if (!form || typeof modelName !== 'string') continue;
+        const model = schemas[modelName];
+        if (!model?.properties) throw new Error(`OpenAPI: form model ${modelName} has no generated schema`);
+        form.properties = { ...form.properties, ...model.properties };
+        form.required = [...new Set([...(form.required ?? []), ...(model.required ?? [])])];
+        delete form['x-form-model'];
+      }
+    }
+  }
+}
+
+/** The OpenAPI document, with DTO schemas from the Swagger plugin metadata (see swagger-metadata-generator.ts). */
+export async function buildOpenApiDocument(app: INestApplication): Promise<OpenAPIObject> {
+  await SwaggerModule.loadPluginMetadata(swaggerPluginMetadata);
+  const config = new DocumentBuilder()
+    .setTitle('Geobatch gateway')
+    .setDescription(
+      'Appends Korean administrative addresses (시도/시군구/읍면동/리) to spreadsheets of coordinates, offline. ' +
+        'Upload a CSV with `POST /jobs`, poll `GET /jobs/{id}`, download `GET /jobs/{id}/result`. ' +
+        'Every error answers `ErrorResponseDto`; send `x-request-id` to correlate with the logs.',
+    )
+    .setVersion(API_VERSION)
+    .addTag('jobs', 'Geocoding jobs')
+    .addTag('health', 'Readiness')
+    .build();
+  const doc = SwaggerModule.createDocument(app, config);
+  inlineFormModels(doc);
+  return doc;
+}
+
+/** Swagger UI at `/docs`, the JSON document at `/docs-json`. */
+export async function setupSwagger(app: INestApplication): Promise<OpenAPIObject> {
+  const doc = await buildOpenApiDocument(app);
+  SwaggerModule.setup(DOCS_PATH, app, doc, { jsonDocumentUrl: DOCS_JSON_PATH, yamlDocumentUrl: `${DOCS_PATH}-yaml` });
+  return doc;
+}

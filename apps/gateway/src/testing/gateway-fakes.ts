@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LoggerService } from '@nestjs/common';
+import { JobStatus, type SheetTotalsV1 } from '@geobatch/contracts';
+import type { JobEntity, JobProgress, JobRepository, NewJob } from '@geobatch/job-store';
+import type { EventPublisher } from '@geobatch/util-kafka';
+import { loadConfig } from '@geobatch/util-config';
+import type { GatewayConfig } from '../config/gateway-config.module';
+import { GatewayEnvSchema } from '../config/gateway-env.schema';
+
+/** Unit-test doubles for the gateway's collaborators. Every call lands in one ordered `calls` log. */
+export type Call =
+  | { op: 'publish'; topic: string; key: string; value: any }
+  | { op: 'markRunning'; id: string }
+  | { op: 'seal'; id: string; sheets: SheetTotalsV1[] }
+  | { op: 'fail'; id: string; error: string }
+  | { op: 'create'; job: NewJob };
+
+export class FakeWorld {
+  readonly calls: Call[] = [];
+  readonly jobs = new Map<string, JobEntity>();
+  /** Makes the n-th publish (0-based) reject. */
+  failPublishAt: number | null = null;
+  private publishes = 0;
+
+  readonly publisher = {
+    publish: async (topic: string, key: string, value: object): Promise<void> => {
+      if (this.failPublishAt !== null && this.publishes++ === this.failPublishAt) throw new Error('broker unavailable');
+      this.calls.push({ op: 'publish', topic, key, value: structuredClone(value) });
+    },
+  } as unknown as EventPublisher;
+
+  readonly repository = {
+    create: async (job: NewJob): Promise<JobEntity> => {
+      this.calls.push({ op: 'create', job });
+      const entity = fakeJob({ ...job, id: randomUUID() });
+      this.jobs.set(entity.id, entity);
+      return entity;
+    },
+    findById: async (id: string) => this.jobs.get(id) ?? null,
+    markRunning: async (id: string) => {
+      this.calls.push({ op: 'markRunning', id });
+    },
+    seal: async (id: string, sheets: SheetTotalsV1[]) => {
+      this.calls.push({ op: 'seal', id, sheets });
+    },
+    fail: async (id: string, error: string) => {
+      this.calls.push({ op: 'fail', id, error });
+    },
+    progress: async (): Promise<JobProgress> => ({ chunksDone: 1, processed: 3, ok: 2, problems: 1 }),
+  } as unknown as JobRepository;
+
+  ofOp<K extends Call['op']>(op: K): Extract<Call, { op: K }>[] {
+    return this.calls.filter((c): c is Extract<Call, { op: K }> => c.op === op);
+  }
+}
+
+export function fakeJob(over: Partial<JobEntity> = {}): JobEntity {
+  return {
+    id: randomUUID(),
+    status: JobStatus.Queued,
+    fileName: 'input.csv',
+    uploadPath: 'uploads/input',
+    uploadSha256: 'sha',
+    options: { x: 'lon', y: 'lat', crs: 'EPSG:4326', datasetIds: [randomUUID()], datasetLabels: ['test@1'] },
+    sheets: null,
+    totalChunks: null,
+    error: null,
+    resultPath: null,
+    createdAt: new Date('2026-01-02T03:04:05Z'),
+    sealedAt: null,
+    mergeStartedAt: null,
+    finishedAt: null,
+    ...over,
+  } as JobEntity;
+}
+
+/** A throw-away STORAGE_DIR with helpers to write files into it. */
+export class TempStorage {
+  readonly dir = mkdtempSync(join(tmpdir(), 'gateway-spec-'));
+
+  write(rel: string, content: string | Buffer): string {
+    const path = join(this.dir, rel);
+    writeFileSync(path, content);
+    return path;
+  }
+
+  config(env: Record<string, string> = {}): GatewayConfig {
+    return loadConfig(GatewayEnvSchema, { STORAGE_DIR: this.dir, ...env });
+  }
+
+  dispose(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Captures structured log lines (Nest's Logger hands objects through unchanged). */
+export class CapturingLogger implements LoggerService {
+  readonly lines: { level: string; message: any; rest: unknown[] }[] = [];
+  log(message: any, ...rest: unknown[]) {
+    this.lines.push({ level: 'log', message, rest });
+  }
+  error(message: any, ...rest: unknown[]) {
+    this.lines.push({ level: 'error', message, rest });
+  }
+  warn(message: any, ...rest: unknown[]) {
+    this.lines.push({ level: 'warn', message, rest });
+  }
+  debug(message: any, ...rest: unknown[]) {
+    this.lines.push({ level: 'debug', message, rest });
+  }
+  verbose(message: any, ...rest: unknown[]) {
+    this.lines.push({ level: 'verbose', message, rest });
+  }
+}
