@@ -106,8 +106,10 @@ describe('pipeline end to end: gateway → Kafka → geocoder → Kafka → repo
     assert.equal(view.rows.ok + view.rows.problems, 200);
 
     const sheet = await downloadSheet(id);
-    const header = (sheet.getRow(1).values as unknown[]).slice(1).map((v) => (v === null || v === undefined ? '' : String(v)));
     const inputHeader = readFileSync(SAMPLE_INPUTS.utf8Csv, 'utf8').split(/\r?\n/)[0].split(',');
+    const width = inputHeader.length + APPENDED_COLUMNS.length;
+    // An empty header cell reads back as no value at all, so read cell by cell.
+    const header = Array.from({ length: width }, (_, i) => String(sheet.getRow(1).getCell(i + 1).value ?? ''));
     assert.deepEqual(header, [...inputHeader, ...APPENDED_COLUMNS]);
     assert.equal(sheet.actualRowCount, 201);
 

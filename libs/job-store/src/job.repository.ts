@@ -101,14 +101,14 @@ export class JobRepository {
    * the job is sealed and every chunk is stored.
    */
   async claimMerge(id: string): Promise<JobEntity | null> {
-    const rows: Record<string, unknown>[] = await this.db.query(
-      `UPDATE job SET merge_started_at = now()
-        WHERE id = $1 AND status = 'running' AND sealed_at IS NOT NULL AND merge_started_at IS NULL
-          AND total_chunks = (SELECT count(*) FROM job_chunk_result WHERE job_id = $1)
-        RETURNING id`,
-      [id],
-    );
-    return rows.length > 0 ? this.findById(id) : null;
+    const { affected } = await this.jobs
+      .createQueryBuilder()
+      .update()
+      .set({ mergeStartedAt: () => 'now()' })
+      .where(`id = :id AND status = 'running' AND sealed_at IS NOT NULL AND merge_started_at IS NULL`, { id })
+      .andWhere('total_chunks = (SELECT count(*) FROM job_chunk_result c WHERE c.job_id = :id)', { id })
+      .execute();
+    return affected === 1 ? this.findById(id) : null;
   }
 
   /** Gives a merge back, e.g. after a merger died mid-write, so the next claim rebuilds the workbook. */

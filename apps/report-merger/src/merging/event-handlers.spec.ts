@@ -1,0 +1,112 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { KafkaContext } from '@nestjs/microservices';
+import { EventDecodeError, JobSealedEventV1, RowStatus, Topics } from '@geobatch/contracts';
+import type { JobRepository } from '@geobatch/job-store';
+import type { EventPublisher } from '@geobatch/util-kafka';
+import { ChunkResultHandler } from './chunk-result.handler';
+import { DeadLetterPublisher } from './dead-letter.publisher';
+import { JobEventsHandler } from './job-events.handler';
+import type { WorkbookMergerService } from './workbook-merger.service';
+
+const heartbeat = async () => undefined;
+
+function ctxFor(topic: string, value: unknown, key = 'k1', offset = '42'): KafkaContext {
+  const message = { key, value, offset, timestamp: '0', headers: {}, attributes: 0, size: 0 };
+  return new KafkaContext([message as never, 1, topic, undefined as never, heartbeat, undefined as never]);
+}
+
+/** Records the calls of the collaborators, in order. */
+function fakes(job: { sealedAt: Date | null } | null = { sealedAt: new Date() }) {
+  const calls: unknown[][] = [];
+  const jobs = {
+    saveChunkResult: async (e: { jobId: string; chunk: number }) => (calls.push(['saveChunkResult', e.chunk]), true),
+    findById: async () => (calls.push(['findById']), job),
+    seal: async (_id: string, sheets: unknown[]) => void calls.push(['seal', sheets.length]),
+  };
+  const merger = {
+    tryFinalize: async (jobId: string, options?: { heartbeat?: unknown }) => (calls.push(['tryFinalize', jobId, options?.heartbeat === heartbeat]), 'not-ready'),
+  };
+  const deadLetters = { publish: async (_ctx: KafkaContext, e: Error) => void calls.push(['deadLetter', e.constructor.name]) };
+  return {
+    calls,
+    jobs,
+    chunkHandler: new ChunkResultHandler(jobs as unknown as JobRepository, merger as unknown as WorkbookMergerService, deadLetters as unknown as DeadLetterPublisher),
+    jobHandler: new JobEventsHandler(jobs as unknown as JobRepository, merger as unknown as WorkbookMergerService, deadLetters as unknown as DeadLetterPublisher),
+  };
+}
+
+const jobId = randomUUID();
+const chunkEvent = { jobId, sheet: 0, chunk: 3, rows: [{ n: 7, matches: [{ status: RowStatus.Ok }] }] };
+const sealedEvent = { type: JobSealedEventV1.type, jobId, sheets: [{ sheet: 0, name: 's', rows: 7, chunks: 4, blankRows: 0 }] };
+
+describe('ChunkResultHandler', () => {
+  it('stores the chunk, then tries to finish the job with the consumer heartbeat', async () => {
+    const f = fakes();
+    await f.chunkHandler.onChunkResult(chunkEvent, ctxFor(Topics.results.name, chunkEvent));
+    assert.deepEqual(f.calls, [['saveChunkResult', 3], ['tryFinalize', jobId, true]]);
+  });
+
+  it('parks an undecodable payload on the dead-letter topic instead of throwing', async () => {
+    const f = fakes();
+    for (const bad of ['not json', { ...chunkEvent, jobId: 'nope' }, { ...chunkEvent, rows: [{ n: 0, matches: [] }] }, null]) {
+      await f.chunkHandler.onChunkResult(bad, ctxFor(Topics.results.name, bad));
+    }
+    assert.deepEqual(f.calls, Array(4).fill(['deadLetter', 'EventDecodeError']));
+  });
+
+  it('lets a database error through, so kafkajs retries the message and commits nothing', async () => {
+    const f = fakes();
+    f.jobs.saveChunkResult = async () => {
+      throw new Error('connection refused');
+    };
+    await assert.rejects(f.chunkHandler.onChunkResult(chunkEvent, ctxFor(Topics.results.name, chunkEvent)), /connection refused/);
+    assert.deepEqual(f.calls, []);
+  });
+});
+
+describe('JobEventsHandler', () => {
+  it('tries to finish a job the gateway has sealed, without sealing it again', async () => {
+    const f = fakes({ sealedAt: new Date() });
+    await f.jobHandler.onJobEvent(sealedEvent, ctxFor(Topics.jobs.name, sealedEvent));
+    assert.deepEqual(f.calls, [['findById'], ['tryFinalize', jobId, true]]);
+  });
+
+  it('seals a job that is not sealed yet with the event totals, then tries to finish it', async () => {
+    const f = fakes({ sealedAt: null });
+    await f.jobHandler.onJobEvent(sealedEvent, ctxFor(Topics.jobs.name, sealedEvent));
+    assert.deepEqual(f.calls, [['findById'], ['seal', 1], ['tryFinalize', jobId, true]]);
+  });
+
+  it('ignores an event for an unknown job and other event types', async () => {
+    const f = fakes(null);
+    await f.jobHandler.onJobEvent(sealedEvent, ctxFor(Topics.jobs.name, sealedEvent));
+    await f.jobHandler.onJobEvent({ type: 'job.cancelled', jobId }, ctxFor(Topics.jobs.name, {}));
+    assert.deepEqual(f.calls, [['findById']]);
+  });
+
+  it('parks a malformed job.sealed on the dead-letter topic', async () => {
+    const f = fakes();
+    const bad = { ...sealedEvent, sheets: [{ sheet: -1 }] };
+    await f.jobHandler.onJobEvent(bad, ctxFor(Topics.jobs.name, bad));
+    await f.jobHandler.onJobEvent({ jobId }, ctxFor(Topics.jobs.name, { jobId }));
+    assert.deepEqual(f.calls, [['deadLetter', 'EventDecodeError'], ['deadLetter', 'EventDecodeError']]);
+  });
+});
+
+describe('DeadLetterPublisher', () => {
+  it('publishes the original message, where it came from and why it was refused, under the original key', async () => {
+    const sent: { topic: string; key: string; value: Record<string, any> }[] = [];
+    const publisher = { publish: async (topic: string, key: string, value: object) => void sent.push({ topic, key, value: value as never }) };
+    const dlq = new DeadLetterPublisher(publisher as unknown as EventPublisher);
+    await dlq.publish(ctxFor(Topics.results.name, 'garbage{', 'job:0:1', '17'), new EventDecodeError('ChunkResultEventV1', ['jobId: must be a UUID']));
+    assert.equal(sent.length, 1);
+    assert.equal(sent[0].topic, Topics.deadLetter.name);
+    assert.equal(sent[0].key, 'job:0:1');
+    assert.deepEqual(sent[0].value.source, { topic: Topics.results.name, partition: 1, offset: '17', key: 'job:0:1' });
+    assert.deepEqual(sent[0].value.problems, ['jobId: must be a UUID']);
+    assert.match(sent[0].value.error, /invalid ChunkResultEventV1/);
+    assert.equal(sent[0].value.payload, 'garbage{');
+  });
+});

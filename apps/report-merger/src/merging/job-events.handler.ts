@@ -1,0 +1,56 @@
+import { Controller, Logger } from '@nestjs/common';
+import { Ctx, EventPattern, KafkaContext, Payload } from '@nestjs/microservices';
+import { decodeEvent, EventDecodeError, JobSealedEventV1, Topics } from '@geobatch/contracts';
+import { JobRepository } from '@geobatch/job-store';
+import { kafkaLogFields } from '@geobatch/util-kafka';
+import { DeadLetterPublisher } from './dead-letter.publisher';
+import { WorkbookMergerService } from './workbook-merger.service';
+
+/** The `type` of a jobs-topic event, when the payload has one. */
+function eventType(payload: unknown): unknown {
+  return payload !== null && typeof payload === 'object' ? (payload as { type?: unknown }).type : undefined;
+}
+
+/**
+ * Job lifecycle events. The gateway seals the job in the database before it publishes
+ * `job.sealed`; the event is the trigger to try finishing the job now that its chunk count is known.
+ */
+@Controller()
+export class JobEventsHandler {
+  private readonly logger = new Logger(JobEventsHandler.name);
+
+  constructor(
+    private readonly jobs: JobRepository,
+    private readonly merger: WorkbookMergerService,
+    private readonly deadLetters: DeadLetterPublisher,
+  ) {}
+
+  @EventPattern<string>(Topics.jobs.name)
+  async onJobEvent(@Payload() payload: unknown, @Ctx() ctx: KafkaContext): Promise<void> {
+    const at = kafkaLogFields(ctx);
+    const type = eventType(payload);
+    if (typeof type === 'string' && type !== JobSealedEventV1.type) {
+      // Other lifecycle events (e.g. cancellation) act through the database; nothing to merge.
+      this.logger.debug({ msg: 'job event ignored', type, ...at });
+      return;
+    }
+    let event: JobSealedEventV1;
+    try {
+      event = decodeEvent(JobSealedEventV1, payload);
+    } catch (e) {
+      if (e instanceof EventDecodeError) return this.deadLetters.publish(ctx, e);
+      throw e;
+    }
+    const { jobId } = event;
+    const job = await this.jobs.findById(jobId);
+    if (!job) {
+      this.logger.warn({ msg: 'job sealed event for an unknown job; ignored', jobId, ...at });
+      return;
+    }
+    // Normally already sealed by the gateway; sealing again with the event's totals is idempotent.
+    if (!job.sealedAt) await this.jobs.seal(jobId, event.sheets);
+    this.logger.log({ msg: 'job sealed', jobId, sheets: event.sheets.length, chunks: event.sheets.reduce((n, s) => n + s.chunks, 0), ...at });
+    const outcome = await this.merger.tryFinalize(jobId, { heartbeat: ctx.getHeartbeat() });
+    if (outcome !== 'not-ready') this.logger.log({ msg: `merge ${outcome}`, jobId, ...at });
+  }
+}

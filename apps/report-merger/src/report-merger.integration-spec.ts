@@ -1,0 +1,365 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { INestMicroservice } from '@nestjs/common';
+import ExcelJS from 'exceljs';
+import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import {
+  APPENDED_COLUMNS,
+  chunkKey,
+  JobSealedEventV1,
+  JobStatus,
+  RowStatus,
+  Topics,
+  type ChunkResultEventV1,
+  type RowResultV1,
+  type SheetTotalsV1,
+} from '@geobatch/contracts';
+import { JOB_STORE_ENTITIES, JOB_STORE_MIGRATIONS, JobRepository, type JobEntity } from '@geobatch/job-store';
+import { loadConfig } from '@geobatch/util-config';
+import { JsonLogger } from '@geobatch/util-observability';
+import { testEnv } from '@geobatch/util-testing';
+import { ReportMergerEnvSchema } from './config/report-merger-env.schema';
+import { createReportMergerApp } from './create-report-merger-app';
+
+const CHUNK = 10;
+
+/** A generated upload: awkward values on purpose (leading zeros, formula-like text, quoted commas, blank lines). */
+interface Upload {
+  csv: string;
+  header: string[];
+  /** Data rows (blank lines excluded), with their row number as the reader counts them. */
+  rows: { n: number; cells: string[] }[];
+  blankRows: number;
+}
+
+function makeUpload(dataRows: number, blankAt: number[]): Upload {
+  const header = ['번호', '경도', '위도', '지점코드', '메모'];
+  const memos = ['=1+1', '-cmd', '+82 10', '@SUM(A1)', '쉼표, 있는 메모', '', '37.50', '보통 메모'];
+  const lines = [header.join(',')];
+  const rows: Upload['rows'] = [];
+  let n = 0;
+  for (let i = 1; rows.length < dataRows; ) {
+    n++;
+    if (blankAt.includes(n)) {
+      lines.push(n % 2 === 0 ? '' : ',,,,');
+      continue;
+    }
+    const cells = [String(i), (126.9 + i / 1000 + 0.00003).toFixed(5), (37.5 + i / 997).toFixed(6), `0${100 + i}`, memos[i % memos.length]];
+    lines.push(cells.map((c) => (c.includes(',') ? `"${c}"` : c)).join(','));
+    rows.push({ n, cells });
+    i++;
+  }
+  return { csv: lines.join('\r\n') + '\r\n', header, rows, blankRows: blankAt.length };
+}
+
+function resultFor(n: number): RowResultV1 {
+  if (n % 7 === 0) return { n, matches: [{ status: RowStatus.NotFound, note: '경계 밖 (outside every boundary)' }] };
+  return {
+    n,
+    matches: [
+      {
+        status: RowStatus.Ok,
+        sido: { code: '11', name: '서울특별시' },
+        sigungu: { code: '11110', name: '종로구' },
+        eupmyeondong: { code: `11110${String(100 + n).padStart(5, '0')}`, name: `동${n}` },
+      },
+    ],
+  };
+}
+
+function chunksOf(jobId: string, upload: Upload): ChunkResultEventV1[] {
+  const events: ChunkResultEventV1[] = [];
+  for (let c = 0; c * CHUNK < upload.rows.length; c++) {
+    const rows = upload.rows.slice(c * CHUNK, (c + 1) * CHUNK).map((r) => resultFor(r.n));
+    events.push({ jobId, sheet: 0, chunk: c, rows });
+  }
+  return events;
+}
+
+function totals(upload: Upload, name: string): SheetTotalsV1[] {
+  return [{ sheet: 0, name, rows: upload.rows.length, chunks: Math.ceil(upload.rows.length / CHUNK), blankRows: upload.blankRows }];
+}
+
+/**
+ * The test database with its own schema first on the search path: the merger under test sees only
+ * this file's jobs (its start-up recovery must not touch jobs other suites left behind), and
+ * mergers elsewhere that pick up these messages find no such job.
+ */
+function inSchema(url: string, schema: string): string {
+  return `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+}
+
+async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+describe('report-merger against the real broker and database', { timeout: 180_000 }, () => {
+  const logs: string[] = [];
+  const created: string[] = [];
+  const groupId = `geobatch-report-merger-it-${randomUUID()}`;
+  const schema = `merger_it_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const databaseUrl = inSchema(testEnv.TEST_DATABASE_URL, schema);
+  let storage: string;
+  let admin: DataSource;
+  let db: DataSource;
+  let jobs: JobRepository;
+  let producer: Producer;
+  let app: INestMicroservice | undefined;
+  let recovered: JobEntity;
+
+  const kafka = new Kafka({ clientId: 'report-merger-it', brokers: testEnv.KAFKA_BROKERS, logLevel: logLevel.NOTHING });
+
+  async function newJob(upload: Upload, fileName: string): Promise<JobEntity> {
+    const id = randomUUID();
+    const uploadPath = `uploads/${id}.csv`;
+    await writeFile(join(storage, uploadPath), upload.csv);
+    const job = await jobs.create({
+      fileName,
+      uploadPath,
+      uploadSha256: 'not-checked-by-the-merger',
+      options: { x: '2', y: '3', crs: 'EPSG:4326', datasetIds: [randomUUID()], datasetLabels: ['test@1'] },
+    });
+    created.push(job.id);
+    return job;
+  }
+
+  async function publish(topic: string, key: string, value: unknown): Promise<void> {
+    await producer.send({ topic, acks: -1, messages: [{ key, value: typeof value === 'string' ? value : JSON.stringify(value) }] });
+  }
+
+  function finished(id: string, timeoutMs = 60_000): Promise<JobEntity> {
+    return waitFor(`job ${id} to finish`, async () => {
+      const job = await jobs.findById(id);
+      return job && [JobStatus.Completed, JobStatus.Failed].includes(job.status) ? job : undefined;
+    }, timeoutMs).catch((e: Error) => {
+      throw new Error(`${e.message}\nlast merger logs:\n${logs.slice(-15).join('\n')}`);
+    });
+  }
+
+  async function readSheet(job: JobEntity): Promise<ExcelJS.Worksheet> {
+    assert.equal(job.resultPath, `results/${job.id}.xlsx`);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(join(storage, job.resultPath!));
+    assert.equal(wb.worksheets.length, 1);
+    return wb.worksheets[0];
+  }
+
+  before(async () => {
+    storage = await mkdtemp(join(tmpdir(), 'geobatch-merger-it-'));
+    await mkdir(join(storage, 'uploads'));
+    admin = await new DataSource({ type: 'postgres', url: testEnv.TEST_DATABASE_URL, logging: false }).initialize();
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    db = await new DataSource({
+      type: 'postgres',
+      url: databaseUrl,
+      entities: JOB_STORE_ENTITIES,
+      migrations: JOB_STORE_MIGRATIONS,
+      synchronize: false,
+      logging: false,
+    }).initialize();
+    await db.runMigrations();
+    jobs = new JobRepository(db);
+    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await producer.connect();
+
+    // A job whose merger died mid-write: sealed, every chunk stored, the claim still held, a half file on disk.
+    const upload = makeUpload(4, []);
+    recovered = await newJob(upload, 'recovered.csv');
+    await jobs.seal(recovered.id, totals(upload, 'recovered'));
+    for (const c of chunksOf(recovered.id, upload)) await jobs.saveChunkResult(c);
+    assert.ok(await jobs.claimMerge(recovered.id));
+    await mkdir(join(storage, 'results'));
+    await writeFile(join(storage, 'results', `.${recovered.id}.999-dead.xlsx.part`), 'half a workbook');
+
+    const config = loadConfig(ReportMergerEnvSchema, {
+      DATABASE_URL: databaseUrl,
+      KAFKA_BROKERS: testEnv.KAFKA_BROKERS.join(','),
+      STORAGE_DIR: storage,
+      KAFKA_SESSION_TIMEOUT_MS: '10000',
+      LOG_LEVEL: 'log',
+    });
+    // Our own group, starting at the end of the topics: nothing shared with a merger that may be running.
+    app = await createReportMergerApp(config, new JsonLogger('report-merger', 'log', (l) => logs.push(l)), { groupId, fromBeginning: false });
+    await app.listen();
+    // Publishing before the consumer has resolved its start offsets would lose the messages: wait for a first fetch.
+    const [, consumer] = app.unwrap<[unknown, Consumer, unknown]>();
+    await new Promise<void>((resolve) => {
+      const off = consumer.on(consumer.events.FETCH, () => {
+        off();
+        resolve();
+      });
+    });
+  });
+
+  after(async () => {
+    await app?.close();
+    await producer?.disconnect();
+    if (created.length > 0) await db?.query(`DELETE FROM job WHERE id = ANY($1::uuid[])`, [created]);
+    await db?.destroy();
+    await admin?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin?.destroy();
+    const kafkaAdmin = kafka.admin();
+    await kafkaAdmin.connect();
+    await kafkaAdmin.deleteGroups([`${groupId}-server`]).catch(() => undefined);
+    await kafkaAdmin.disconnect();
+    if (storage) await rm(storage, { recursive: true, force: true });
+  });
+
+  it('rebuilds at start-up a merge that a dead merger left half-written', async () => {
+    // Start-up recovery ran before listen() resolved.
+    const job = (await jobs.findById(recovered.id))!;
+    assert.equal(job.status, JobStatus.Completed, job.error ?? '');
+    const sheet = await readSheet(job);
+    assert.equal(sheet.actualRowCount, 5);
+    assert.deepEqual(
+      (await readdir(join(storage, 'results'))).filter((f) => f.startsWith(`.${recovered.id}`)),
+      [],
+      'the half-written file is gone',
+    );
+  });
+
+  it('merges out-of-order, replayed chunks and a poison message into one workbook in input order once sealed', async () => {
+    const upload = makeUpload(25, [4, 11, 20]);
+    const job = await newJob(upload, '단속 지점: 2024/01*.csv');
+    const chunks = chunksOf(job.id, upload);
+    assert.equal(chunks.length, 3);
+    // The sheet name as the gateway reported it; the writer makes it a valid Excel name.
+    const seal = totals(upload, '단속 지점: 2024/01*');
+
+    // Out of order, a poison message on chunk 0's partition, and chunk 0 replayed.
+    await publish(Topics.results.name, chunkKey(job.id, 0, 2), chunks[2]);
+    await publish(Topics.results.name, chunkKey(job.id, 0, 0), '{"jobId": "this is not a chunk result"');
+    await publish(Topics.results.name, chunkKey(job.id, 0, 0), chunks[0]);
+    await publish(Topics.results.name, chunkKey(job.id, 0, 1), chunks[1]);
+    await publish(Topics.results.name, chunkKey(job.id, 0, 0), chunks[0]);
+
+    // Every chunk stored, but the job is not sealed: no workbook yet.
+    await waitFor('3 stored chunks', async () => ((await jobs.progress(job.id)).chunksDone === 3 ? true : undefined));
+    await waitFor('the replay to be handled', async () =>
+      logs.filter((l) => l.includes(job.id) && l.includes('chunk result')).length >= 4 ? true : undefined,
+    );
+    assert.equal((await jobs.findById(job.id))!.status, JobStatus.Queued);
+    assert.equal(existsSync(join(storage, 'results', `${job.id}.xlsx`)), false);
+
+    // The gateway seals in the database, then announces it.
+    await jobs.seal(job.id, seal);
+    await publish(Topics.jobs.name, job.id, { type: JobSealedEventV1.type, jobId: job.id, sheets: seal });
+    const done = await finished(job.id);
+    assert.equal(done.status, JobStatus.Completed, done.error ?? '');
+
+    const sheet = await readSheet(done);
+    assert.equal(sheet.name, '단속 지점_ 2024_01_');
+    const width = upload.header.length + APPENDED_COLUMNS.length;
+    const headerRow = Array.from({ length: width }, (_, i) => sheet.getRow(1).getCell(i + 1).value);
+    assert.deepEqual(headerRow, [...upload.header, ...APPENDED_COLUMNS]);
+    assert.equal(sheet.getRow(1).getCell(1).font?.bold, true);
+
+    // Every data row exactly once, in input order (the replayed chunk added nothing), blank lines dropped.
+    assert.equal(sheet.actualRowCount, 1 + upload.rows.length);
+    const codeCols = [6, 7, 8, 9].map((i) => upload.header.length + i);
+    upload.rows.forEach(({ n, cells }, i) => {
+      const row = sheet.getRow(i + 2);
+      cells.forEach((v, c) => assert.equal(String(row.getCell(c + 1).value ?? ''), v, `row ${n} column ${c + 1}`));
+      const expected = resultFor(n).matches[0];
+      const at = (title: (typeof APPENDED_COLUMNS)[number]) => row.getCell(upload.header.length + APPENDED_COLUMNS.indexOf(title) + 1);
+      assert.equal(at('상태').value, expected.status, `row ${n} status`);
+      assert.equal(at('읍면동').value ?? undefined, expected.eupmyeondong?.name, `row ${n} 읍면동`);
+      assert.equal(at('주소').value ?? undefined, expected.sido ? `서울특별시 종로구 동${n}` : undefined);
+      assert.equal(at('비고').value ?? undefined, expected.note);
+      for (const col of codeCols) {
+        const cell = row.getCell(col);
+        if (cell.value !== null) assert.equal(cell.type, ExcelJS.ValueType.String, `row ${n} code column ${col} is text`);
+      }
+    });
+    // Numbers stay numbers, codes and formula-like values stay text.
+    const first = sheet.getRow(2);
+    assert.equal(first.getCell(1).type, ExcelJS.ValueType.Number);
+    assert.equal(first.getCell(2).type, ExcelJS.ValueType.Number);
+    assert.equal(first.getCell(4).value, '0101');
+    const formulaLike = upload.rows.findIndex((r) => r.cells[4] === '=1+1');
+    assert.equal(sheet.getRow(formulaLike + 2).getCell(5).type, ExcelJS.ValueType.String);
+    assert.equal(sheet.getRow(2).getCell(upload.header.length + 6).value, '11');
+
+    // Every handled message was logged with where it came from.
+    const stored = logs.map((l) => JSON.parse(l)).filter((l) => l.jobId === job.id && l.msg === 'chunk result stored');
+    assert.equal(stored.length, 3);
+    for (const l of stored) {
+      assert.equal(l.topic, Topics.results.name);
+      assert.equal(typeof l.partition, 'number');
+      assert.match(l.offset, /^\d+$/);
+    }
+
+    // The poison message was parked on the dead-letter topic, with the error, and did not block its partition.
+    const letter = await readDeadLetter(chunkKey(job.id, 0, 0));
+    assert.equal(letter.source.topic, Topics.results.name);
+    assert.match(letter.error, /invalid ChunkResultEventV1/);
+    assert.equal(letter.payload, '{"jobId": "this is not a chunk result"');
+  });
+
+  it('seals from the event when the job is not sealed in the database yet', async () => {
+    const upload = makeUpload(3, [2]);
+    const job = await newJob(upload, 'late-seal.csv');
+    const [chunk] = chunksOf(job.id, upload);
+    const seal = totals(upload, 'late-seal');
+    await publish(Topics.jobs.name, job.id, { type: JobSealedEventV1.type, jobId: job.id, sheets: seal });
+    await publish(Topics.results.name, chunkKey(job.id, 0, 0), chunk);
+    const done = await finished(job.id);
+    assert.equal(done.status, JobStatus.Completed, done.error ?? '');
+    assert.ok(done.sealedAt);
+    assert.deepEqual(done.sheets, seal);
+    const sheet = await readSheet(done);
+    assert.deepEqual([2, 3, 4].map((r) => sheet.getRow(r).getCell(1).value), [1, 2, 3]);
+  });
+
+  it('fails the job instead of writing a misaligned workbook', async () => {
+    const upload = makeUpload(5, []);
+    const job = await newJob(upload, 'misaligned.csv');
+    const [chunk] = chunksOf(job.id, upload);
+    chunk.rows[2] = { ...chunk.rows[2], n: 99 };
+    const seal = totals(upload, 'misaligned');
+    await jobs.seal(job.id, seal);
+    await publish(Topics.results.name, chunkKey(job.id, 0, 0), chunk);
+    await publish(Topics.jobs.name, job.id, { type: JobSealedEventV1.type, jobId: job.id, sheets: seal });
+    const done = await finished(job.id);
+    assert.equal(done.status, JobStatus.Failed);
+    assert.match(done.error ?? '', /result for row 99 is where input row 3 belongs/);
+    assert.equal(existsSync(join(storage, 'results', `${job.id}.xlsx`)), false);
+  });
+
+  async function readDeadLetter(key: string): Promise<{ source: { topic: string }; error: string; payload: unknown }> {
+    const readerGroup = `report-merger-it-dlq-${randomUUID()}`;
+    const reader = kafka.consumer({ groupId: readerGroup });
+    await reader.connect();
+    try {
+      await reader.subscribe({ topic: Topics.deadLetter.name, fromBeginning: true });
+      return await new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no dead letter with key ${key}`)), 30_000);
+        void reader.run({
+          eachMessage: async ({ message }) => {
+            if (message.key?.toString() !== key) return;
+            clearTimeout(timer);
+            resolve(JSON.parse(message.value!.toString()));
+          },
+        });
+      });
+    } finally {
+      await reader.disconnect();
+      const kafkaAdmin = kafka.admin();
+      await kafkaAdmin.connect();
+      await kafkaAdmin.deleteGroups([readerGroup]).catch(() => undefined);
+      await kafkaAdmin.disconnect();
+    }
+  }
+});

@@ -1,0 +1,28 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { KafkaProducerModule } from '@geobatch/util-kafka';
+import {
+  REPORT_MERGER_CLIENT_ID,
+  REPORT_MERGER_CONFIG,
+  ReportMergerConfigModule,
+  type ReportMergerConfig,
+} from './config/report-merger-config.module';
+import { MergingModule } from './merging/merging.module';
+
+/** Root module, built around an already-validated config. */
+@Module({})
+export class ReportMergerModule {
+  static forRoot(config: ReportMergerConfig): DynamicModule {
+    return {
+      module: ReportMergerModule,
+      imports: [
+        ReportMergerConfigModule.forRoot(config),
+        // Producer for the dead-letter topic.
+        KafkaProducerModule.forRootAsync({
+          inject: [REPORT_MERGER_CONFIG],
+          useFactory: (c: ReportMergerConfig) => ({ clientId: `${REPORT_MERGER_CLIENT_ID}-producer`, brokers: c.KAFKA_BROKERS }),
+        }),
+        MergingModule,
+      ],
+    };
+  }
+}

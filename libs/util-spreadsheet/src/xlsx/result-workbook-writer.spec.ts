@@ -1,0 +1,261 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ExcelJS from 'exceljs';
+import { APPENDED_COLUMNS, RowStatus, type RowResultV1 } from '@geobatch/contracts';
+import { EXCEL_MAX_CELL_CHARS, originalCellValue, ResultWorkbookWriter, toSheetName } from './result-workbook-writer';
+
+const SEOUL: RowResultV1 = {
+  n: 1,
+  matches: [
+    {
+      status: RowStatus.Ok,
+      sido: { code: '11', name: '서울특별시' },
+      sigungu: { code: '11110', name: '종로구' },
+      eupmyeondong: { code: '1111010100', name: '청운동' },
+    },
+  ],
+};
+const RI: RowResultV1 = {
+  n: 2,
+  matches: [
+    {
+      status: RowStatus.Ok,
+      sido: { code: '41', name: '경기도' },
+      sigungu: { code: '41830', name: '양평군' },
+      eupmyeondong: { code: '4183025000', name: '양서면' },
+      ri: { code: '4183025021', name: '도곡리' },
+    },
+  ],
+};
+const MISSING: RowResultV1 = { n: 3, matches: [{ status: RowStatus.NotFound, note: '경계 밖 (outside every boundary)' }] };
+
+async function readBack(file: string): Promise<ExcelJS.Workbook> {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.readFile(file);
+  return wb;
+}
+
+function rowValues(ws: ExcelJS.Worksheet, n: number, width: number): unknown[] {
+  const row = ws.getRow(n);
+  return Array.from({ length: width }, (_, i) => row.getCell(i + 1).value ?? null);
+}
+
+describe('originalCellValue', () => {
+  it('turns plain decimals into numbers', () => {
+    for (const [raw, num] of [['60', 60], ['127.229305', 127.229305], ['-3.5', -3.5], ['0', 0], ['0.25', 0.25], ['37.5665', 37.5665]] as const) {
+      assert.equal(originalCellValue(raw), num, raw);
+    }
+  });
+
+  it('keeps codes, exponents, signs, odd forms and long digit runs as the exact text', () => {
+    for (const raw of ['007', '0101', '00', '1e5', '+5', '.5', '5.', '1,000', '12 34', '-', '-0', '-0.0', '1234567890123456', '0.1234567890123456', '', '서울', '=1+1', 'NaN', 'Infinity', '0x1F']) {
+      assert.equal(originalCellValue(raw), raw, raw);
+    }
+  });
+
+  it('keeps a decimal whose number form would read differently (trailing zeros) as text', () => {
+    for (const raw of ['37.50', '35.736320', '1.0', '0.0000001']) assert.equal(originalCellValue(raw), raw, raw);
+  });
+
+  it('accepts exactly 15 significant digits, not 16', () => {
+    assert.equal(originalCellValue('123456789012345'), 123456789012345);
+    assert.equal(originalCellValue('0.000123456789012345'), 0.000123456789012345);
+    assert.equal(originalCellValue('1234567890123.456'), '1234567890123.456');
+  });
+});
+
+describe('toSheetName', () => {
+  it('removes forbidden characters, trims and caps at 31 characters', () => {
+    assert.equal(toSheetName('a[b]:c*d?e/f\\g'), 'a_b__c_d_e_f_g');
+    assert.equal(toSheetName("'quoted'"), 'quoted');
+    assert.equal(toSheetName('가'.repeat(40)), '가'.repeat(31));
+    assert.equal(toSheetName('   '), 'Sheet1');
+    assert.equal(toSheetName('', [], 'Sheet3'), 'Sheet3');
+    assert.equal(toSheetName('History'), 'History_');
+  });
+
+  it('de-duplicates case-insensitively within the 31-character limit', () => {
+    assert.equal(toSheetName('data', ['Data']), 'data (2)');
+    assert.equal(toSheetName('data', ['Data', 'data (2)']), 'data (3)');
+    const long = 'x'.repeat(31);
+    const second = toSheetName(long, [long]);
+    assert.equal(second.length, 31);
+    assert.ok(second.endsWith(' (2)'));
+  });
+
+  it('never splits a surrogate pair', () => {
+    const name = toSheetName('a'.repeat(30) + '😀');
+    assert.equal(name, 'a'.repeat(30) + '😀');
+  });
+});
+
+describe('ResultWorkbookWriter', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'geobatch-writer-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes the header, the appended columns and one row per result, in order', async () => {
+    const file = join(dir, 'basic.xlsx');
+    const w = new ResultWorkbookWriter(file);
+    const name = w.addSheet('overspeed-200', ['번호', '경도', '위도', '코드']);
+    assert.equal(name, 'overspeed-200');
+    w.addRow(['1', '126.9707', '37.5840', '007'], SEOUL);
+    w.addRow(['2', '127.4', '37.5', '0101'], RI);
+    w.addRow(['3', '200', '-3.5', ''], MISSING);
+    await w.commit();
+
+    const ws = (await readBack(file)).getWorksheet('overspeed-200')!;
+    assert.ok(ws, 'sheet exists under the input name');
+    const width = 4 + APPENDED_COLUMNS.length;
+    assert.deepEqual(rowValues(ws, 1, width), ['번호', '경도', '위도', '코드', ...APPENDED_COLUMNS]);
+    assert.deepEqual(rowValues(ws, 2, width), [
+      1, 126.9707, '37.5840', '007',
+      '서울특별시', '종로구', '청운동', null, '서울특별시 종로구 청운동',
+      '11', '11110', '1111010100', null, 'OK', null,
+    ]);
+    assert.deepEqual(rowValues(ws, 3, width), [
+      2, 127.4, 37.5, '0101',
+      '경기도', '양평군', '양서면', '도곡리', '경기도 양평군 양서면 도곡리',
+      '41', '41830', '4183025000', '4183025021', 'OK', null,
+    ]);
+    assert.deepEqual(rowValues(ws, 4, width), [
+      3, 200, -3.5, null, null, null, null, null, null, null, null, null, null, 'NOT_FOUND', '경계 밖 (outside every boundary)',
+    ]);
+    assert.equal(ws.actualRowCount, 4);
+  });
+
+  it('writes codes as text cells with a text format, never as numbers', async () => {
+    const file = join(dir, 'codes.xlsx');
+    const w = new ResultWorkbookWriter(file);
+    w.addSheet('s', ['x', 'y']);
+    w.addRow(['127', '37'], RI);
+    await w.commit();
+    const ws = (await readBack(file)).worksheets[0];
+    for (let c = 2 + 6; c <= 2 + 9; c++) {
+      const cell = ws.getRow(2).getCell(c);
+      assert.equal(cell.type, ExcelJS.ValueType.String, `column ${c}`);
+      assert.equal(typeof cell.value, 'string');
+      assert.equal(cell.numFmt, '@');
+    }
+  });
+
+  it('writes formula-looking input as inert text', async () => {
+    const file = join(dir, 'formula.xlsx');
+    const w = new ResultWorkbookWriter(file);
+    w.addSheet('s', ['a', 'b', 'c', 'd', 'e', 'f']);
+    const nasty = ['=1+1', '+82-10-1234', '-cmd|calc', '@SUM(A1)', '\t=2', '\r=3'];
+    w.addRow(nasty, MISSING);
+    await w.commit();
+    const ws = (await readBack(file)).worksheets[0];
+    nasty.forEach((text, i) => {
+      const cell = ws.getRow(2).getCell(i + 1);
+      assert.equal(cell.type, ExcelJS.ValueType.String, JSON.stringify(text));
+      assert.equal(cell.formula, undefined);
+      // XML turns a raw CR into LF on reading (Excel does the same); it is still the same inert text.
+      assert.equal(cell.value, text.replace(/\r/g, '\n'));
+    });
+  });
+
+  it('styles the header: bold, filled, frozen, filtered, with widths from the header text', async () => {
+    const file = join(dir, 'style.xlsx');
+    const w = new ResultWorkbookWriter(file);
+    w.addSheet('s', ['short', '아주 긴 한국어 머리글 이름입니다', 'x'.repeat(200)]);
+    w.addRow(['1', '2', '3'], SEOUL);
+    await w.commit();
+    const ws = (await readBack(file)).worksheets[0];
+    const header = ws.getRow(1);
+    for (let c = 1; c <= 3 + APPENDED_COLUMNS.length; c++) {
+      assert.equal(header.getCell(c).font?.bold, true, `bold ${c}`);
+      assert.equal((header.getCell(c).fill as ExcelJS.FillPattern | undefined)?.pattern, 'solid', `fill ${c}`);
+    }
+    assert.notEqual(ws.getRow(2).getCell(1).font?.bold, true, 'data rows are not bold');
+    assert.equal(ws.views[0]?.state, 'frozen');
+    assert.equal((ws.views[0] as ExcelJS.WorksheetViewFrozen).ySplit, 1);
+    const last = ws.getRow(1).getCell(3 + APPENDED_COLUMNS.length).address.replace(/\d+$/, '');
+    assert.equal(ws.autoFilter, `A1:${last}1`);
+    const [w1, w2, w3] = [1, 2, 3].map((c) => ws.getColumn(c).width ?? 0);
+    assert.ok(w1 >= 10 && w1 < w2, `widths grow with the header (${w1}, ${w2})`);
+    assert.equal(w3, 50, 'capped');
+  });
+
+  it('writes one worksheet per sheet, with unique valid names', async () => {
+    const file = join(dir, 'multi.xlsx');
+    const w = new ResultWorkbookWriter(file);
+    assert.equal(w.addSheet('a/b', ['h']), 'a_b');
+    w.addRow(['first'], SEOUL);
+    assert.equal(w.rowsInSheet, 1);
+    assert.equal(w.addSheet('A/B', ['h2']), 'A_B (2)');
+    assert.equal(w.rowsInSheet, 0);
+    w.addRow(['second'], RI);
+    w.addRow(['third'], RI);
+    await w.commit();
+    const wb = await readBack(file);
+    assert.deepEqual(wb.worksheets.map((s) => s.name), ['a_b', 'A_B (2)']);
+    assert.equal(wb.worksheets[0].getRow(2).getCell(1).value, 'first');
+    assert.equal(wb.worksheets[1].getRow(3).getCell(1).value, 'third');
+    assert.equal(wb.worksheets[1].getRow(3).getCell(1 + 4).value, '도곡리');
+  });
+
+  it('places appended columns after the widest row when asked, and refuses values that would overwrite them', async () => {
+    const file = join(dir, 'wide.xlsx');
+    const w = new ResultWorkbookWriter(file);
+    w.addSheet('s', ['a'], { columnCount: 2 });
+    w.addRow(['1', 'extra'], SEOUL);
+    w.addRow(['2', '', ''], SEOUL); // trailing empty values are harmless
+    assert.throws(() => w.addRow(['3', 'b', 'c'], SEOUL), RangeError);
+    await w.commit();
+    const ws = (await readBack(file)).worksheets[0];
+    assert.deepEqual(rowValues(ws, 1, 3), ['a', null, '시도']);
+    assert.deepEqual(rowValues(ws, 2, 3), [1, 'extra', '서울특별시']);
+  });
+
+  it('clips a value longer than an Excel cell holds and says so in 비고', async () => {
+    const file = join(dir, 'long.xlsx');
+    const w = new ResultWorkbookWriter(file);
+    w.addSheet('s', ['memo']);
+    w.addRow(['가'.repeat(EXCEL_MAX_CELL_CHARS + 10)], SEOUL);
+    await w.commit();
+    const ws = (await readBack(file)).worksheets[0];
+    assert.equal((ws.getRow(2).getCell(1).value as string).length, EXCEL_MAX_CELL_CHARS);
+    assert.match(String(ws.getRow(2).getCell(1 + 11).value), /32767/);
+  });
+
+  it('streams committed rows to disk before commit() when the producer drains', async () => {
+    const file = join(dir, 'stream.xlsx');
+    const w = new ResultWorkbookWriter(file);
+    w.addSheet('s', ['번호', '메모']);
+    for (let i = 1; i <= 20_000; i++) {
+      w.addRow([String(i), `메모 ${i} `.repeat(4)], SEOUL);
+      if (i % 256 === 0) await w.drain();
+    }
+    // Without per-row commits and drain() the zip would hold the whole sheet and the file would still be empty.
+    const before = (await stat(file)).size;
+    assert.ok(before > 100_000, `only ${before} bytes on disk before commit`);
+    await w.commit();
+    const ws = (await readBack(file)).worksheets[0];
+    assert.equal(ws.actualRowCount, 20_001);
+    assert.equal(ws.getRow(20_001).getCell(1).value, 20_000);
+  });
+
+  it('rejects misuse and reports a disk error from commit() instead of crashing', async () => {
+    const w = new ResultWorkbookWriter(join(dir, 'misuse.xlsx'));
+    assert.throws(() => w.addRow(['1'], SEOUL), /before addSheet/);
+    await assert.rejects(() => w.commit(), /before addSheet/);
+    await w.abort();
+
+    const broken = new ResultWorkbookWriter(join(dir, 'no-such-dir', 'x.xlsx'));
+    broken.addSheet('s', ['a']);
+    await new Promise((r) => setTimeout(r, 20));
+    await assert.rejects(async () => {
+      broken.addRow(['1'], SEOUL);
+      await broken.commit();
+    }, /ENOENT/);
+  });
+});
