@@ -23,6 +23,8 @@ export class ServiceProcess {
     const child = spawn(
       process.execPath,
       ['-r', 'reflect-metadata', '-r', '@swc-node/register', join('apps', this.app, 'src', 'main.ts'), ...this.args],
+      // The child inherits PATH and friends; its configuration is what `env` overrides.
+      // eslint-disable-next-line no-restricted-properties
       { cwd: REPO_ROOT, env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child.stdout!.pipe(log, { end: false });

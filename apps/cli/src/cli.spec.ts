@@ -1,0 +1,71 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { CliContext } from './cli-context';
+import { toImportOptions } from './commands/datasets-import.command';
+import { displayWidth, table } from './commands/format';
+import { runCli } from './main';
+
+function capture(env: Record<string, string> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  // An unreachable database: these tests must fail before any connection is needed.
+  const ctx = new CliContext({ out: (t) => out.push(t), err: (t) => err.push(t) }, { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', ...env });
+  return { ctx, out, err };
+}
+
+describe('toImportOptions', () => {
+  it('maps level flags to resolved paths, most general first', () => {
+    const o = toImportOptions({ name: 'k', eupmyeondong: 'e.json', sido: 's.json', version: '2018', default: true }, (p) => `/base/${p}`);
+    assert.deepEqual(o.levels, { sido: '/base/s.json', eupmyeondong: '/base/e.json' });
+    assert.equal(o.isDefault, true);
+    assert.equal(o.version, '2018');
+  });
+
+  it('demands at least one level, naming the flags', () => {
+    assert.throws(() => toImportOptions({ name: 'k' }, (p) => p), /at least one level: --sido FILE, --sigungu FILE, --eupmyeondong FILE, --ri FILE/);
+  });
+
+  it('resolves relative paths against the directory npm was run from', () => {
+    const { ctx } = capture({ INIT_CWD: '/home/me/data' });
+    assert.deepEqual(toImportOptions({ name: 'k', ri: 'ri.geojson' }, (p) => ctx.path(p)).levels, { ri: '/home/me/data/ri.geojson' });
+  });
+});
+
+describe('runCli input errors (exit code 1, one clear line, no database touched)', () => {
+  const cases: [string[], RegExp][] = [
+    [['datasets:import', '--name', 'k'], /^error: give a GeoJSON file for at least one level/],
+    [['datasets:import', '--sido', 'x.json'], /required option '--name <name>' not specified/],
+    [['datasets:import', '--name', 'k', '--sido'], /option '--sido <file>' argument missing/],
+    [['datasets:nope'], /unknown command 'datasets:nope'/],
+    [['datasets:list', '--jsn'], /unknown option '--jsn'/],
+  ];
+  for (const [argv, message] of cases) {
+    it(argv.join(' '), async () => {
+      const { ctx, out, err } = capture();
+      assert.equal(await runCli(argv, ctx), 1);
+      assert.match(err.join('\n'), message);
+      assert.deepEqual(out, []);
+    });
+  }
+
+  it('reports an unreachable database without a stack trace', async () => {
+    const { ctx, err } = capture();
+    assert.equal(await runCli(['datasets:list'], ctx), 1);
+    assert.match(err.join('\n'), /^error: cannot connect to the database postgres:\/\/nobody@127\.0\.0\.1:1\/none: /);
+    assert.doesNotMatch(err.join('\n'), /\n\s+at /);
+  });
+
+  it('--help exits 0', async () => {
+    const { ctx, out } = capture();
+    assert.equal(await runCli(['datasets:import', '--help'], ctx), 0);
+    assert.match(out.join('\n'), /--eupmyeondong <file>/);
+  });
+});
+
+describe('table', () => {
+  it('aligns columns holding Hangul, which takes two columns per character', () => {
+    assert.equal(displayWidth('시도 17'), 7);
+    const t = table(['A', 'B'], [['시도', 'x'], ['ab', 'y']]).split('\n');
+    assert.deepEqual(t, ['A     B', '시도  x', 'ab    y']);
+  });
+});

@@ -1,0 +1,84 @@
+import 'reflect-metadata';
+import type { INestMicroservice } from '@nestjs/common';
+import type { Consumer } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import { ConsumerGroups, Topics } from '@geobatch/contracts';
+import { ConfigValidationError, loadConfig } from '@geobatch/util-config';
+import { pingKafka } from '@geobatch/util-kafka';
+import { JsonLogger } from '@geobatch/util-observability';
+import { GEOCODER_CLIENT_ID } from './config/geocoder-config.module';
+import { GeocoderEnvSchema } from './config/geocoder-env.schema';
+import { createGeocoderApp } from './create-geocoder-app';
+import { startHealthServer, type HealthReport } from './health/health-server';
+
+const PROBE_TIMEOUT_MS = 3_000;
+
+function loadGeocoderConfig(): Readonly<GeocoderEnvSchema> {
+  try {
+    return loadConfig(GeocoderEnvSchema);
+  } catch (e) {
+    if (e instanceof ConfigValidationError) {
+      process.stderr.write(`geocoder: ${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+}
+
+function withTimeout(probe: Promise<boolean>): Promise<boolean> {
+  const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), PROBE_TIMEOUT_MS).unref());
+  return Promise.race([probe.catch(() => false), timeout]);
+}
+
+async function main(): Promise<void> {
+  const config = loadGeocoderConfig();
+  const logger = new JsonLogger('geocoder', config.LOG_LEVEL);
+  let app: INestMicroservice | undefined;
+  try {
+    app = await createGeocoderApp(config, logger);
+    // SIGTERM/SIGINT: stop consuming (kafkajs finishes the chunk in hand, its result is
+    // published and the offset committed), close the producer and the pool, then exit 0.
+    app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+    let consumerStatus = 'starting';
+    app.status.subscribe((s) => (consumerStatus = s));
+    await app.listen();
+
+    const [, consumer] = app.unwrap<[unknown, Consumer, unknown]>();
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart) return; // kafkajs restarts the consumer by itself
+      logger.error({ msg: 'Kafka consumer crashed for good; exiting so the service is restarted', error: payload.error.message });
+      void app!.close().finally(() => process.exit(1));
+    });
+
+    if (config.HTTP_PORT > 0) {
+      const db = app.get(DataSource);
+      await startHealthServer(config.HTTP_PORT, async (): Promise<HealthReport> => {
+        const [database, kafka] = await Promise.all([
+          withTimeout(db.query('SELECT 1').then(() => true)),
+          pingKafka({ clientId: GEOCODER_CLIENT_ID, brokers: config.KAFKA_BROKERS }, PROBE_TIMEOUT_MS),
+        ]);
+        const consumerUp = !['disconnected', 'stopped'].includes(consumerStatus);
+        return {
+          status: database && kafka && consumerUp ? 'ok' : 'error',
+          database: database ? 'up' : 'down',
+          kafka: kafka ? 'up' : 'down',
+          consumer: consumerStatus,
+        };
+      });
+    }
+    logger.log({
+      msg: 'geocoder consuming',
+      topic: Topics.rows.name,
+      groupId: ConsumerGroups.geocoder,
+      concurrency: config.GEOCODER_CONCURRENCY,
+      ...(config.HTTP_PORT > 0 ? { health: `http://0.0.0.0:${config.HTTP_PORT}/health` } : {}),
+    });
+  } catch (e) {
+    const err = e instanceof Error ? e : new Error(String(e));
+    logger.error({ msg: 'geocoder failed to start', error: err.message }, err.stack);
+    await app?.close().catch(() => undefined);
+    process.exit(1);
+  }
+}
+
+void main();

@@ -1,0 +1,61 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { BoundaryImportError } from './feature-collection.scanner';
+import { parseEffectiveDate, validateDatasetMeta, validateFieldName, validateLevelFiles } from './import-options';
+
+const isImportError = (m: RegExp) => (e: unknown) => e instanceof BoundaryImportError && m.test(e.message);
+
+describe('validateLevelFiles', () => {
+  it('returns the given levels most general first', () => {
+    assert.deepEqual(validateLevelFiles({ eupmyeondong: 'e.json', sido: 's.json', ri: undefined }), [
+      ['sido', 's.json'],
+      ['eupmyeondong', 'e.json'],
+    ]);
+  });
+
+  it('needs at least one level and only known ones', () => {
+    assert.throws(() => validateLevelFiles({}), isImportError(/at least one level \(sido, sigungu, eupmyeondong, ri\)/));
+    assert.throws(() => validateLevelFiles({ dong: 'x' }), isImportError(/unknown level "dong"/));
+    assert.throws(() => validateLevelFiles({ sido: '' }), isImportError(/level "sido" must be a path/));
+    assert.throws(() => validateLevelFiles(null), isImportError(/levels must map/));
+  });
+});
+
+describe('validateDatasetMeta', () => {
+  it('defaults the version and trims', () => {
+    assert.deepEqual(validateDatasetMeta({ name: ' kostat-2018 ', attribution: ' SGIS ' }), {
+      name: 'kostat-2018',
+      version: '1',
+      effectiveDate: null,
+      attribution: 'SGIS',
+      isDefault: false,
+    });
+  });
+
+  it('accepts Korean names and rejects separators used elsewhere (name@version)', () => {
+    assert.equal(validateDatasetMeta({ name: '행정동_2021.04' }).name, '행정동_2021.04');
+    assert.throws(() => validateDatasetMeta({ name: 'a@b' }), isImportError(/may only hold/));
+    assert.throws(() => validateDatasetMeta({ name: 'a b' }), isImportError(/may only hold/));
+    assert.throws(() => validateDatasetMeta({ name: '' }), isImportError(/dataset name must not be empty/));
+    assert.throws(() => validateDatasetMeta({ name: undefined }), isImportError(/dataset name is required/));
+    assert.throws(() => validateDatasetMeta({ name: 'x', version: ' ' }), isImportError(/version must not be empty/));
+  });
+});
+
+describe('parseEffectiveDate', () => {
+  it('keeps real dates and rejects others', () => {
+    assert.equal(parseEffectiveDate('2018-12-24'), '2018-12-24');
+    assert.equal(parseEffectiveDate(undefined), null);
+    assert.equal(parseEffectiveDate(''), null);
+    assert.throws(() => parseEffectiveDate('2018-02-30'), isImportError(/not a date in YYYY-MM-DD form/));
+    assert.throws(() => parseEffectiveDate('24.12.2018'), isImportError(/YYYY-MM-DD/));
+  });
+});
+
+describe('validateFieldName', () => {
+  it('falls back to the default and rejects blanks', () => {
+    assert.equal(validateFieldName(undefined, 'code field', 'code'), 'code');
+    assert.equal(validateFieldName('adm_cd', 'code field', 'code'), 'adm_cd');
+    assert.throws(() => validateFieldName(' ', 'code field', 'code'), isImportError(/code field must not be empty/));
+  });
+});

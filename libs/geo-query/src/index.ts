@@ -1,0 +1,13 @@
+export * from './entities/dataset.entity';
+export * from './entities/boundary-area.entity';
+export * from './entities/boundary-part.entity';
+export * from './geo-schema';
+export * from './geo-data-source';
+export * from './dataset.repository';
+export { BoundaryImportError } from './import/feature-collection.scanner';
+export type { ImportGeoJsonOptions, ImportProgress, LevelFiles } from './import/import-options';
+export type { ImportResult } from './import/boundary-import.runner';
+export * from './import/boundary-importer.service';
+export * from './lookup/boundary-lookup.service';
+export * from './seed/default-dataset-seeder.service';
+export * from './geo-query.module';
