@@ -3,7 +3,7 @@
 // `migrate` service run this once before any service starts.
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { GEO_ENTITIES, GEO_MIGRATIONS } from '@geobatch/geo-query';
+import { GEO_ENTITIES, GEO_MIGRATIONS, runMigrationsExclusive } from '@geobatch/geo-query';
 import { JOB_STORE_ENTITIES, JOB_STORE_MIGRATIONS } from '@geobatch/job-store';
 import { CommonEnvSchema, loadConfig } from '@geobatch/util-config';
 
@@ -24,9 +24,10 @@ async function main(): Promise<void> {
   const url = process.argv[2] ?? loadConfig(CommonEnvSchema).DATABASE_URL;
   const ds = await migrationDataSource(url).initialize();
   try {
-    const applied = await ds.runMigrations();
+    // Under an advisory lock: concurrent set-ups (a test run beside `npm run stack`) do not race.
+    const applied = await runMigrationsExclusive(ds);
     const where = url.replace(/\/\/[^@/]*@/, '//');
-    console.error(`[migrate] ${where}: ${applied.length === 0 ? 'up to date' : `applied ${applied.map((m) => m.name).join(', ')}`}`);
+    console.error(`[migrate] ${where}: ${applied.length === 0 ? 'up to date' : `applied ${applied.join(', ')}`}`);
   } finally {
     await ds.destroy();
   }
