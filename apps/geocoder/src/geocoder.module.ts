@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { KafkaProducerModule } from '@geobatch/util-kafka';
+import { MetricsModule } from '@geobatch/util-observability';
 import { GEOCODER_CLIENT_ID, GeocoderConfig, GeocoderConfigModule } from './config/geocoder-config.module';
 import type { GeocoderEnvSchema } from './config/geocoder-env.schema';
 import { GeocodingModule } from './geocoding/geocoding.module';
@@ -12,6 +13,7 @@ export class GeocoderModule {
       module: GeocoderModule,
       imports: [
         GeocoderConfigModule.forRoot(config),
+        MetricsModule.forRoot('geocoder'),
         // Producer for results and dead letters.
         KafkaProducerModule.forRootAsync({
           inject: [GeocoderConfig],

@@ -4,12 +4,11 @@ import type { Consumer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { ConsumerGroups, Topics } from '@geobatch/contracts';
 import { ConfigValidationError, loadConfig } from '@geobatch/util-config';
-import { pingKafka } from '@geobatch/util-kafka';
-import { JsonLogger } from '@geobatch/util-observability';
+import { ConsumerLagMonitor, pingKafka } from '@geobatch/util-kafka';
+import { JsonLogger, Metrics, startOpsServer, type HealthReport } from '@geobatch/util-observability';
 import { GEOCODER_CLIENT_ID } from './config/geocoder-config.module';
 import { GeocoderEnvSchema } from './config/geocoder-env.schema';
 import { createGeocoderApp } from './create-geocoder-app';
-import { startHealthServer, type HealthReport } from './health/health-server';
 
 const PROBE_TIMEOUT_MS = 3_000;
 
@@ -52,7 +51,16 @@ async function main(): Promise<void> {
 
     if (config.HTTP_PORT > 0) {
       const db = app.get(DataSource);
-      await startHealthServer(config.HTTP_PORT, async (): Promise<HealthReport> => {
+      const metrics = app.get(Metrics);
+      // Nest's Kafka server appends `-server` to the group id it joins.
+      const lag = new ConsumerLagMonitor(
+        { clientId: GEOCODER_CLIENT_ID, brokers: config.KAFKA_BROKERS },
+        `${ConsumerGroups.geocoder}-server`,
+        [Topics.rows.name],
+        metrics.consumerLag,
+      );
+      await lag.start();
+      await startOpsServer(config.HTTP_PORT, { metrics: metrics.registry, health: async (): Promise<HealthReport> => {
         const [database, kafka] = await Promise.all([
           withTimeout(db.query('SELECT 1').then(() => true)),
           pingKafka({ clientId: GEOCODER_CLIENT_ID, brokers: config.KAFKA_BROKERS }, PROBE_TIMEOUT_MS),
@@ -64,14 +72,14 @@ async function main(): Promise<void> {
           kafka: kafka ? 'up' : 'down',
           consumer: consumerStatus,
         };
-      });
+      } });
     }
     logger.log({
       msg: 'geocoder consuming',
       topic: Topics.rows.name,
       groupId: ConsumerGroups.geocoder,
       concurrency: config.GEOCODER_CONCURRENCY,
-      ...(config.HTTP_PORT > 0 ? { health: `http://0.0.0.0:${config.HTTP_PORT}/health` } : {}),
+      ...(config.HTTP_PORT > 0 ? { ops: `http://0.0.0.0:${config.HTTP_PORT}/{health,metrics}` } : {}),
     });
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));

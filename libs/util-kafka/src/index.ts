@@ -3,3 +3,4 @@ export * from './topic-provisioner';
 export * from './event-publisher';
 export * from './kafka-producer.module';
 export * from './kafka-log-fields';
+export * from './consumer-lag-monitor';

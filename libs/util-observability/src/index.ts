@@ -1,1 +1,3 @@
 export * from './json-logger';
+export * from './metrics';
+export * from './ops-server';

@@ -2,6 +2,7 @@ import { Controller, Logger } from '@nestjs/common';
 import { Ctx, EventPattern, KafkaContext, Payload } from '@nestjs/microservices';
 import { chunkKey, decodeEvent, EventDecodeError, RowsChunkEventV1, Topics } from '@geobatch/contracts';
 import { EventPublisher, kafkaLogFields } from '@geobatch/util-kafka';
+import { Metrics } from '@geobatch/util-observability';
 import { ChunkGeocoder } from './chunk-geocoder.service';
 import { DeadLetterPublisher } from './dead-letter.publisher';
 
@@ -18,6 +19,7 @@ export class RowsChunkHandler {
     private readonly geocoder: ChunkGeocoder,
     private readonly publisher: EventPublisher,
     private readonly deadLetters: DeadLetterPublisher,
+    private readonly metrics: Metrics,
   ) {}
 
   @EventPattern<string>(Topics.rows.name)
@@ -36,7 +38,10 @@ export class RowsChunkHandler {
     try {
       const { result, stats } = await this.geocoder.geocode(event);
       await this.publisher.publish(Topics.results.name, chunkKey(jobId, sheet, chunk), result);
-      this.logger.log({ msg: 'chunk geocoded', jobId, sheet, chunk, ...at, ...stats, ms: Math.round(performance.now() - t0) });
+      const seconds = (performance.now() - t0) / 1000;
+      this.metrics.rows.inc({ stage: 'geocoded' }, event.points.length);
+      this.metrics.chunkSeconds.observe({ stage: 'geocoded' }, seconds);
+      this.logger.log({ msg: 'chunk geocoded', jobId, sheet, chunk, ...at, ...stats, ms: Math.round(seconds * 1000) });
     } catch (e) {
       // Database or broker trouble: thrown on, so the offset is not committed and kafkajs retries the chunk.
       this.logger.error({ msg: 'chunk failed; it will be retried', jobId, sheet, chunk, ...at, error: (e as Error).message });
