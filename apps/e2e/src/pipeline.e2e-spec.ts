@@ -5,9 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { APPENDED_COLUMNS } from '@geobatch/contracts';
-import { KOSTAT_2018, REPO_ROOT, SAMPLE_INPUTS, testEnv } from '@geobatch/util-testing';
+import { KOSTAT_2018, REPO_ROOT, SAMPLE_INPUTS, ServiceProcess, testEnv, waitFor } from '@geobatch/util-testing';
 import { IndependentCoversReference } from './support/independent-reference';
-import { ServiceProcess, waitFor } from './support/service-process';
 
 const PORT = '3107';
 const BASE = `http://127.0.0.1:${PORT}`;
