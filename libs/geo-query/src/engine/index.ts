@@ -1,0 +1,2 @@
+export * from './in-memory-boundary-index';
+export * from './boundary-index-loader';
