@@ -11,3 +11,4 @@ export * from './import/boundary-importer.service';
 export * from './lookup/boundary-lookup.service';
 export * from './seed/default-dataset-seeder.service';
 export * from './geo-query.module';
+export * from './engine';
