@@ -5,20 +5,17 @@
 // finds nothing) on a 20,000-row slice in the same run as the baseline.
 // Prints one JSON line on stdout; progress goes to stderr.
 import 'reflect-metadata';
-import { createWriteStream, mkdtempSync, openAsBlob, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import ExcelJS from 'exceljs';
 import { Client } from 'pg';
-import { BoundaryImporter, DatasetRepository, openGeoDataSource } from '@geobatch/geo-query';
 import { CommonEnvSchema, loadConfig } from '@geobatch/util-config';
-import { KOSTAT_2018, REPO_ROOT, ServiceProcess, peakRssMb, waitFor } from '@geobatch/util-testing';
+import { REPO_ROOT, ServiceProcess, peakRssMb, waitFor } from '@geobatch/util-testing';
+import { BENCH_DATASET, GatewayClient, ensureBenchDataset, landPoints, log as logFor, writeSampleCsv } from '../support/stack-harness';
 
-const DATASET = 'bench-kostat-2018';
 const BASELINE_ROWS = 20_000;
 const SAMPLE_CHECKS = 2_000;
 
@@ -34,63 +31,7 @@ const { values: args } = parseArgs({
 });
 const rows = Number(args.rows);
 const geocoderCount = Number(args.geocoders);
-const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
-
-/** Small, seeded PRNG: the same --seed gives the same file on every machine. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-async function ensureDataset(url: string): Promise<string> {
-  const ds = await openGeoDataSource(url);
-  try {
-    const existing = await new DatasetRepository(ds).findByName(DATASET);
-    if (existing) return existing.id;
-    log(`importing ${DATASET} from the KOSTAT 2018 fixture`);
-    const res = await new BoundaryImporter(ds).importGeoJson({ name: DATASET, version: '2018', levels: KOSTAT_2018 });
-    return res.datasetId;
-  } finally {
-    await ds.destroy();
-  }
-}
-
-/** Seeded points on land across Korea: PostGIS scatters them over the 시도 polygons. */
-async function landPoints(db: Client, datasetId: string, seed: number): Promise<[number, number][]> {
-  const { rows: pts } = await db.query<{ x: number; y: number }>(
-    `SELECT ST_X(g) AS x, ST_Y(g) AS y FROM (
-       SELECT (ST_Dump(ST_GeneratePoints(ST_Union(geom), 50000, $2))).geom AS g
-         FROM boundary_area WHERE dataset_id = $1 AND level = 'sido') p`,
-    [datasetId, seed],
-  );
-  return pts.map((p) => [p.x, p.y]);
-}
-
-async function writeCsv(path: string, points: [number, number][], seed: number): Promise<void> {
-  const rand = mulberry32(seed);
-  const regions = ['서울', '경기', '부산', '울산', '대구', '인천', '광주', '대전'];
-  function* lines(): Generator<string> {
-    yield '회사코드,차량번호,차량ID,날짜,주소,,속도,발생시각\n';
-    let batch = '';
-    for (let i = 0; i < rows; i++) {
-      const [x, y] = points[Math.floor(rand() * points.length)];
-      const d = 1 + (i % 28);
-      batch += `testse${String(1 + (i % 9)).padStart(2, '0')},${regions[i % regions.length]}${100 + (i % 900)}바${10000 + (i % 90000)},kmsa12c${1000 + (i % 9000)},202401${String(d).padStart(2, '0')},${x.toFixed(6)},${y.toFixed(6)},${60 + (i % 60)},${String(d).padStart(2, '0')}-JAN-24 ${String(i % 24).padStart(2, '0')}:00:00\n`;
-      if (i % 5000 === 4999) {
-        yield batch;
-        batch = '';
-      }
-    }
-    if (batch) yield batch;
-  }
-  await pipeline(Readable.from(lines()), createWriteStream(path));
-}
+const log = logFor('bench');
 
 /** The replaced system's method: one query per row with ST_Within, and a fallback query when it finds nothing. */
 async function baseline(db: Client, datasetId: string, points: [number, number][]): Promise<number> {
@@ -123,7 +64,7 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'geobatch-bench-'));
   const storage = join(work, 'storage');
   await mkdir(storage, { recursive: true });
-  const datasetId = await ensureDataset(config.DATABASE_URL);
+  const datasetId = await ensureBenchDataset(config.DATABASE_URL, log);
   const db = new Client({ connectionString: config.DATABASE_URL });
   await db.connect();
 
@@ -131,7 +72,7 @@ async function main(): Promise<void> {
   const points = await landPoints(db, datasetId, seed);
   const csv = join(work, 'bench.csv');
   log(`writing ${rows} rows to ${csv}`);
-  await writeCsv(csv, points, seed);
+  await writeSampleCsv(csv, rows, points, seed);
 
   const port = 3190;
   const env = {
@@ -150,29 +91,14 @@ async function main(): Promise<void> {
   );
   const all = [gateway, merger, ...geocoders];
   try {
-    await waitFor('gateway health', async () => ((await fetch(`http://127.0.0.1:${port}/health`)).ok ? true : undefined), 90_000, 500);
+    const api = new GatewayClient(`http://127.0.0.1:${port}`);
+    await waitFor('gateway health', async () => ((await api.healthy()) ? true : undefined), 90_000, 500);
     const before = await Promise.all(geocoders.map((_, i) => scrapeGeocoded(9391 + i)));
 
     log('uploading');
     const t0 = performance.now();
-    const form = new FormData();
-    form.set('file', await openAsBlob(csv), 'bench.csv');
-    form.set('x', '5');
-    form.set('y', '6');
-    form.set('dataset', DATASET);
-    const created = await fetch(`http://127.0.0.1:${port}/jobs`, { method: 'POST', body: form });
-    if (created.status !== 202) throw new Error(`upload refused: ${created.status} ${await created.text()}`);
-    const { id } = (await created.json()) as { id: string };
-    const done = await waitFor(
-      `job ${id}`,
-      async () => {
-        const view = (await (await fetch(`http://127.0.0.1:${port}/jobs/${id}`)).json()) as { status: string; error: string | null; rows: { processed: number } };
-        if (view.status === 'failed') throw new Error(`job failed: ${view.error}`);
-        return view.status === 'completed' ? view : undefined;
-      },
-      30 * 60_000,
-      100,
-    );
+    const id = await api.submit(csv, { x: '5', y: '6', dataset: BENCH_DATASET });
+    const done = await api.waitForCompletion(id, 30 * 60_000, 100);
     const seconds = (performance.now() - t0) / 1000;
     const peak = { gateway: peakRssMb(gateway.pid), geocoder: Math.max(...geocoders.map((g) => peakRssMb(g.pid) ?? 0)), merger: peakRssMb(merger.pid) };
     const geocodedBy = (await Promise.all(geocoders.map((_, i) => scrapeGeocoded(9391 + i)))).map((n, i) => n - before[i]);
@@ -180,8 +106,7 @@ async function main(): Promise<void> {
 
     // Check the row count and a sample of codes against PostGIS directly.
     const result = join(work, 'result.xlsx');
-    const res = await fetch(`http://127.0.0.1:${port}/jobs/${id}/result`);
-    await pipeline(Readable.fromWeb(res.body as never), createWriteStream(result));
+    await api.download(id, result);
     const reader = new ExcelJS.stream.xlsx.WorkbookReader(result, { sharedStrings: 'cache', worksheets: 'emit' });
     let outRows = 0;
     const sample: { x: number; y: number; code: string | null }[] = [];
