@@ -13,13 +13,14 @@ import {
   RowsChunkEventV1,
   Topics,
   type ErrorResponseDto,
+  type JobPreviewDto,
   type JobStatusDto,
 } from '@geobatch/contracts';
 import { Dataset, GEO_ENTITIES, GEO_MIGRATIONS, geoDataSourceOptions, runMigrationsExclusive } from '@geobatch/geo-query';
 import { JOB_STORE_ENTITIES, JOB_STORE_MIGRATIONS, JobRepository } from '@geobatch/job-store';
 import { loadConfig } from '@geobatch/util-config';
 import { JsonLogger } from '@geobatch/util-observability';
-import { testEnv } from '@geobatch/util-testing';
+import { SAMPLE_INPUTS, testEnv } from '@geobatch/util-testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { GatewayEnvSchema } from './config/gateway-env.schema';
 import { createGatewayApp } from './create-gateway-app';
@@ -37,8 +38,19 @@ const EXPECTED_POINTS = [
 
 type Seen = { topic: string; key: string; value: any };
 
+/**
+ * The test database with a schema of its own first on the search path (PostGIS stays reachable in
+ * public): a report-merger elsewhere on this database never sees these jobs, so it cannot merge
+ * (or fail) them while the tests look at them.
+ */
+function inSchema(url: string, schema: string): string {
+  return `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema},public`)}`;
+}
+
 describe('gateway (real Postgres + Kafka)', () => {
   const storage = mkdtempSync(join(tmpdir(), 'gateway-itest-'));
+  const schema = `gateway_it_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const databaseUrl = inSchema(testEnv.TEST_DATABASE_URL, schema);
   const groupId = `gateway-itest-${randomUUID()}`;
   const kafka = new Kafka({ clientId: 'gateway-itest', brokers: testEnv.KAFKA_BROKERS, logLevel: logLevel.NOTHING });
   const seen: Seen[] = [];
@@ -62,11 +74,11 @@ describe('gateway (real Postgres + Kafka)', () => {
       const mine = messagesOf(jobId);
       const sealed = mine.find((m) => m.topic === Topics.jobs.name);
       const chunks = mine.filter((m) => m.topic === Topics.rows.name);
-      if (sealed && chunks.length >= sealed.value.sheets[0].chunks) {
-        for (const c of chunks) assert.equal(c.key, chunkKey(jobId, 0, c.value.chunk));
+      if (sealed && chunks.length >= sealed.value.sheets.reduce((n: number, t: { chunks: number }) => n + t.chunks, 0)) {
+        for (const c of chunks) assert.equal(c.key, chunkKey(jobId, c.value.sheet, c.value.chunk));
         assert.equal(sealed.key, jobId);
         return {
-          chunks: chunks.map((c) => decodeEvent(RowsChunkEventV1, c.value)).sort((a, b) => a.chunk - b.chunk),
+          chunks: chunks.map((c) => decodeEvent(RowsChunkEventV1, c.value)).sort((a, b) => a.sheet - b.sheet || a.chunk - b.chunk),
           sealed: decodeEvent(JobSealedEventV1, sealed.value),
         };
       }
@@ -83,8 +95,11 @@ describe('gateway (real Postgres + Kafka)', () => {
   }
 
   before(async () => {
+    const admin = await new DataSource({ type: 'postgres', url: testEnv.TEST_DATABASE_URL }).initialize();
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    await admin.destroy();
     db = await new DataSource(
-      geoDataSourceOptions(testEnv.TEST_DATABASE_URL, {
+      geoDataSourceOptions(databaseUrl, {
         migrations: [...GEO_MIGRATIONS, ...JOB_STORE_MIGRATIONS],
         entities: [...GEO_ENTITIES, ...JOB_STORE_ENTITIES],
         poolSize: 2,
@@ -113,12 +128,19 @@ describe('gateway (real Postgres + Kafka)', () => {
     await consumer.subscribe({ topics: [Topics.rows.name, Topics.jobs.name], fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ topic, message }) => {
-        seen.push({ topic, key: message.key?.toString() ?? '', value: JSON.parse(message.value!.toString()) });
+        // Other suites share these topics and some publish poison messages on purpose: skip what is not JSON.
+        let value: unknown;
+        try {
+          value = JSON.parse(message.value?.toString() ?? '');
+        } catch {
+          return;
+        }
+        seen.push({ topic, key: message.key?.toString() ?? '', value });
       },
     });
 
     const config = loadConfig(GatewayEnvSchema, {
-      DATABASE_URL: testEnv.TEST_DATABASE_URL,
+      DATABASE_URL: databaseUrl,
       KAFKA_BROKERS: testEnv.KAFKA_BROKERS.join(','),
       STORAGE_DIR: storage,
       CHUNK_SIZE: String(CHUNK_SIZE),
@@ -140,6 +162,7 @@ describe('gateway (real Postgres + Kafka)', () => {
     if (db?.isInitialized) {
       if (createdJobs.length > 0) await db.query('DELETE FROM job WHERE id = ANY($1)', [createdJobs]);
       if (dataset) await db.getRepository(Dataset).delete({ id: dataset.id });
+      await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await db.destroy();
     }
     rmSync(storage, { recursive: true, force: true });
@@ -196,6 +219,49 @@ describe('gateway (real Postgres + Kafka)', () => {
     assert.equal(status.fileName, '측정 자료.csv');
     assert.equal(status.error, null);
     assert.match(status.createdAt, /^\d{4}-\d\d-\d\dT/);
+  });
+
+  it('takes the sample XLSX (data on its second sheet) with no x/y given: detects the columns and publishes that sheet only', async () => {
+    const f = new FormData();
+    f.append('file', new Blob([readFileSync(SAMPLE_INPUTS.xlsx)]), 'overspeed-200.xlsx');
+    f.append('dataset', dataset.name);
+    const res = await fetch(`${base}/jobs`, { method: 'POST', body: f });
+    assert.equal(res.status, 202, await res.clone().text());
+    const { id } = (await res.json()) as { id: string };
+    createdJobs.push(id);
+    const { chunks, sealed } = await awaitPublished(id);
+    assert.deepEqual(sealed.sheets.map((s) => ({ ...s })), [{ sheet: 1, name: '과속 상세내역', rows: 200, chunks: Math.ceil(200 / CHUNK_SIZE), blankRows: 0 }]);
+    assert.ok(chunks.every((c) => c.sheet === 1));
+    // Numbers of the workbook travel as their exact text: the first row of the sample.
+    assert.deepEqual({ ...chunks[0].points[0] }, { n: 1, x: '127.229305', y: '37.646395' });
+    assert.equal(chunks.flatMap((c) => c.points).length, 200);
+
+    const status = (await (await fetch(`${base}/jobs/${id}`)).json()) as JobStatusDto;
+    assert.equal(status.options?.kind, 'xlsx');
+    assert.deepEqual(status.options?.columns, [
+      { sheet: 2, name: '과속 상세내역', x: { name: '주소', number: 5, letter: 'E', by: 'values' }, y: { name: '', number: 6, letter: 'F', by: 'values' } },
+    ]);
+  });
+
+  it('previews the CP949 sample over HTTP: kind, encoding, header, 20 rows and the suggested columns, keeping nothing', async () => {
+    const before = readdirSync(join(storage, 'uploads')).length;
+    const f = new FormData();
+    f.append('file', new Blob([readFileSync(SAMPLE_INPUTS.cp949Csv)]), 'overspeed-200.cp949.csv');
+    const res = await fetch(`${base}/jobs/preview`, { method: 'POST', body: f });
+    assert.equal(res.status, 200, await res.clone().text());
+    const preview = (await res.json()) as JobPreviewDto;
+    assert.deepEqual([preview.kind, preview.encoding, preview.delimiter], ['csv', 'cp949', ',']);
+    assert.deepEqual(preview.header, ['회사코드', '차량번호', '차량ID', '날짜', '주소', '', '속도', '발생시각']);
+    assert.equal(preview.rows.length, 20);
+    assert.deepEqual(preview.rows[0].slice(0, 2), ['testse01', '울산100바10000']);
+    assert.deepEqual([preview.x?.number, preview.x?.name, preview.y?.number, preview.y?.name, preview.crs], [5, '주소', 6, '', 'EPSG:4326']);
+    assert.equal(readdirSync(join(storage, 'uploads')).length, before);
+
+    const xls = new FormData();
+    xls.append('file', new Blob([Buffer.concat([Buffer.from('d0cf11e0a1b11ae1', 'hex'), Buffer.alloc(1024)])]), 'old.xls');
+    const refused = await fetch(`${base}/jobs/preview`, { method: 'POST', body: xls });
+    assert.equal(refused.status, 400);
+    assert.match(((await refused.json()) as ErrorResponseDto).message, /\.xls/);
   });
 
   it('leaves a job whose upload it cannot see queued, and refuses its result with 409 naming the status', async () => {

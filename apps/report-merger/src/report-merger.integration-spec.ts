@@ -152,7 +152,8 @@ describe('report-merger against the real broker and database', { timeout: 180_00
     assert.equal(job.resultPath, `results/${job.id}.xlsx`);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(join(storage, job.resultPath!));
-    assert.equal(wb.worksheets.length, 1);
+    // The input's one sheet, then the problem rows and the summary.
+    assert.deepEqual(wb.worksheets.slice(1).map((w) => w.name), ['문제 행', '요약']);
     return wb.worksheets[0];
   }
 

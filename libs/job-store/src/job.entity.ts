@@ -1,15 +1,49 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
-import type { JobStatus, SheetTotalsV1 } from '@geobatch/contracts';
+import type { InputEncoding, JobStatus, OutputFormat, OutputLang, SheetTotalsV1 } from '@geobatch/contracts';
 
-/** Options a job was created with; frozen for the job's life so replays compute the same thing. */
+/** The x/y columns of one input sheet, worked out when the job was accepted. */
+export interface JobSheetColumns {
+  /** 0-based position of the sheet in the upload (0 for a CSV); the `sheet` of its chunks. */
+  sheet: number;
+  name: string;
+  /** 0-based column indexes. */
+  x: number;
+  y: number;
+  /** Header text of the columns, for the summary and the status. */
+  xName: string;
+  yName: string;
+  /** How each column was chosen: given by the caller, or detected from the header or the values. */
+  xBy: 'given' | 'header' | 'values';
+  yBy: 'given' | 'header' | 'values';
+}
+
+/**
+ * Options a job was created with; frozen for the job's life so replays compute the same thing.
+ * Fields after `datasetLabels` were added with XLSX input and are absent on older jobs (a CSV,
+ * its x/y resolved against the header, Korean XLSX output).
+ */
 export interface JobOptions {
-  /** Column specs as the user gave them (header name or 1-based number). */
+  /** Column specs as the user gave them (header name, 1-based number or letter); `auto` when detected. */
   x: string;
   y: string;
   crs: string;
   /** Pinned dataset ids, in output order, and their `name@version` labels. */
   datasetIds: string[];
   datasetLabels: string[];
+  /** `csv` or `xlsx`, decided from the content when the job was accepted. */
+  kind?: 'csv' | 'xlsx';
+  /** CSV: the encoding asked for (`auto` when detected) and the one used, and the delimiter used. */
+  encodingRequested?: InputEncoding;
+  encoding?: string;
+  delimiter?: string;
+  /** XLSX: the sheet asked for (name or 1-based number); null for every sheet that has the columns. */
+  sheet?: string | null;
+  lang?: OutputLang;
+  format?: OutputFormat;
+  /** Nearest-polygon tolerance in metres (0 = off); absent on jobs older than the option: the default applies. */
+  nearestM?: number;
+  /** The sheets to read, in workbook order, with their columns. */
+  columns?: JobSheetColumns[];
 }
 
 @Entity({ name: 'job' })

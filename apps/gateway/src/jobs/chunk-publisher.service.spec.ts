@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { Logger } from '@nestjs/common';
 import { chunkKey, Topics, type JobSealedEventV1, type RowsChunkEventV1 } from '@geobatch/contracts';
 import type { JobEntity, JobRepository } from '@geobatch/job-store';
-import { CapturingLogger, FakeWorld, TempStorage, fakeJob } from '../testing/gateway-fakes';
+import { join } from 'node:path';
+import iconv from 'iconv-lite';
+import { CapturingLogger, FakeWorld, TempStorage, fakeJob, writeXlsx } from '../testing/gateway-fakes';
 import { ChunkPublisherService } from './chunk-publisher.service';
 
 describe('ChunkPublisherService', () => {
@@ -118,6 +120,52 @@ describe('ChunkPublisherService', () => {
     await service(2).start(job);
     assert.equal(world.ofOp('fail').length, 1);
     assert.equal(world.calls.filter((c) => c.op === 'publish').length, 0);
+  });
+
+  it('publishes every planned sheet of an XLSX under its own sheet number, with the columns recorded for it', async () => {
+    await writeXlsx(join(storage.dir, 'book'), [
+      { name: '표지', rows: [['과속 보고서']] },
+      { name: 'A', rows: [['id', 'lon', 'lat'], [1, 127.5, 37.25], [], [2, 126.1, '37.9'], [3, null, 35]] },
+      { name: 'B', rows: [['lat', 'lon'], [33.5, 126.5]] },
+    ]);
+    const base = fakeJob().options;
+    const job = fakeJob({
+      uploadPath: 'book',
+      fileName: 'book.xlsx',
+      options: {
+        ...base,
+        x: 'auto',
+        y: 'auto',
+        kind: 'xlsx',
+        columns: [
+          { sheet: 1, name: 'A', x: 1, y: 2, xName: 'lon', yName: 'lat', xBy: 'header', yBy: 'header' },
+          { sheet: 2, name: 'B', x: 1, y: 0, xName: 'lon', yName: 'lat', xBy: 'header', yBy: 'header' },
+        ],
+      },
+    });
+    await service(2).start(job);
+    assert.deepEqual(chunks().map((c) => c.key), [chunkKey(job.id, 1, 0), chunkKey(job.id, 1, 1), chunkKey(job.id, 2, 0)]);
+    assert.deepEqual(chunks().map((c) => [c.value.sheet, c.value.chunk, c.value.points]), [
+      // Numbers travel as their shortest exact text; the empty row 4 is a blank row; a missing cell is null.
+      [1, 0, [{ n: 1, x: '127.5', y: '37.25' }, { n: 3, x: '126.1', y: '37.9' }]],
+      [1, 1, [{ n: 4, x: null, y: '35' }]],
+      [2, 0, [{ n: 1, x: '126.5', y: '33.5' }]],
+    ]);
+    assert.deepEqual(world.ofOp('seal')[0].sheets, [
+      { sheet: 1, name: 'A', rows: 3, chunks: 2, blankRows: 1 },
+      { sheet: 2, name: 'B', rows: 1, chunks: 1, blankRows: 0 },
+    ]);
+    assert.equal(world.ofOp('markRunning').length, 1);
+  });
+
+  it('reads the upload with the encoding and delimiter recorded at acceptance', async () => {
+    storage.write('upload.csv', iconv.encode('경도;위도\n127,5;37,5\n', 'cp949'));
+    const job = fakeJob({
+      uploadPath: 'upload.csv',
+      options: { ...fakeJob().options, encoding: 'cp949', delimiter: ';', columns: [{ sheet: 0, name: 'x', x: 0, y: 1, xName: '경도', yName: '위도', xBy: 'header', yBy: 'header' }] },
+    });
+    await service(2).start(job);
+    assert.deepEqual(chunks()[0].value.points, [{ n: 1, x: '127,5', y: '37,5' }]);
   });
 
   it('fails the job when its column no longer resolves', async () => {

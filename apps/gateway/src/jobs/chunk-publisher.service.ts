@@ -15,9 +15,9 @@ import {
   type RowsChunkEventV1,
   type SheetTotalsV1,
 } from '@geobatch/contracts';
-import { JobRepository, type JobEntity } from '@geobatch/job-store';
+import { JobRepository, type JobEntity, type JobSheetColumns } from '@geobatch/job-store';
 import { EventPublisher } from '@geobatch/util-kafka';
-import { openCsv, resolveColumn } from '@geobatch/util-spreadsheet';
+import { cellText, openTabularFile, resolveColumn, type CellValue, type CsvDelimiter, type TabularFile, type TabularSheet } from '@geobatch/util-spreadsheet';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config.module';
 import { sheetNameFor } from './sheet-name';
 
@@ -27,10 +27,20 @@ const MAX_COORD_CHARS = 200;
 /** Thrown inside a run when the app shuts down: the job stays unsealed and is replayed at the next start. */
 class PublishingStopped extends Error {}
 
-function coordinate(cells: string[], index: number): string | null {
+/** A coordinate cell as the text the geocoder parses (an XLSX number in its shortest exact form); null when there is no cell. */
+function coordinate(cells: readonly CellValue[], index: number): string | null {
   const value = cells[index];
-  if (value === undefined) return null;
-  return value.length > MAX_COORD_CHARS ? value.slice(0, MAX_COORD_CHARS) : value;
+  if (value === undefined || value === null) return null;
+  const text = cellText(value);
+  return text.length > MAX_COORD_CHARS ? text.slice(0, MAX_COORD_CHARS) : text;
+}
+
+/** Jobs accepted before XLSX support carry x/y specs only: a CSV, resolved against its header. */
+function legacyColumns(file: TabularFile, job: JobEntity): JobSheetColumns[] {
+  const sheet = file.sheets[0];
+  const x = resolveColumn(sheet.header, job.options.x, 'x');
+  const y = resolveColumn(sheet.header, job.options.y, 'y');
+  return [{ sheet: sheet.index, name: sheet.name, x, y, xName: sheet.header[x], yName: sheet.header[y], xBy: 'given', yBy: 'given' }];
 }
 
 /**
@@ -90,17 +100,18 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
     const jobId = job.id;
     const started = Date.now();
     try {
-      const sheet = await this.publishRows(job);
+      const sheets = await this.publishRows(job);
       // Seal in the database first: a JobSealed event must never announce totals the store does not have.
-      await this.jobs.seal(jobId, [sheet]);
-      const sealed: JobSealedEventV1 = { type: JobSealedEventV1.type, jobId, sheets: [sheet] };
+      await this.jobs.seal(jobId, sheets);
+      const sealed: JobSealedEventV1 = { type: JobSealedEventV1.type, jobId, sheets };
       await this.publisher.publish(Topics.jobs.name, jobId, sealed);
       this.logger.log({
         msg: 'job sealed',
         jobId,
-        rows: sheet.rows,
-        blankRows: sheet.blankRows,
-        chunks: sheet.chunks,
+        sheets: sheets.length,
+        rows: sheets.reduce((n, s) => n + s.rows, 0),
+        blankRows: sheets.reduce((n, s) => n + s.blankRows, 0),
+        chunks: sheets.reduce((n, s) => n + s.chunks, 0),
         durationMs: Date.now() - started,
       });
     } catch (err) {
@@ -117,12 +128,31 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
     }
   }
 
-  private async publishRows(job: JobEntity): Promise<SheetTotalsV1> {
+  /**
+   * Publishes the rows of every sheet the job reads (chunks numbered from 0 within each sheet),
+   * reading the upload exactly as the merger will: same reader, same encoding and delimiter.
+   */
+  private async publishRows(job: JobEntity): Promise<SheetTotalsV1[]> {
+    const file = await openTabularFile(join(this.config.STORAGE_DIR, job.uploadPath), {
+      encoding: job.options.encoding ?? 'auto',
+      delimiter: job.options.delimiter as CsvDelimiter | undefined,
+      csvSheetName: sheetNameFor(job.fileName),
+    });
+    const plan = job.options.columns ?? legacyColumns(file, job);
+    const state = { running: false };
+    const totals: SheetTotalsV1[] = [];
+    for (const columns of plan) {
+      const sheet = file.sheets.find((s) => s.index === columns.sheet);
+      if (!sheet) throw new Error(`the upload has no sheet ${columns.sheet + 1} ("${columns.name}") any more`);
+      totals.push(await this.publishSheet(job, sheet, columns, state));
+    }
+    return totals;
+  }
+
+  private async publishSheet(job: JobEntity, sheet: TabularSheet, columns: JobSheetColumns, state: { running: boolean }): Promise<SheetTotalsV1> {
     const jobId = job.id;
-    const { x, y, crs, datasetIds } = job.options;
-    const table = await openCsv(join(this.config.STORAGE_DIR, job.uploadPath));
-    const xi = resolveColumn(table.header, x, 'x');
-    const yi = resolveColumn(table.header, y, 'y');
+    const { crs, datasetIds, nearestM } = job.options;
+    const { x: xi, y: yi } = columns;
 
     let points: PointV1[] = [];
     let chunk = 0;
@@ -131,15 +161,18 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
 
     const flush = async (): Promise<void> => {
       if (this.stopping) throw new PublishingStopped();
-      if (chunk === 0) await this.jobs.markRunning(jobId);
-      const event: RowsChunkEventV1 = { jobId, sheet: 0, chunk, datasetIds, crs, points };
-      await this.publisher.publish(Topics.rows.name, chunkKey(jobId, 0, chunk), event);
-      this.logger.debug({ msg: 'chunk published', jobId, chunk, points: points.length });
+      if (!state.running) {
+        await this.jobs.markRunning(jobId);
+        state.running = true;
+      }
+      const event: RowsChunkEventV1 = { jobId, sheet: sheet.index, chunk, datasetIds, crs, ...(nearestM === undefined ? {} : { nearestM }), points };
+      await this.publisher.publish(Topics.rows.name, chunkKey(jobId, sheet.index, chunk), event);
+      this.logger.debug({ msg: 'chunk published', jobId, sheet: sheet.index, chunk, points: points.length });
       chunk++;
       points = [];
     };
 
-    for await (const row of table.rows()) {
+    for await (const row of sheet.rows()) {
       if (row.blank) {
         blankRows++;
         continue;
@@ -150,6 +183,6 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
     }
     if (points.length > 0) await flush();
 
-    return { sheet: 0, name: sheetNameFor(job.fileName), rows, chunks: chunk, blankRows };
+    return { sheet: sheet.index, name: columns.name || sheet.name, rows, chunks: chunk, blankRows };
   }
 }

@@ -31,6 +31,13 @@ describe('result download name', () => {
     assert.doesNotMatch(header, /[\r\n]|evil\.exe"/);
   });
 
+  it('names a format=csv result _주소변환.csv', () => {
+    const header = attachmentDisposition('측정 자료.xlsx', 'csv');
+    assert.match(header, /filename="result_geocoded\.csv"/);
+    assert.equal(extended(header), '측정 자료_주소변환.csv');
+    assert.equal(resultFileName('overspeed.xlsx', 'csv'), 'overspeed_주소변환.csv');
+  });
+
   it('drops folders a client may send', () => {
     assert.equal(resultFileName('C:\\data\\측정.csv'), '측정_주소변환.xlsx');
   });

@@ -5,7 +5,9 @@ import { BadRequestException, ConflictException, GoneException, Logger, NotFound
 import { JobStatus } from '@geobatch/contracts';
 import type { JobEntity } from '@geobatch/job-store';
 import { DatasetResolverService, type DatasetLookup, type DatasetRecord } from '../datasets/dataset-resolver.service';
-import { CapturingLogger, FakeWorld, TempStorage, fakeJob } from '../testing/gateway-fakes';
+import { join } from 'node:path';
+import iconv from 'iconv-lite';
+import { CapturingLogger, FakeWorld, TempStorage, fakeJob, writeXlsx } from '../testing/gateway-fakes';
 import type { ChunkPublisherService } from './chunk-publisher.service';
 import type { StoredUpload } from './hashing-disk-storage';
 import { JobsService } from './jobs.service';
@@ -34,6 +36,15 @@ describe('JobsService', () => {
   const upload = (content: string | Buffer, originalname = '측정.csv'): StoredUpload => {
     const path = storage.write('uploads-file', content);
     return { fieldname: 'file', originalname, mimetype: 'text/csv', path, storagePath: 'uploads/abc', size: 10, sha256: 'f00d' };
+  };
+  /** A workbook with a title sheet and two data sheets; only `B` has the `lon`/`lat` headers, `A` has Korean coordinates under other names. */
+  const workbookUpload = async (originalname = '측정.xlsx'): Promise<StoredUpload> => {
+    const path = await writeXlsx(join(storage.dir, 'uploads-book'), [
+      { name: '표지', rows: [['과속 보고서'], ['기간', '2024']] },
+      { name: 'A', rows: [['id', '지점 X', '지점 Y'], [1, 127.1234, 37.5123], [2, 126.98765, 37.45678], [3, 129.0756, 35.1796]] },
+      { name: 'B', rows: [['lat', 'lon', 'memo'], [37.5, 127.1, 'a']] },
+    ]);
+    return { fieldname: 'file', originalname, mimetype: 'application/octet-stream', path, storagePath: 'uploads/book', size: 10, sha256: 'b00c' };
   };
   const CSV = 'id,경도,위도\n1,127.0,37.5\n';
 
@@ -68,7 +79,22 @@ describe('JobsService', () => {
         fileName: '측정.csv',
         uploadPath: 'uploads/abc',
         uploadSha256: 'f00d',
-        options: { x: '경도', y: '3', crs: 'EPSG:4326', datasetIds: [DEFAULT_DS.id], datasetLabels: ['kostat@2018'] },
+        options: {
+          x: '경도',
+          y: '3',
+          crs: 'EPSG:4326',
+          datasetIds: [DEFAULT_DS.id],
+          datasetLabels: ['kostat@2018'],
+          kind: 'csv',
+          encodingRequested: 'auto',
+          encoding: 'utf-8',
+          delimiter: ',',
+          sheet: null,
+          lang: 'ko',
+          format: 'xlsx',
+          nearestM: 200,
+          columns: [{ sheet: 0, name: '측정', x: 1, y: 2, xName: '경도', yName: '위도', xBy: 'given', yBy: 'given' }],
+        },
       });
       assert.equal(existsSync(file.path), true, 'an accepted upload stays');
     });
@@ -80,7 +106,26 @@ describe('JobsService', () => {
 
     it('400 without a file', () => rejects400(undefined, { x: '2', y: '3' }, /file.*required/));
 
-    it('400 when y is missing', () => rejects400(upload(CSV), { x: '2' }, /^y: .*required/));
+    it('detects omitted x/y from the header names, and stores the other options', async () => {
+      const cp949 = iconv.encode('id,Longitude,위도\n1,127.0,37.5\n', 'cp949');
+      await service().create(upload(cp949), { lang: 'en', format: 'csv', crs: 'EPSG:5179', encoding: 'euc-kr' });
+      const { options } = world.ofOp('create')[0].job;
+      assert.deepEqual(options.columns, [{ sheet: 0, name: '측정', x: 1, y: 2, xName: 'Longitude', yName: '위도', xBy: 'header', yBy: 'header' }]);
+      assert.equal(options.x, 'auto');
+      assert.deepEqual([options.lang, options.format, options.crs, options.encodingRequested, options.encoding], ['en', 'csv', 'EPSG:5179', 'euc-kr', 'cp949']);
+    });
+
+    it('detects columns from their values when the headers say nothing (the sample: 주소 and an empty name)', async () => {
+      const csv = '회사코드,차량번호,날짜,주소,,속도\ntestse01,울산100바10000,20240101,127.229305,37.646395,60\ntestse02,서울101바10001,20240202,126.381893,34.805947,61\n';
+      await service().create(upload(csv), {});
+      const [col] = world.ofOp('create')[0].job.options.columns!;
+      assert.deepEqual([col.x, col.y, col.xBy, col.yBy], [3, 4, 'values', 'values']);
+    });
+
+    it('400 at once when a column cannot be detected, saying which and what to pass', () =>
+      rejects400(upload('a,b,c\n1,2,3\n'), {}, /x: .*longitude.*give x.*y: .*latitude.*give y/));
+
+    it('400 for an invalid option value', () => rejects400(upload(CSV), { lang: 'fr' }, /^lang: /));
 
     it('400 when a field is not a single string', () => rejects400(upload(CSV), { x: ['2', '3'], y: '3' }, /^x: /));
 
@@ -93,8 +138,47 @@ describe('JobsService', () => {
 
     it('400 for an empty file', () => rejects400(upload(''), { x: '1', y: '2' }, /empty file or no header/));
 
-    it('400 for a workbook uploaded as the CSV', () =>
-      rejects400(upload(Buffer.from('504b030414000600', 'hex')), { x: '1', y: '2' }, /only CSV/));
+    it('400 for a damaged XLSX (a ZIP header and nothing else)', () =>
+      rejects400(upload(Buffer.from('504b030414000600', 'hex'), 'book.csv'), { x: '1', y: '2' }, /^file: .*damaged ZIP/));
+
+    it('400 for an old .xls workbook, whatever its name', () =>
+      rejects400(upload(Buffer.concat([Buffer.from('d0cf11e0a1b11ae1', 'hex'), Buffer.alloc(512)]), 'points.csv'), {}, /^file: .*\.xls/));
+
+    it('400 for other binary content', () => rejects400(upload(Buffer.from([0, 1, 2, 3, 0, 0, 9, 7])), {}, /binary file/));
+
+    it('takes an XLSX by its content: every sheet whose columns resolve, each with its own detected columns', async () => {
+      await service().create(await workbookUpload('renamed.csv'), {});
+      const { options } = world.ofOp('create')[0].job;
+      assert.equal(options.kind, 'xlsx');
+      assert.equal(options.encoding, undefined);
+      assert.deepEqual(
+        options.columns!.map((c) => [c.sheet, c.name, c.x, c.y, c.xBy, c.yBy]),
+        [[1, 'A', 1, 2, 'values', 'values'], [2, 'B', 1, 0, 'header', 'header']],
+      );
+    });
+
+    it('XLSX with given columns: only the sheets that have them', async () => {
+      await service().create(await workbookUpload(), { x: 'lon', y: 'lat' });
+      assert.deepEqual(world.ofOp('create')[0].job.options.columns!.map((c) => c.name), ['B']);
+    });
+
+    it('XLSX: the sheet asked for, by name or 1-based number', async () => {
+      await service().create(await workbookUpload(), { sheet: '2' });
+      await service().create(await workbookUpload(), { sheet: ' b ' });
+      assert.deepEqual(world.ofOp('create').map((c) => [c.job.options.sheet, c.job.options.columns!.map((s) => s.name)]), [['2', ['A']], [' b ', ['B']]]);
+    });
+
+    it('XLSX: 400 for an unknown sheet, listing the sheets', async () =>
+      rejects400(await workbookUpload(), { sheet: 'C' }, /sheet: .*"C".*1: "표지", 2: "A", 3: "B"/));
+
+    it('XLSX: 400 when the sheet asked for has no coordinates', async () =>
+      rejects400(await workbookUpload(), { sheet: '표지' }, /시트 "표지": x: .*give x/));
+
+    it('XLSX: 400 when no sheet has the columns given, with the reason per sheet', async () =>
+      rejects400(await workbookUpload(), { x: 'nope', y: 'lat' }, /no sheet has the x\/y columns.*시트 "A": x: .*"nope".*시트 "B": x: /));
+
+    it('400 for format=csv over several sheets', async () =>
+      rejects400(await workbookUpload(), { format: 'csv' }, /format=csv holds one sheet.*"A", "B"/));
 
     it('400 for an unknown dataset, listing the known ones', () =>
       rejects400(upload(CSV), { x: '2', y: '3', dataset: 'nope' }, /"nope".*available: kostat, mois/));
@@ -105,12 +189,58 @@ describe('JobsService', () => {
     });
   });
 
+  describe('preview', () => {
+    it('shows kind, encoding, delimiter, header, the first 20 rows and the suggested columns of a CSV, and keeps nothing', async () => {
+      const rows = Array.from({ length: 30 }, (_, i) => `${i + 1};${(127 + i / 100).toFixed(4)};${(37 + i / 100).toFixed(4)}`);
+      const file = upload(Buffer.from(`\ufeff번호;주소;\n${rows.join('\r\n')}\r\n`));
+      const preview = await service().preview(file, {});
+      assert.equal(existsSync(file.path), false, 'the preview upload is deleted');
+      assert.deepEqual([preview.kind, preview.encoding, preview.delimiter], ['csv', 'utf-8', ';']);
+      assert.deepEqual(preview.sheets, [{ index: 1, name: '측정', hidden: false, columns: 3 }]);
+      assert.deepEqual(preview.header, ['번호', '주소', '']);
+      assert.equal(preview.rows.length, 20);
+      assert.deepEqual(preview.rows[0], ['1', '127.0000', '37.0000']);
+      assert.deepEqual(preview.x, { name: '주소', number: 2, letter: 'B', by: 'values' });
+      assert.deepEqual(preview.y, { name: '', number: 3, letter: 'C', by: 'values' });
+      assert.equal(preview.crs, 'EPSG:4326');
+      assert.equal(preview.problem, null);
+    });
+
+    it('reads CP949 when asked (or detected), and says unknown CRS and why without coordinates', async () => {
+      const preview = await service().preview(upload(Buffer.from([0xb9, 0xf8, 0xc8, 0xa3, 0x2c, 0x61, 0x0a, 0x31, 0x2c, 0x32, 0x0a])), { encoding: 'cp949' });
+      assert.equal(preview.encoding, 'cp949');
+      assert.deepEqual(preview.header, ['번호', 'a']);
+      assert.deepEqual([preview.x, preview.y, preview.crs], [null, null, 'unknown']);
+      assert.match(preview.problem ?? '', /longitude/);
+    });
+
+    it('previews the first XLSX sheet with coordinates by default, numbers as numbers, and lists every sheet', async () => {
+      const preview = await service().preview(await workbookUpload(), {});
+      assert.equal(preview.kind, 'xlsx');
+      assert.deepEqual(preview.sheets.map((s) => [s.index, s.name]), [[1, '표지'], [2, 'A'], [3, 'B']]);
+      assert.equal(preview.sheet.name, 'A');
+      assert.deepEqual(preview.rows[0], [1, 127.1234, 37.5123]);
+      assert.deepEqual([preview.x?.letter, preview.y?.letter], ['B', 'C']);
+      const chosen = await service().preview(await workbookUpload(), { sheet: 'B' });
+      assert.deepEqual([chosen.sheet.name, chosen.x?.name, chosen.y?.name, chosen.x?.by], ['B', 'lon', 'lat', 'header']);
+    });
+
+    it('400 without a file or for an unreadable one', async () => {
+      await assert.rejects(service().preview(undefined, {}), BadRequestException);
+      const file = upload(Buffer.from('%PDF-1.7\n'));
+      await assert.rejects(service().preview(file, {}), (e: unknown) => e instanceof BadRequestException && /PDF/.test(e.message));
+      assert.equal(existsSync(file.path), false);
+    });
+  });
+
   describe('status', () => {
     it('reports null total before the job is sealed', async () => {
       const job = fakeJob();
       world.jobs.set(job.id, job);
       const status = await service().status(job.id);
       assert.deepEqual(status.rows, { total: null, processed: 3, ok: 2, problems: 1, blank: 0 });
+      // A job from before XLSX support: its options reported with the defaults.
+      assert.deepEqual(status.options, { x: 'lon', y: 'lat', kind: 'csv', encoding: null, sheet: null, lang: 'ko', format: 'xlsx', crs: 'EPSG:4326', nearestM: 200, columns: [] });
       assert.equal(status.resultUrl, null);
       assert.deepEqual(status.datasets, ['test@1']);
       assert.equal(status.createdAt, '2026-01-02T03:04:05.000Z');
@@ -149,6 +279,7 @@ describe('JobsService', () => {
       const download = await service().result(job.id);
       assert.equal(download.size, 7);
       assert.equal(download.fileName, 'input.csv');
+      assert.equal(download.format, 'xlsx');
       const parts: Buffer[] = [];
       for await (const part of download.stream) parts.push(part as Buffer);
       assert.equal(Buffer.concat(parts).toString(), 'PK-data');

@@ -1,6 +1,6 @@
 import { createReadStream, type ReadStream } from 'node:fs';
-import { open, stat, unlink } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { stat, unlink } from 'node:fs/promises';
+import { extname, isAbsolute, relative, resolve } from 'node:path';
 import {
   BadRequestException,
   ConflictException,
@@ -12,54 +12,99 @@ import {
 } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
-import { CreateJobDto, JobStatus, type JobCreatedDto, type JobStatusDto } from '@geobatch/contracts';
-import { JobRepository, type JobEntity } from '@geobatch/job-store';
-import { ColumnResolutionError, CsvFormatError, openCsv, resolveColumn } from '@geobatch/util-spreadsheet';
+import {
+  CreateJobDto,
+  DEFAULT_NEAREST_M,
+  JobStatus,
+  PreviewJobDto,
+  type ColumnRefDto,
+  type JobCreatedDto,
+  type JobOptionsDto,
+  type JobPreviewDto,
+  type JobStatusDto,
+  type OutputFormat,
+  type PreviewSheetDto,
+} from '@geobatch/contracts';
+import { JobRepository, type JobEntity, type JobOptions, type JobSheetColumns } from '@geobatch/job-store';
+import {
+  cellJson,
+  ColumnResolutionError,
+  columnLetter,
+  findSheet,
+  openTabularFile,
+  sampleRows,
+  SpreadsheetFormatError,
+  type ColumnChoice,
+  type CoordinateColumns,
+  type TabularFile,
+  type TabularRow,
+  type TabularSheet,
+} from '@geobatch/util-spreadsheet';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config.module';
 import { DatasetResolverService, UnknownDatasetError } from '../datasets/dataset-resolver.service';
 import { ChunkPublisherService } from './chunk-publisher.service';
+import { columnsOf, DETECTION_SAMPLE_ROWS, planColumns } from './column-plan';
 import type { StoredUpload } from './hashing-disk-storage';
+import { sheetNameFor } from './sheet-name';
 
-/** Coordinates are taken as WGS84 longitude/latitude until the API lets callers choose. */
+/** Coordinates are WGS84 longitude/latitude unless the caller names another system. */
 export const DEFAULT_CRS = 'EPSG:4326';
-
-/** Leading bytes of workbooks people upload instead of a CSV: ZIP (xlsx) and OLE2 (xls). */
-const WORKBOOK_MAGIC = [Buffer.from('504b0304', 'hex'), Buffer.from('d0cf11e0a1b11ae1', 'hex')];
+/** Rows shown by `POST /jobs/preview`. */
+export const PREVIEW_ROWS = 20;
 
 export interface ResultDownload {
   stream: ReadStream;
   size: number;
   fileName: string;
+  format: OutputFormat;
 }
 
 export function resultUrlOf(jobId: string): string {
   return `/jobs/${jobId}/result`;
 }
 
-/** One readable line per invalid form field, e.g. `x: required (header name or 1-based column number)`. */
-async function validateFields(fields: unknown): Promise<CreateJobDto> {
+/** One readable line per invalid form field, e.g. `lang: must be one of the following values: ko, en`. */
+async function validateFields<T extends object>(cls: new () => T, fields: unknown): Promise<T> {
   const plain = fields !== null && typeof fields === 'object' ? fields : {};
-  const dto = plainToInstance(CreateJobDto, plain);
+  const dto = plainToInstance(cls, plain);
   const errors = await validate(dto, { whitelist: true, forbidUnknownValues: true });
   if (errors.length === 0) return dto;
   const problems = errors.map((e) => {
-    if (e.value === undefined || e.value === '') {
-      return `${e.property}: 필수 항목입니다 (required: header name or 1-based column number)`;
-    }
+    if (e.value === '') return `${e.property}: 비어 있습니다 (empty: leave the field out instead)`;
     return `${e.property}: ${Object.values(e.constraints ?? {}).join(', ')}`;
   });
   throw new BadRequestException(problems.join('; '));
 }
 
-async function looksLikeWorkbook(path: string): Promise<boolean> {
-  const fh = await open(path, 'r');
-  try {
-    const head = Buffer.alloc(8);
-    const { bytesRead } = await fh.read(head, 0, 8, 0);
-    return WORKBOOK_MAGIC.some((m) => bytesRead >= m.length && head.subarray(0, m.length).equals(m));
-  } finally {
-    await fh.close();
-  }
+function choiceRef(c: ColumnChoice): ColumnRefDto {
+  return { name: c.name, number: c.index + 1, letter: columnLetter(c.index), by: c.by };
+}
+
+function sheetDto(sheet: TabularSheet): PreviewSheetDto {
+  return { index: sheet.index + 1, name: sheet.name, hidden: sheet.hidden, columns: sheet.header.length };
+}
+
+/** The options as reported by `GET /jobs/:id` (older jobs lack the newer fields). */
+function optionsDto(options: JobOptions): JobOptionsDto {
+  const given = (spec: string, by: string | undefined) => (by === 'given' || (by === undefined && spec !== 'auto') ? spec : null);
+  const first = options.columns?.[0];
+  return {
+    x: given(options.x, first?.xBy),
+    y: given(options.y, first?.yBy),
+    kind: options.kind ?? 'csv',
+    encoding: options.encoding ?? null,
+    sheet: options.sheet ?? null,
+    lang: options.lang ?? 'ko',
+    format: options.format ?? 'xlsx',
+    crs: options.crs,
+    nearestM: options.nearestM ?? DEFAULT_NEAREST_M,
+    columns: (options.columns ?? []).map((c: JobSheetColumns) => ({
+      sheet: c.sheet + 1,
+      name: c.name,
+      x: { name: c.xName, number: c.x + 1, letter: columnLetter(c.x), by: c.xBy },
+      y: { name: c.yName, number: c.y + 1, letter: columnLetter(c.y), by: c.yBy },
+    })),
+  };
 }
 
 @Injectable()
@@ -74,30 +119,45 @@ export class JobsService {
   ) {}
 
   /**
-   * Accepts an upload only once its header and the requested columns and dataset check out,
-   * so every accepted job can be published; a refused upload is deleted from storage.
+   * Accepts an upload only once it reads as a table and its sheets, x/y columns and dataset
+   * check out, so every accepted job can be published; a refused upload is deleted from storage.
    */
   async create(upload: StoredUpload | undefined, fields: unknown, requestId?: string): Promise<JobCreatedDto> {
-    if (!upload) throw new BadRequestException('file: CSV 파일이 필요합니다 (multipart field "file" is required)');
+    if (!upload) throw new BadRequestException('file: CSV 또는 XLSX 파일이 필요합니다 (multipart field "file" is required)');
     try {
-      const dto = await validateFields(fields);
-      if (await looksLikeWorkbook(upload.path)) {
-        throw new BadRequestException('file: 엑셀 통합 문서는 받지 않습니다. CSV로 저장해 올려 주세요 (only CSV uploads are accepted)');
-      }
-      const header = await this.readHeader(upload.path);
-      const [xi, yi] = [this.column(header, dto.x, 'x'), this.column(header, dto.y, 'y')];
-      if (xi === yi) {
-        throw new BadRequestException(`x, y: 같은 열(${xi + 1}번째)을 가리킵니다 (x and y refer to the same column)`);
+      const dto = await validateFields(CreateJobDto, fields);
+      const file = await this.open(upload, dto.encoding);
+      const columns = await this.plan(file, dto);
+      const format = dto.format ?? 'xlsx';
+      if (format === 'csv' && columns.length > 1) {
+        throw new BadRequestException(
+          `format: CSV 결과에는 시트 하나만 담을 수 있습니다 (format=csv holds one sheet, but ${columns.length} sheets have the columns: ` +
+            `${columns.map((c) => `"${c.name}"`).join(', ')}; choose one with "sheet")`,
+        );
       }
       const pinned = await this.datasets.resolve(dto.dataset).catch((e: unknown) => {
         throw e instanceof UnknownDatasetError ? new BadRequestException(e.message) : e;
       });
 
+      const options: JobOptions = {
+        x: dto.x ?? 'auto',
+        y: dto.y ?? 'auto',
+        crs: dto.crs ?? DEFAULT_CRS,
+        datasetIds: pinned.ids,
+        datasetLabels: pinned.labels,
+        kind: file.kind,
+        ...(file.kind === 'csv' ? { encodingRequested: dto.encoding ?? 'auto', encoding: file.encoding, delimiter: file.delimiter } : {}),
+        sheet: dto.sheet ?? null,
+        lang: dto.lang ?? 'ko',
+        format,
+        nearestM: dto.nearestM ?? DEFAULT_NEAREST_M,
+        columns,
+      };
       const job = await this.jobs.create({
         fileName: upload.originalname,
         uploadPath: upload.storagePath,
         uploadSha256: upload.sha256,
-        options: { x: dto.x, y: dto.y, crs: DEFAULT_CRS, datasetIds: pinned.ids, datasetLabels: pinned.labels },
+        options,
       });
       this.logger.log({
         msg: 'job accepted',
@@ -106,6 +166,9 @@ export class JobsService {
         fileName: job.fileName,
         bytes: upload.size,
         sha256: upload.sha256,
+        kind: file.kind,
+        encoding: file.encoding,
+        sheets: columns.map((c) => ({ sheet: c.sheet, name: c.name, x: c.x + 1, y: c.y + 1, by: [c.xBy, c.yBy] })),
         datasets: pinned.labels,
       });
       void this.publisher.start(job);
@@ -113,6 +176,55 @@ export class JobsService {
     } catch (err) {
       await unlink(upload.path).catch(() => undefined);
       throw err;
+    }
+  }
+
+  /**
+   * What Geobatch reads in an upload, without creating a job: the file type, encoding and
+   * delimiter, the sheets, the chosen sheet's header and first rows, and the suggested x/y
+   * columns and coordinate system. The upload is deleted afterwards.
+   */
+  async preview(upload: StoredUpload | undefined, fields: unknown): Promise<JobPreviewDto> {
+    if (!upload) throw new BadRequestException('file: CSV 또는 XLSX 파일이 필요합니다 (multipart field "file" is required)');
+    try {
+      const dto = await validateFields(PreviewJobDto, fields);
+      const file = await this.open(upload, dto.encoding);
+      let chosen: { sheet: TabularSheet; rows: TabularRow[]; columns: CoordinateColumns | null; problem: string | null } | undefined;
+      const candidates = dto.sheet?.trim() ? [this.findSheet(file, dto.sheet)] : file.sheets;
+      for (const sheet of candidates) {
+        const rows = await sampleRows(sheet, DETECTION_SAMPLE_ROWS);
+        let columns: CoordinateColumns | null = null;
+        let problem: string | null = null;
+        try {
+          columns = await columnsOf({ ...sheet, rows: async function* () { yield* rows; } }, {});
+        } catch (e) {
+          if (!(e instanceof ColumnResolutionError)) throw e;
+          problem = e.message;
+        }
+        const candidate = { sheet, rows, columns, problem };
+        // The first sheet with coordinates, else the first sheet with anything in it.
+        if (columns) {
+          chosen = candidate;
+          break;
+        }
+        if (!chosen || (chosen.sheet.header.length === 0 && sheet.header.length > 0)) chosen = candidate;
+      }
+      const { sheet, rows, columns, problem } = chosen!;
+      return {
+        kind: file.kind,
+        encoding: file.encoding ?? null,
+        delimiter: file.delimiter ?? null,
+        sheets: file.sheets.map(sheetDto),
+        sheet: sheetDto(sheet),
+        header: sheet.header,
+        rows: rows.slice(0, PREVIEW_ROWS).map((r) => r.cells.map(cellJson)),
+        x: columns ? choiceRef(columns.x) : null,
+        y: columns ? choiceRef(columns.y) : null,
+        crs: columns?.crs ?? 'unknown',
+        problem,
+      };
+    } finally {
+      await unlink(upload.path).catch(() => undefined);
     }
   }
 
@@ -133,6 +245,7 @@ export class JobsService {
       },
       fileName: job.fileName,
       datasets: job.options.datasetLabels,
+      options: optionsDto(job.options),
       error: job.error,
       createdAt: job.createdAt.toISOString(),
       finishedAt: job.finishedAt ? job.finishedAt.toISOString() : null,
@@ -151,7 +264,8 @@ export class JobsService {
       this.logger.error({ msg: 'result file missing for a completed job', jobId: id, resultPath: job.resultPath });
       throw new GoneException(`the result file of job ${id} is no longer in storage`);
     }
-    return { stream: createReadStream(path), size: info.size, fileName: job.fileName };
+    const format: OutputFormat = extname(path).toLowerCase() === '.csv' ? 'csv' : 'xlsx';
+    return { stream: createReadStream(path), size: info.size, fileName: job.fileName, format };
   }
 
   private async find(id: string): Promise<JobEntity> {
@@ -160,20 +274,29 @@ export class JobsService {
     return job;
   }
 
-  private async readHeader(path: string): Promise<string[]> {
+  private async open(upload: StoredUpload, encoding: string | undefined): Promise<TabularFile> {
     try {
-      return (await openCsv(path)).header;
+      return await openTabularFile(upload.path, { encoding, csvSheetName: sheetNameFor(upload.originalname) });
     } catch (e) {
-      if (e instanceof CsvFormatError) throw new BadRequestException(`file: ${e.message}`);
+      if (e instanceof SpreadsheetFormatError) throw new BadRequestException(`file: ${e.message}`);
       throw e;
     }
   }
 
-  private column(header: string[], spec: string, label: string): number {
+  private findSheet(file: TabularFile, spec: string): TabularSheet {
     try {
-      return resolveColumn(header, spec, label);
+      return findSheet(file, spec);
     } catch (e) {
-      if (e instanceof ColumnResolutionError) throw new BadRequestException(e.message);
+      if (e instanceof SpreadsheetFormatError) throw new BadRequestException(e.message);
+      throw e;
+    }
+  }
+
+  private async plan(file: TabularFile, dto: CreateJobDto): Promise<JobSheetColumns[]> {
+    try {
+      return await planColumns(file, { x: dto.x, y: dto.y, sheet: dto.sheet });
+    } catch (e) {
+      if (e instanceof ColumnResolutionError || e instanceof SpreadsheetFormatError) throw new BadRequestException(e.message);
       throw e;
     }
   }

@@ -40,7 +40,7 @@ describe('OpenAPI document', () => {
 
   it('lists exactly the gateway routes, each with a summary and only ErrorResponseDto errors', () => {
     const routes = Object.entries(doc.paths).flatMap(([p, item]) => Object.keys(item as object).map((m) => `${m.toUpperCase()} ${p}`));
-    assert.deepEqual(routes.sort(), ['GET /health', 'GET /jobs/{id}', 'GET /jobs/{id}/result', 'POST /jobs']);
+    assert.deepEqual(routes.sort(), ['GET /health', 'GET /jobs/{id}', 'GET /jobs/{id}/result', 'POST /jobs', 'POST /jobs/preview']);
     for (const [path, item] of Object.entries(doc.paths)) {
       for (const [, operation] of Object.entries(item as Record<string, any>)) {
         assert.ok(operation.summary, `${path} has a summary`);
@@ -69,13 +69,34 @@ describe('OpenAPI document', () => {
   it('documents POST /jobs as a multipart form: binary file plus the CreateJobDto fields', () => {
     const post = op('/jobs', 'post');
     const form = post.requestBody.content['multipart/form-data'].schema;
-    assert.deepEqual(form.required, ['file', 'x', 'y']);
+    // x and y are detected when omitted: only the file is required.
+    assert.deepEqual(form.required, ['file']);
     assert.deepEqual(form.properties.file, { ...form.properties.file, type: 'string', format: 'binary' });
     assert.match(form.properties.x.description, /1-based column number/);
+    assert.match(form.properties.x.description, /Detected when omitted/);
     assert.equal(form.properties.dataset.maxLength, 100);
+    assert.deepEqual(form.properties.encoding.enum, ['auto', 'utf-8', 'cp949', 'euc-kr', 'utf-16le', 'utf-16be']);
+    assert.deepEqual(form.properties.lang.enum, ['ko', 'en']);
+    assert.deepEqual(form.properties.format.enum, ['xlsx', 'csv']);
+    assert.match(form.properties.sheet.description, /name or 1-based number/);
+    assert.match(form.properties.crs.description, /EPSG:4326/);
     assert.equal(form['x-form-model'], undefined);
     assert.equal(post.responses['202'].content['application/json'].schema.$ref, '#/components/schemas/JobCreatedDto');
     assert.ok(post.responses['400'] && post.responses['413']);
+  });
+
+  it('documents POST /jobs/preview as a multipart form answering JobPreviewDto', () => {
+    const post = op('/jobs/preview', 'post');
+    const form = post.requestBody.content['multipart/form-data'].schema;
+    assert.deepEqual(form.required, ['file']);
+    assert.deepEqual(Object.keys(form.properties).sort(), ['encoding', 'file', 'sheet']);
+    assert.equal(post.responses['200'].content['application/json'].schema.$ref, '#/components/schemas/JobPreviewDto');
+    const preview = schema('JobPreviewDto');
+    for (const field of ['kind', 'encoding', 'delimiter', 'sheets', 'sheet', 'header', 'rows', 'x', 'y', 'crs']) {
+      assert.ok(preview.required.includes(field), field);
+    }
+    assert.equal(preview.properties.x.nullable, true);
+    assert.equal(schema('ColumnRefDto').properties.number.type, 'number');
   });
 
   it('documents the result as an XLSX download with 404 and 409', () => {

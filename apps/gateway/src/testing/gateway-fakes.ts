@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LoggerService } from '@nestjs/common';
+import ExcelJS from 'exceljs';
 import { JobStatus, type SheetTotalsV1 } from '@geobatch/contracts';
 import type { JobEntity, JobProgress, JobRepository, NewJob } from '@geobatch/job-store';
 import type { EventPublisher } from '@geobatch/util-kafka';
@@ -114,4 +115,15 @@ export class CapturingLogger implements LoggerService {
   verbose(message: any, ...rest: unknown[]) {
     this.lines.push({ level: 'verbose', message, rest });
   }
+}
+
+/** Writes a small XLSX workbook: each sheet a name and rows of values (the first row is the header). */
+export async function writeXlsx(path: string, sheets: { name: string; rows: unknown[][] }[]): Promise<string> {
+  const wb = new ExcelJS.Workbook();
+  for (const s of sheets) {
+    const ws = wb.addWorksheet(s.name);
+    for (const row of s.rows) ws.addRow(row);
+  }
+  await wb.xlsx.writeFile(path);
+  return path;
 }

@@ -1,15 +1,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { RowStatus, type RowResultV1 } from '@geobatch/contracts';
-import type { TableRow } from '@geobatch/util-spreadsheet';
+import type { TabularRow } from '@geobatch/util-spreadsheet';
 import { alignRows, MergeDataError, resultsOfChunks } from './result-alignment';
 
 async function* from<T>(items: T[]): AsyncGenerator<T> {
   for (const item of items) yield item;
 }
 
-const data = (n: number, ...cells: string[]): TableRow => ({ n, cells, blank: false });
-const blank = (n: number): TableRow => ({ n, cells: [''], blank: true });
+const data = (n: number, ...cells: string[]): TabularRow => ({ n, row: n + 1, cells, blank: false });
+const blank = (n: number): TabularRow => ({ n, row: n + 1, cells: [''], blank: true });
 const result = (n: number): RowResultV1 => ({ n, matches: [{ status: RowStatus.Ok, sido: { code: String(10 + n), name: `시도${n}` } }] });
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {

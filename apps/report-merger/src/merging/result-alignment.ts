@@ -1,5 +1,5 @@
 import type { RowResultV1 } from '@geobatch/contracts';
-import type { TableRow } from '@geobatch/util-spreadsheet';
+import type { TabularRow } from '@geobatch/util-spreadsheet';
 
 /**
  * The stored results do not line up with the upload (a row without a result, a result without a
@@ -14,7 +14,7 @@ export class MergeDataError extends Error {
 
 /** One input data row with its geocoded result. */
 export interface AlignedRow {
-  row: TableRow;
+  row: TabularRow;
   result: RowResultV1;
 }
 
@@ -48,7 +48,7 @@ export async function* resultsOfChunks(
  * result left over on either side, is a MergeDataError: a misaligned workbook is never written.
  */
 export async function* alignRows(
-  input: AsyncIterable<TableRow>,
+  input: AsyncIterable<TabularRow>,
   results: AsyncIterable<RowResultV1>,
   label: string,
 ): AsyncGenerator<AlignedRow> {

@@ -2,11 +2,11 @@ import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
-import { APPENDED_COLUMNS, JobStatus, RowStatus, type RowResultV1, type SheetTotalsV1 } from '@geobatch/contracts';
+import { APPENDED_COLUMNS, APPENDED_COLUMNS_EN, JobStatus, RowStatus, type RowResultV1, type SheetTotalsV1 } from '@geobatch/contracts';
 import type { JobEntity, JobRepository } from '@geobatch/job-store';
 import { loadConfig } from '@geobatch/util-config';
 import { ReportMergerEnvSchema } from '../config/report-merger-env.schema';
@@ -21,7 +21,7 @@ const result = (n: number, name = `동${n}`): RowResultV1 => ({
 /** Just enough of JobRepository for the merger, in memory, recording what it was asked to do. */
 class FakeJobs {
   job: JobEntity;
-  chunks: { chunk: number; rows: RowResultV1[] }[] = [];
+  chunks: { chunk: number; rows: RowResultV1[]; sheet?: number }[] = [];
   claimed = false;
   calls: string[] = [];
   failChunksWith: Error | undefined;
@@ -33,7 +33,7 @@ class FakeJobs {
       fileName: 'points.csv',
       uploadPath: `uploads/${id}.csv`,
       uploadSha256: 'x',
-      options: { x: '2', y: '3', crs: 'EPSG:4326', datasetIds: [], datasetLabels: [] },
+      options: { x: '2', y: '3', crs: 'EPSG:4326', datasetIds: [], datasetLabels: [], nearestM: 0 },
       sheets,
       totalChunks: sheets.reduce((n, s) => n + s.chunks, 0),
       error: null,
@@ -76,9 +76,9 @@ class FakeJobs {
   async findSealedRunning() {
     return this.job.status === JobStatus.Running ? [{ ...this.job }] : [];
   }
-  async *chunksOf(_id: string, _sheet: number) {
+  async *chunksOf(_id: string, sheet: number) {
     if (this.failChunksWith) throw this.failChunksWith;
-    yield* [...this.chunks].sort((a, b) => a.chunk - b.chunk);
+    yield* this.chunks.filter((c) => (c.sheet ?? 0) === sheet).sort((a, b) => a.chunk - b.chunk);
   }
 }
 
@@ -129,6 +129,125 @@ describe('WorkbookMergerService', () => {
     assert.deepEqual(rows, [[1, 127.1, '동1'], [2, 127.2, '동2'], [4, 127.4, '동4'], [5, 127.5, '동5'], [7, 127.7, '동7']]);
     assert.equal(ws.actualRowCount, 6);
     assert.deepEqual(await readdir(join(storage, 'results')), [`${id}.xlsx`], 'no partial file left behind');
+  });
+
+  it('adds 거리(m) after the appended columns when nearest matching is on, filled for NEAREST rows', async () => {
+    jobs.job.options = { ...jobs.job.options, nearestM: 200 };
+    jobs.chunks[0] = { chunk: 2, rows: [{ n: 7, matches: [{ ...result(7).matches[0], status: RowStatus.Nearest, distanceM: 12.34 }] }] };
+    assert.equal(await merger.tryFinalize(id), 'completed', jobs.job.error ?? '');
+    const ws = await readResult();
+    const header = (ws.getRow(1).values as unknown[]).slice(1);
+    assert.deepEqual(header, ['번호', '경도', '위도', ...APPENDED_COLUMNS, '거리(m)']);
+    const distanceCol = header.length;
+    assert.equal(ws.getRow(6).getCell(distanceCol).value, 12.3);
+    assert.equal(ws.getRow(6).getCell(3 + APPENDED_COLUMNS.indexOf('상태') + 1).value, 'NEAREST');
+    assert.equal(ws.getRow(2).getCell(distanceCol).value, null, 'an exact match has no distance');
+  });
+
+  it('adds 문제 행 (every non-OK row with its sheet, row number as in the file and reason) and 요약 (totals, by status and area)', async () => {
+    jobs.chunks[2] = { chunk: 2, rows: [{ n: 7, matches: [{ status: RowStatus.Invalid, note: '좌표가 숫자가 아님' }] }] };
+    jobs.chunks[0] = { chunk: 1, rows: [result(4), { n: 5, matches: [{ status: RowStatus.NotFound }] }] };
+    assert.equal(await merger.tryFinalize(id), 'completed');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(join(storage, 'results', `${id}.xlsx`));
+    assert.deepEqual(wb.worksheets.map((w) => w.name), ['points', '문제 행', '요약']);
+    const problems = wb.getWorksheet('문제 행')!;
+    const lines = [2, 3].map((r) => (problems.getRow(r).values as unknown[]).slice(1));
+    // CSV rows 5 and 7 are data rows n=5 and n=7 below the header on line 1: lines 6 and 8 of the file.
+    assert.deepEqual(lines, [
+      ['points', 6, 'NOT_FOUND', '경계 밖 (어느 경계에도 속하지 않음)', '127.5', '37.9'],
+      ['points', 8, 'INVALID', '좌표가 숫자가 아님', '127.7', '38.1'],
+    ]);
+    assert.equal(problems.actualRowCount, 3);
+    const summary = new Map<string, unknown[]>();
+    wb.getWorksheet('요약')!.eachRow((row) => {
+      const v = (row.values as unknown[]).slice(1);
+      summary.set(String(v[0]), v.slice(1));
+    });
+    assert.deepEqual(summary.get('전체'), [7]);
+    assert.deepEqual(summary.get('OK'), [3]);
+    assert.deepEqual(summary.get('문제'), [2]);
+    assert.deepEqual(summary.get('빈 행'), [2]);
+    assert.deepEqual(summary.get('NOT_FOUND'), [1]);
+    assert.deepEqual(summary.get('INVALID'), [1]);
+    assert.deepEqual(summary.get('11'), ['서울특별시', 3]);
+    assert.deepEqual(summary.get('파일'), ['points.csv']);
+    assert.deepEqual(summary.get('옵션 x'), ['2']);
+  });
+
+  it('continues a data sheet past the row limit on "<name> (2)" without losing a row', async () => {
+    merger.maxRowsPerSheet = 2;
+    assert.equal(await merger.tryFinalize(id), 'completed');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(join(storage, 'results', `${id}.xlsx`));
+    const data = wb.worksheets.filter((w) => w.name.startsWith('points'));
+    assert.deepEqual(data.map((w) => w.name), ['points', 'points (2)', 'points (3)']);
+    assert.deepEqual(data.flatMap((w) => Array.from({ length: w.actualRowCount - 1 }, (_, i) => w.getRow(i + 2).getCell(1).value)), [1, 2, 4, 5, 7]);
+    for (const w of data) assert.equal(w.getRow(1).getCell(1).value, '번호');
+  });
+
+  it('writes a UTF-8 CSV with BOM for format=csv, with English headers for lang=en', async () => {
+    jobs.job.options = { ...jobs.job.options, format: 'csv', lang: 'en' };
+    assert.equal(await merger.tryFinalize(id), 'completed');
+    assert.deepEqual(jobs.calls, ['claimMerge', `complete:results/${id}.csv`]);
+    const text = await readFile(join(storage, 'results', `${id}.csv`), 'utf8');
+    assert.equal(text.charCodeAt(0), 0xfeff);
+    const lines = text.slice(1).split('\r\n');
+    assert.equal(lines[0], ['번호', '경도', '위도', ...APPENDED_COLUMNS_EN].join(','));
+    assert.match(lines[1], /^1,127\.1,37\.5,서울특별시,,동1,,서울특별시 동1,11,,1111000001,,OK,$/);
+    assert.equal(lines.filter((l) => l !== '').length, 6);
+  });
+
+  it('merges every sheet of an XLSX upload into sheets of the same names, keeping cell types and dates', async () => {
+    const book = new ExcelJS.Workbook();
+    book.addWorksheet('표지').addRow(['보고서']);
+    const a = book.addWorksheet('A 지점');
+    a.addRow(['코드', '경도', '위도', '일시']);
+    a.addRow(['007', 127.1, 37.5, new Date(Date.UTC(2024, 0, 31, 8, 5))]);
+    a.getCell('D2').numFmt = 'yyyy-mm-dd hh:mm';
+    a.addRow([]);
+    a.addRow(['60', 'x', 37.6, new Date(Date.UTC(2024, 1, 1))]);
+    a.getCell('D4').numFmt = 'yyyy-mm-dd';
+    const b = book.addWorksheet('B');
+    b.addRow(['lon', 'lat']);
+    b.addRow([126.5, 33.5]);
+    await book.xlsx.writeFile(join(storage, 'uploads', `${id}.csv`));
+    jobs.job.fileName = 'book.xlsx';
+    jobs.job.options = {
+      ...jobs.job.options,
+      kind: 'xlsx',
+      columns: [
+        { sheet: 1, name: 'A 지점', x: 1, y: 2, xName: '경도', yName: '위도', xBy: 'header', yBy: 'header' },
+        { sheet: 2, name: 'B', x: 0, y: 1, xName: 'lon', yName: 'lat', xBy: 'header', yBy: 'header' },
+      ],
+    };
+    jobs.job.sheets = [
+      { sheet: 1, name: 'A 지점', rows: 2, chunks: 1, blankRows: 1 },
+      { sheet: 2, name: 'B', rows: 1, chunks: 1, blankRows: 0 },
+    ];
+    jobs.chunks = [
+      { sheet: 1, chunk: 0, rows: [result(1), { n: 3, matches: [{ status: RowStatus.Invalid, note: 'x is not a decimal number' }] }] },
+      { sheet: 2, chunk: 0, rows: [result(1)] },
+    ];
+    assert.equal(await merger.tryFinalize(id), 'completed', jobs.job.error ?? '');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(join(storage, 'results', `${id}.xlsx`));
+    assert.deepEqual(wb.worksheets.map((w) => w.name), ['A 지점', 'B', '문제 행', '요약']);
+    const out = wb.getWorksheet('A 지점')!;
+    assert.deepEqual((out.getRow(1).values as unknown[]).slice(1, 5), ['코드', '경도', '위도', '일시']);
+    const first = out.getRow(2);
+    assert.equal(first.getCell(1).value, '007');
+    assert.equal(first.getCell(2).value, 127.1);
+    assert.equal(first.getCell(4).type, ExcelJS.ValueType.Date);
+    assert.deepEqual(first.getCell(4).value, new Date(Date.UTC(2024, 0, 31, 8, 5)));
+    assert.equal(first.getCell(4).numFmt, 'yyyy-mm-dd hh:mm');
+    const second = out.getRow(3);
+    assert.equal(second.getCell(1).type, ExcelJS.ValueType.String, 'a text "60" stays text in an XLSX');
+    assert.deepEqual(second.getCell(4).value, new Date(Date.UTC(2024, 1, 1)));
+    assert.equal(out.actualRowCount, 3, 'the blank row is not written');
+    assert.equal(wb.getWorksheet('B')!.getRow(2).getCell(3).value, '서울특별시');
+    // The problem row is row 4 of sheet "A 지점" in the input workbook.
+    assert.deepEqual((wb.getWorksheet('문제 행')!.getRow(2).values as unknown[]).slice(1), ['A 지점', 4, 'INVALID', 'x is not a decimal number', 'x', '37.6']);
   });
 
   it('does nothing when the merge cannot be claimed', async () => {

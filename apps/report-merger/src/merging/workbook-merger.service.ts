@@ -1,17 +1,37 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, extname, join, resolve, sep } from 'node:path';
+import { createInterface } from 'node:readline';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
-import { JobStatus, type SheetTotalsV1 } from '@geobatch/contracts';
-import { JobRepository, type JobEntity } from '@geobatch/job-store';
-import { CsvFormatError, EXCEL_MAX_ROWS, openCsv, ResultWorkbookWriter, type CsvTable } from '@geobatch/util-spreadsheet';
+import { DEFAULT_NEAREST_M, isOkResult, JobStatus, type OutputFormat, type SheetTotalsV1 } from '@geobatch/contracts';
+import { JobRepository, type JobEntity, type JobSheetColumns } from '@geobatch/job-store';
+import {
+  cellText,
+  columnLetter,
+  EXCEL_MAX_DATA_ROWS,
+  openTabularFile,
+  problemReason,
+  resolveColumn,
+  ResultCsvWriter,
+  ResultSummaryBuilder,
+  ResultWorkbookWriter,
+  rowStatus,
+  SpreadsheetFormatError,
+  type CellValue,
+  type CsvDelimiter,
+  type ProblemRow,
+  type TabularFile,
+  type TabularSheet,
+} from '@geobatch/util-spreadsheet';
 import { REPORT_MERGER_CONFIG, type ReportMergerConfig } from '../config/report-merger-config.module';
 import { alignRows, MergeDataError, resultsOfChunks } from './result-alignment';
 
 /** Folder under STORAGE_DIR that holds the result workbooks. */
 export const RESULTS_DIR = 'results';
-/** Suffix of a workbook being written; never a finished result. */
-export const PARTIAL_SUFFIX = '.xlsx.part';
+/** Suffix of a file being written (a workbook, a CSV, the problem rows); never a finished result. */
+export const PARTIAL_SUFFIX = '.part';
 
 /** Rows between two waits for the zip pipeline and two consumer heartbeats. */
 const ROWS_PER_TICK = 256;
@@ -37,6 +57,21 @@ interface SheetScan {
   columns: number;
 }
 
+/** One input sheet to merge: the sealed totals, how the upload reads it and where its coordinates are. */
+interface SheetJob {
+  totals: SheetTotalsV1;
+  sheet: TabularSheet;
+  columns: { x: number; y: number };
+  scan: SheetScan;
+  label: string;
+}
+
+/** A coordinate cell as read, for `문제 행`; null when absent. */
+function rawCoordinate(cells: readonly CellValue[], index: number): string | null {
+  const v = index < 0 ? undefined : cells[index];
+  return v === undefined || v === null ? null : cellText(v);
+}
+
 function isMissingFile(e: unknown): boolean {
   return (e as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 }
@@ -55,6 +90,8 @@ export class WorkbookMergerService implements BeforeApplicationShutdown {
   /** Jobs this process is writing right now. */
   private readonly merging = new Set<string>();
   private closing = false;
+  /** Data rows per output sheet before rows continue on `<name> (2)`; Excel's limit (lowered by tests only). */
+  maxRowsPerSheet = EXCEL_MAX_DATA_ROWS;
 
   constructor(
     @Inject(REPORT_MERGER_CONFIG) private readonly config: ReportMergerConfig,
@@ -165,33 +202,36 @@ export class WorkbookMergerService implements BeforeApplicationShutdown {
     return file;
   }
 
-  private async openUpload(job: JobEntity): Promise<CsvTable> {
+  private async openUpload(job: JobEntity): Promise<TabularFile> {
     try {
-      // Same detection as the gateway (encoding, delimiter) so the very same rows come back.
-      return await openCsv(this.uploadFile(job));
+      // Same reader, encoding and delimiter as the gateway, so the very same rows come back.
+      return await openTabularFile(this.uploadFile(job), {
+        encoding: job.options.encoding ?? 'auto',
+        delimiter: job.options.delimiter as CsvDelimiter | undefined,
+      });
     } catch (e) {
       if (isMissingFile(e)) throw new MergeDataError(`원본 파일이 없습니다 (the stored upload ${job.uploadPath} is missing)`);
-      if (e instanceof CsvFormatError) throw new MergeDataError(e.message);
+      if (e instanceof SpreadsheetFormatError) throw new MergeDataError(e.message);
       throw e;
     }
   }
 
-  /** One pass over the upload before writing: the counts must match the seal, and the widest row sizes the sheet. */
-  private async scan(table: CsvTable, totals: SheetTotalsV1, label: string): Promise<SheetScan> {
-    const scan: SheetScan = { dataRows: 0, blankRows: 0, columns: table.header.length };
+  /** One pass over a sheet before writing: the counts must match the seal, and the widest row sizes the sheet. */
+  private async scan(sheet: TabularSheet, totals: SheetTotalsV1, label: string): Promise<SheetScan> {
+    const scan: SheetScan = { dataRows: 0, blankRows: 0, columns: sheet.header.length };
     try {
-      for await (const row of table.rows()) {
+      for await (const row of sheet.rows()) {
         if (row.blank) {
           scan.blankRows++;
           continue;
         }
         scan.dataRows++;
         let width = row.cells.length;
-        while (width > scan.columns && row.cells[width - 1] === '') width--;
+        while (width > scan.columns && (row.cells[width - 1] === '' || row.cells[width - 1] === null)) width--;
         if (width > scan.columns) scan.columns = width;
       }
     } catch (e) {
-      if (e instanceof CsvFormatError) throw new MergeDataError(e.message);
+      if (e instanceof SpreadsheetFormatError) throw new MergeDataError(e.message);
       throw e;
     }
     if (scan.dataRows !== totals.rows || scan.blankRows !== totals.blankRows) {
@@ -199,9 +239,6 @@ export class WorkbookMergerService implements BeforeApplicationShutdown {
         `${label}: the upload has ${scan.dataRows} data rows and ${scan.blankRows} blank rows, ` +
           `but ${totals.rows} and ${totals.blankRows} were published`,
       );
-    }
-    if (scan.dataRows + 1 > EXCEL_MAX_ROWS) {
-      throw new MergeDataError(`${label}: ${scan.dataRows} rows do not fit in one Excel sheet (at most ${EXCEL_MAX_ROWS - 1})`);
     }
     return scan;
   }
@@ -212,41 +249,136 @@ export class WorkbookMergerService implements BeforeApplicationShutdown {
     return base.slice(0, base.length - extname(base).length) || 'Sheet1';
   }
 
-  private async writeWorkbook(job: JobEntity, options: FinalizeOptions): Promise<{ rows: number; resultPath: string }> {
-    const sheets = [...(job.sheets ?? [])].sort((a, b) => a.sheet - b.sheet);
-    // Only CSV uploads exist so far: exactly one sheet, number 0.
-    if (sheets.length !== 1 || sheets[0].sheet !== 0) {
-      throw new MergeDataError(`a CSV upload has one sheet, but the job was sealed with sheets [${sheets.map((s) => s.sheet).join(', ')}]`);
+  /**
+   * Where a sheet's coordinates are (only to show them in `문제 행`): recorded at acceptance, or
+   * for older jobs resolved from the x/y specs; -1 when that no longer works.
+   */
+  private coordinateColumns(job: JobEntity, sheet: TabularSheet): { x: number; y: number } {
+    const planned = job.options.columns?.find((c: JobSheetColumns) => c.sheet === sheet.index);
+    if (planned) return { x: planned.x, y: planned.y };
+    const resolved = (spec: string) => {
+      try {
+        return resolveColumn(sheet.header, spec);
+      } catch {
+        return -1;
+      }
+    };
+    return { x: resolved(job.options.x), y: resolved(job.options.y) };
+  }
+
+  /** The sealed sheets, matched with the upload's sheets and scanned, in workbook order. */
+  private async sheetJobs(job: JobEntity, file: TabularFile): Promise<SheetJob[]> {
+    const sealed = [...(job.sheets ?? [])].sort((a, b) => a.sheet - b.sheet);
+    if (sealed.length === 0) throw new MergeDataError('the job was sealed without any sheet');
+    if (file.kind === 'csv' && (sealed.length !== 1 || sealed[0].sheet !== 0)) {
+      throw new MergeDataError(`a CSV upload has one sheet, but the job was sealed with sheets [${sealed.map((s) => s.sheet).join(', ')}]`);
     }
-    const totals = sheets[0];
-    const label = `sheet ${totals.sheet} ("${totals.name}")`;
-    const table = await this.openUpload(job);
-    const scan = await this.scan(table, totals, label);
+    const out: SheetJob[] = [];
+    for (const totals of sealed) {
+      const label = `sheet ${totals.sheet} ("${totals.name}")`;
+      const sheet = file.sheets.find((s) => s.index === totals.sheet);
+      if (!sheet) throw new MergeDataError(`${label}: the upload has no such sheet`);
+      out.push({ totals, sheet, columns: this.coordinateColumns(job, sheet), scan: await this.scan(sheet, totals, label), label });
+    }
+    return out;
+  }
+
+  private summaryOptions(job: JobEntity, sheets: SheetJob[]): [string, string][] {
+    const o = job.options;
+    const options: [string, string][] = [
+      ['x', o.x],
+      ['y', o.y],
+      ['sheet', o.sheet ?? (o.kind === 'xlsx' ? '(auto)' : '')],
+      ['encoding', o.encoding ? `${o.encoding}${o.encodingRequested && o.encodingRequested !== 'auto' ? '' : ' (auto)'}` : ''],
+      ['crs', o.crs],
+      ['lang', o.lang ?? 'ko'],
+      ['format', o.format ?? 'xlsx'],
+      ['nearestM', String(o.nearestM ?? DEFAULT_NEAREST_M)],
+    ];
+    for (const s of sheets) {
+      const col = (i: number) => `${columnLetter(i)} (${JSON.stringify(s.sheet.header[i] ?? '')})`;
+      options.push([`columns "${s.totals.name}"`, `x=${col(s.columns.x)}, y=${col(s.columns.y)}`]);
+    }
+    return options.filter(([, v]) => v !== '');
+  }
+
+  private async writeWorkbook(job: JobEntity, options: FinalizeOptions): Promise<{ rows: number; resultPath: string }> {
+    const file = await this.openUpload(job);
+    const sheets = await this.sheetJobs(job, file);
+    const format: OutputFormat = job.options.format ?? 'xlsx';
+    const lang = job.options.lang ?? 'ko';
+    // `거리(m)` appears whenever nearest matching was on for the job.
+    const distance = (job.options.nearestM ?? DEFAULT_NEAREST_M) > 0;
 
     await mkdir(this.resultsDir, { recursive: true });
-    const resultPath = `${RESULTS_DIR}/${job.id}.xlsx`;
-    const partial = join(this.resultsDir, `.${job.id}.${process.pid}-${randomBytes(4).toString('hex')}${PARTIAL_SUFFIX}`);
-    const writer = new ResultWorkbookWriter(partial);
+    const resultPath = `${RESULTS_DIR}/${job.id}.${format}`;
+    const stem = join(this.resultsDir, `.${job.id}.${process.pid}-${randomBytes(4).toString('hex')}`);
+    const partial = `${stem}.${format}${PARTIAL_SUFFIX}`;
+    const problemsFile = `${stem}.problems${PARTIAL_SUFFIX}`;
+    const writer =
+      format === 'csv'
+        ? new ResultCsvWriter(partial, { lang, distance })
+        : new ResultWorkbookWriter(partial, { lang, distance, maxRowsPerSheet: this.maxRowsPerSheet });
+    const problems = format === 'xlsx' ? new LineSpool(problemsFile) : undefined;
+    const summary = new ResultSummaryBuilder();
     let rows = 0;
     try {
-      writer.addSheet(this.sheetName(job, totals), table.header, { columnCount: scan.columns });
-      const results = resultsOfChunks(this.jobs.chunksOf(job.id, totals.sheet), totals.chunks, label);
-      for await (const { row, result } of alignRows(table.rows(), results, label)) {
-        writer.addRow(row.cells, result);
-        if (++rows % ROWS_PER_TICK === 0) {
-          await writer.drain();
-          await this.beat(options);
+      for (const { totals, sheet, columns, scan, label } of sheets) {
+        const name = this.sheetName(job, totals);
+        writer.addSheet(name, sheet.header, { columnCount: scan.columns, inferNumbers: file.kind === 'csv' });
+        summary.startSheet(name);
+        let sheetRows = 0;
+        const results = resultsOfChunks(this.jobs.chunksOf(job.id, totals.sheet), totals.chunks, label);
+        for await (const { row, result } of alignRows(sheet.rows(), results, label)) {
+          writer.addRow(row.cells, result, row.numFmts);
+          summary.addRow(result);
+          if (writer instanceof ResultWorkbookWriter) summary.addOutputSheet(writer.currentSheet!);
+          if (problems && !isOkResult(result)) {
+            const problem: ProblemRow = {
+              sheet: name,
+              row: row.row,
+              status: rowStatus(result),
+              reason: problemReason(result, lang),
+              x: rawCoordinate(row.cells, columns.x),
+              y: rawCoordinate(row.cells, columns.y),
+            };
+            await problems.write(JSON.stringify(problem));
+          }
+          rows++;
+          if (++sheetRows % ROWS_PER_TICK === 0) {
+            await writer.drain();
+            await this.beat(options);
+          }
         }
+        if (sheetRows !== totals.rows) throw new MergeDataError(`${label}: ${sheetRows} rows merged but ${totals.rows} were published`);
+        summary.addBlank(scan.blankRows);
       }
-      if (rows !== totals.rows) throw new MergeDataError(`${label}: ${rows} rows merged but ${totals.rows} were published`);
+
+      if (writer instanceof ResultWorkbookWriter && problems) {
+        // 문제 행 after every data sheet (the streaming writer finishes one sheet before the next), from the spool.
+        writer.addProblemsSheet();
+        let n = 0;
+        for await (const line of problems.lines()) {
+          writer.addProblem(JSON.parse(line) as ProblemRow);
+          if (++n % ROWS_PER_TICK === 0) {
+            await writer.drain();
+            await this.beat(options);
+          }
+        }
+        writer.addSummarySheet(
+          summary.build({ fileName: job.fileName, jobId: job.id, datasets: job.options.datasetLabels, options: this.summaryOptions(job, sheets) }),
+        );
+      }
       await writer.commit();
-      // Readers only ever see a complete workbook: the final name appears atomically.
+      // Readers only ever see a complete file: the final name appears atomically.
       await rename(partial, join(this.config.STORAGE_DIR, resultPath));
       return { rows, resultPath };
     } catch (e) {
       await writer.abort().catch(() => undefined);
       await rm(partial, { force: true }).catch(() => undefined);
       throw e;
+    } finally {
+      await problems?.dispose();
     }
   }
 
@@ -256,5 +388,38 @@ export class WorkbookMergerService implements BeforeApplicationShutdown {
     } catch {
       // A rebalance is under way; the merge claim in the database still protects this job.
     }
+  }
+}
+
+/**
+ * Lines appended to a temporary file and read back once, so the problem rows of every sheet can
+ * be written after the data sheets without holding them in memory.
+ */
+class LineSpool {
+  private out: WriteStream | undefined;
+
+  constructor(private readonly path: string) {}
+
+  async write(line: string): Promise<void> {
+    this.out ??= createWriteStream(this.path, { flags: 'w' });
+    if (!this.out.write(`${line}\n`)) await once(this.out, 'drain');
+  }
+
+  async *lines(): AsyncGenerator<string> {
+    if (!this.out) return;
+    const out = this.out;
+    this.out = undefined;
+    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    const input = createReadStream(this.path, { encoding: 'utf8' });
+    try {
+      for await (const line of createInterface({ input, crlfDelay: Infinity })) if (line !== '') yield line;
+    } finally {
+      input.destroy();
+    }
+  }
+
+  async dispose(): Promise<void> {
+    this.out?.destroy();
+    await rm(this.path, { force: true }).catch(() => undefined);
   }
 }

@@ -8,7 +8,7 @@ export class JobCreatedDto {
 }
 
 export class JobRowsDto {
-  /** Data rows in the input, blank lines included; null until the upload has been read through. */
+  /** Data rows in the input, blank lines included (= ok + problems + blank once processed); null until the upload has been read through. */
   total!: number | null;
   /** Rows geocoded so far. */
   processed!: number;
@@ -20,6 +20,47 @@ export class JobRowsDto {
   blank!: number;
 }
 
+/** A column of an input sheet. */
+export class ColumnRefDto {
+  /** Header text (may be empty). */
+  name!: string;
+  /** 1-based column number. */
+  number!: number;
+  /** Column letter, e.g. `E`. */
+  letter!: string;
+  /** How it was chosen: `given` by the caller, or detected from the `header` or the `values`. */
+  by!: string;
+}
+
+/** The x/y columns a job reads in one input sheet. */
+export class JobSheetColumnsDto {
+  /** 1-based position of the sheet in the upload. */
+  sheet!: number;
+  name!: string;
+  x!: ColumnRefDto;
+  y!: ColumnRefDto;
+}
+
+/** Options the job was created with, and the columns it worked out from them. */
+export class JobOptionsDto {
+  /** Longitude column as given, or null when detected. */
+  x!: string | null;
+  /** Latitude column as given, or null when detected. */
+  y!: string | null;
+  /** `csv` or `xlsx`, from the file's content. */
+  kind!: string | null;
+  /** CSV text encoding used (detected or given). */
+  encoding!: string | null;
+  /** Sheet as given, or null for every sheet with the columns. */
+  sheet!: string | null;
+  lang!: string;
+  format!: string;
+  crs!: string;
+  /** Nearest-polygon tolerance in metres (0 = off). */
+  nearestM!: number;
+  columns!: JobSheetColumnsDto[];
+}
+
 /** Answer of `GET /jobs/:id`. */
 export class JobStatusDto {
   id!: string;
@@ -29,12 +70,48 @@ export class JobStatusDto {
   fileName!: string;
   /** Dataset the job looks up, as `name@version`. */
   datasets!: string[];
+  /** The options the job was created with (always sent by this gateway version). */
+  options?: JobOptionsDto;
   /** Why the job failed, when it did. */
   error!: string | null;
   createdAt!: string;
   finishedAt!: string | null;
   /** Path of the result download once the job has completed. */
   resultUrl!: string | null;
+}
+
+/** One sheet of an uploaded file. */
+export class PreviewSheetDto {
+  /** 1-based position in the workbook (what the `sheet` field accepts besides the name). */
+  index!: number;
+  name!: string;
+  hidden!: boolean;
+  /** Header columns; 0 for an empty sheet. */
+  columns!: number;
+}
+
+/** Answer of `POST /jobs/preview`: what Geobatch reads in a file, before a job is created. */
+export class JobPreviewDto {
+  /** `csv` or `xlsx`, from the file's content. */
+  kind!: string;
+  /** CSV: the encoding detected (or given). */
+  encoding!: string | null;
+  /** CSV: the delimiter detected. */
+  delimiter!: string | null;
+  sheets!: PreviewSheetDto[];
+  /** The sheet shown below. */
+  sheet!: PreviewSheetDto;
+  header!: string[];
+  /** The first 20 data rows (blank ones skipped); XLSX dates as ISO text. */
+  rows!: (string | number | boolean | null)[][];
+  /** Suggested longitude column, or null when none was found. */
+  x!: ColumnRefDto | null;
+  /** Suggested latitude column, or null when none was found. */
+  y!: ColumnRefDto | null;
+  /** `EPSG:4326` when the coordinates look like degrees, else `unknown`. */
+  crs!: string;
+  /** Why no x/y could be suggested, when so. */
+  problem!: string | null;
 }
 
 /** Shape of every error answer. */

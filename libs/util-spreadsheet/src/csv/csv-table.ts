@@ -1,32 +1,30 @@
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { pipeline } from 'node:stream';
+import { pipeline, Transform, type TransformCallback } from 'node:stream';
 import { parse } from 'csv-parse';
 import iconv from 'iconv-lite';
+import type { TabularRow } from '../tabular/cell-value';
+import { CsvFormatError } from '../tabular/errors';
+import { readHead } from '../tabular/sniff-file-kind';
 import { detectDelimiter, type CsvDelimiter } from './detect-delimiter';
-import { detectEncoding, type TextEncodingName } from './detect-encoding';
+import { detectEncoding, encodingFor, type EncodingChoice, type TextEncodingName } from './detect-encoding';
 
-const SAMPLE_BYTES = 64 * 1024;
-/** A single field larger than this is refused rather than buffered. */
-const MAX_FIELD_CHARS = 32 * 1024 * 1024;
+/**
+ * Bytes that decide the encoding: large enough that a file whose first lines are plain ASCII
+ * (numbers, codes) still shows its Korean text. A UTF-8 error further on is reported, never
+ * silently replaced.
+ */
+const ENCODING_SAMPLE_BYTES = 1024 * 1024;
+/** A single record larger than this is refused rather than buffered. */
+const MAX_RECORD_CHARS = 32 * 1024 * 1024;
 
 export interface CsvOptions {
-  encoding?: TextEncodingName | 'auto';
+  encoding?: EncodingChoice;
   delimiter?: CsvDelimiter;
 }
 
-/** One data record. `n` counts every record after the header, blank ones included, from 1. */
-export interface TableRow {
-  n: number;
+/** A CSV data row: every cell is the exact text of the field, trimmed. */
+export interface CsvRow extends TabularRow {
   cells: string[];
-  blank: boolean;
-}
-
-export class CsvFormatError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CsvFormatError';
-  }
 }
 
 export interface CsvTable {
@@ -34,25 +32,53 @@ export interface CsvTable {
   bom: boolean;
   delimiter: CsvDelimiter;
   header: string[];
+  /** Spreadsheet row number of the header (1 unless blank lines come first). */
+  headerRow: number;
   /** Streams the data rows; each call reads the file again from the start. */
-  rows(): AsyncGenerator<TableRow>;
+  rows(): AsyncGenerator<CsvRow>;
 }
 
-function firstLineOf(sample: Buffer, encoding: TextEncodingName): string {
-  const text = iconv.decode(sample, encoding === 'cp949' ? 'cp949' : 'utf-8');
-  const end = text.search(/\r?\n/);
-  return (end === -1 ? text : text.slice(0, end)).replace(/^\uFEFF/, '');
-}
+/**
+ * Strict streaming UTF-8 decoding: an invalid byte sequence anywhere is an error naming the
+ * way out (`encoding=cp949`), never a silent U+FFFD. A leading BOM is dropped.
+ */
+class StrictUtf8Decoder extends Transform {
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+  private offset = 0;
 
-async function readSample(path: string): Promise<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(SAMPLE_BYTES);
-    const { bytesRead } = await fh.read(buf, 0, SAMPLE_BYTES, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
+  constructor() {
+    super({ readableObjectMode: true });
   }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    try {
+      const text = this.decoder.decode(chunk, { stream: true });
+      this.offset += chunk.length;
+      done(null, text === '' ? undefined : text);
+    } catch {
+      done(this.invalid());
+    }
+  }
+
+  override _flush(done: TransformCallback): void {
+    try {
+      const text = this.decoder.decode();
+      done(null, text === '' ? undefined : text);
+    } catch {
+      done(this.invalid());
+    }
+  }
+
+  private invalid(): CsvFormatError {
+    return new CsvFormatError(
+      `UTF-8로 읽을 수 없는 바이트가 있습니다 (${this.offset.toLocaleString('en-US')}바이트 이후). 인코딩을 cp949로 지정해 보세요 ` +
+        `(invalid UTF-8 after byte ${this.offset}: upload again with encoding=cp949)`,
+    );
+  }
+}
+
+function decoderFor(encoding: TextEncodingName): Transform {
+  return encoding === 'utf-8' ? new StrictUtf8Decoder() : (iconv.decodeStream(encoding) as unknown as Transform);
 }
 
 async function* records(path: string, encoding: TextEncodingName, delimiter: CsvDelimiter): AsyncGenerator<string[]> {
@@ -61,48 +87,76 @@ async function* records(path: string, encoding: TextEncodingName, delimiter: Csv
     bom: true,
     trim: true,
     relax_column_count: true,
+    // A stray quote inside an unquoted field (`5" 모니터`) is kept as text, as Excel does.
+    relax_quotes: true,
     skip_empty_lines: false,
-    max_record_size: MAX_FIELD_CHARS,
+    // CRLF, LF and old-Mac CR all end a record, even mixed in one file (pasted-together exports).
+    record_delimiter: ['\r\n', '\n', '\r'],
+    max_record_size: MAX_RECORD_CHARS,
   });
+  let failure: Error | undefined;
   // pipeline() forwards a read or decode error into the parser, which ends the loop below with it.
-  pipeline(createReadStream(path), iconv.decodeStream(encoding === 'cp949' ? 'cp949' : 'utf-8'), parser, () => undefined);
+  pipeline(createReadStream(path), decoderFor(encoding), parser, (err) => {
+    if (err) failure = err;
+  });
   try {
     for await (const record of parser as AsyncIterable<string[]>) yield record;
   } catch (e) {
-    const err = e as Error & { code?: string; lines?: number };
+    const err = (failure instanceof CsvFormatError ? failure : e) as Error & { lines?: number };
+    if (err instanceof CsvFormatError) throw err;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw err;
     throw new CsvFormatError(`CSV를 읽을 수 없습니다 (line ${err.lines ?? '?'}): ${err.message}`);
   }
+  if (failure instanceof CsvFormatError) throw failure;
+}
+
+const isBlank = (cells: readonly string[]) => cells.every((c) => c === '');
+
+function firstLineOf(sample: Buffer, encoding: TextEncodingName): string {
+  const text = encoding === 'utf-8' ? sample.toString('utf8') : iconv.decode(sample, encoding);
+  const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
+  // The last piece may be cut off by the sample's end; use it only when it is all there is.
+  return lines.slice(0, Math.max(1, lines.length - 1)).find((l) => l.trim() !== '') ?? lines[0] ?? '';
 }
 
 /**
- * Opens a CSV for streaming: detects encoding (strict UTF-8, else CP949) and delimiter from the
- * first 64 KiB, reads the header, and hands out a row iterator that never holds the whole file.
+ * Opens a CSV for streaming: detects the encoding (BOM, else strict UTF-8, else CP949) and the
+ * delimiter from the first MiB unless given, reads the header (the first non-blank record), and
+ * hands out a row iterator that never holds the whole file.
  */
 export async function openCsv(path: string, options: CsvOptions = {}): Promise<CsvTable> {
-  const sample = await readSample(path);
+  const sample = await readHead(path, ENCODING_SAMPLE_BYTES);
   const detected = detectEncoding(sample);
-  const encoding = options.encoding && options.encoding !== 'auto' ? options.encoding : detected.encoding;
+  const wanted = encodingFor(options.encoding);
+  const encoding = wanted === 'auto' ? detected.encoding : wanted;
   const delimiter = options.delimiter ?? detectDelimiter(firstLineOf(sample, encoding));
 
   let header: string[] | undefined;
+  let headerRow = 0;
   for await (const record of records(path, encoding, delimiter)) {
-    header = record;
-    break;
+    headerRow++;
+    if (!isBlank(record)) {
+      header = record;
+      break;
+    }
+    if (headerRow > 1000) break;
   }
-  if (!header || header.every((h) => h === '')) throw new CsvFormatError('CSV 파일이 비어 있거나 머리글 행이 없습니다 (empty file or no header row)');
-  const headerRow = header;
+  if (!header) throw new CsvFormatError('CSV 파일이 비어 있거나 머리글 행이 없습니다 (empty file or no header row)');
+  const headerCells = header;
+  const headerAt = headerRow;
 
   return {
     encoding,
     bom: detected.bom,
     delimiter,
-    header: headerRow,
+    header: headerCells,
+    headerRow: headerAt,
     async *rows() {
-      let n = -1;
+      let line = 0;
       for await (const cells of records(path, encoding, delimiter)) {
-        n++;
-        if (n === 0) continue;
-        yield { n, cells, blank: cells.every((c) => c === '') };
+        line++;
+        if (line <= headerAt) continue;
+        yield { n: line - headerAt, row: line, cells, blank: isBlank(cells) };
       }
     },
   };

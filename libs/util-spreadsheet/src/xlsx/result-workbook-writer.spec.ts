@@ -4,8 +4,9 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
-import { APPENDED_COLUMNS, RowStatus, type RowResultV1 } from '@geobatch/contracts';
-import { EXCEL_MAX_CELL_CHARS, originalCellValue, ResultWorkbookWriter, toSheetName } from './result-workbook-writer';
+import { APPENDED_COLUMNS, APPENDED_COLUMNS_EN, RowStatus, type RowResultV1 } from '@geobatch/contracts';
+import { ResultSummaryBuilder } from '../result/result-summary';
+import { EXCEL_MAX_CELL_CHARS, originalCellValue, ResultWorkbookWriter, suffixedSheetName, toSheetName } from './result-workbook-writer';
 
 const SEOUL: RowResultV1 = {
   n: 1,
@@ -84,6 +85,11 @@ describe('toSheetName', () => {
     const second = toSheetName(long, [long]);
     assert.equal(second.length, 31);
     assert.ok(second.endsWith(' (2)'));
+  });
+
+  it('keeps a continuation suffix within 31 characters', () => {
+    assert.equal(suffixedSheetName('가'.repeat(40), ' (2)'), '가'.repeat(27) + ' (2)');
+    assert.equal(suffixedSheetName('S', ' (2)', ['s (2)']), 'S (2) (2)');
   });
 
   it('never splits a surrogate pair', () => {
@@ -257,5 +263,121 @@ describe('ResultWorkbookWriter', () => {
       broken.addRow(['1'], SEOUL);
       await broken.commit();
     }, /ENOENT/);
+  });
+
+  it('keeps XLSX cells as they were read: text stays text, numbers, booleans and dates keep their type and format', async () => {
+    const file = join(dir, 'typed.xlsx');
+    const w = new ResultWorkbookWriter(file);
+    const day = new Date(Date.UTC(2024, 0, 31));
+    const moment = new Date(Date.UTC(2024, 0, 31, 8, 5, 0));
+    w.addSheet('typed', ['text', 'num', 'bool', 'date', 'datetime', 'formatted', 'code', 'formula-like'], { inferNumbers: false });
+    w.addRow(['60', 127.229305, true, day, moment, 1234.5, '007', '=HYPERLINK("x")'], SEOUL, [undefined, undefined, undefined, 'yyyy-mm-dd', undefined, '#,##0.00']);
+    await w.commit();
+    const ws = (await readBack(file)).getWorksheet('typed')!;
+    const row = ws.getRow(2);
+    assert.equal(row.getCell(1).type, ExcelJS.ValueType.String, 'a text cell "60" stays text');
+    assert.equal(row.getCell(1).value, '60');
+    assert.equal(row.getCell(2).value, 127.229305);
+    assert.equal(row.getCell(3).value, true);
+    assert.equal(row.getCell(4).type, ExcelJS.ValueType.Date);
+    assert.deepEqual(row.getCell(4).value, day);
+    assert.equal(row.getCell(4).numFmt, 'yyyy-mm-dd');
+    assert.deepEqual(row.getCell(5).value, moment);
+    assert.equal(row.getCell(5).numFmt, 'yyyy-mm-dd hh:mm:ss', 'a date read without a format gets one');
+    assert.equal(row.getCell(6).numFmt, '#,##0.00');
+    assert.equal(row.getCell(7).value, '007');
+    assert.equal(row.getCell(8).type, ExcelJS.ValueType.String, 'formula-like text from an XLSX stays inert text');
+    assert.equal(row.getCell(8).formula, undefined);
+  });
+
+  it('writes English appended headers with lang=en, and the 거리(m) column when asked', async () => {
+    const file = join(dir, 'en.xlsx');
+    const w = new ResultWorkbookWriter(file, { lang: 'en', distance: true });
+    w.addSheet('s', ['x', 'y']);
+    w.addRow(['127', '37'], { n: 1, matches: [{ ...SEOUL.matches[0], distanceM: 12.345 }] });
+    await w.commit();
+    const ws = (await readBack(file)).worksheets[0];
+    const width = 2 + APPENDED_COLUMNS_EN.length + 1;
+    assert.deepEqual(rowValues(ws, 1, width), ['x', 'y', ...APPENDED_COLUMNS_EN, 'Distance(m)']);
+    assert.equal(ws.getRow(2).getCell(width).value, 12.3);
+  });
+
+  it('continues a sheet past the row limit on "<name> (2)", "(3)", header repeated, no row lost', async () => {
+    const file = join(dir, 'split.xlsx');
+    const w = new ResultWorkbookWriter(file, { maxRowsPerSheet: 3 });
+    const first = w.addSheet('데이터', ['번호']);
+    const seen: string[] = [];
+    for (let i = 1; i <= 7; i++) {
+      w.addRow([String(i)], { ...SEOUL, n: i });
+      seen.push(w.currentSheet!);
+    }
+    await w.commit();
+    assert.equal(first, '데이터');
+    assert.deepEqual(seen, ['데이터', '데이터', '데이터', '데이터 (2)', '데이터 (2)', '데이터 (2)', '데이터 (3)']);
+    const wb = await readBack(file);
+    assert.deepEqual(wb.worksheets.map((s) => s.name), ['데이터', '데이터 (2)', '데이터 (3)']);
+    const numbers = wb.worksheets.flatMap((s) => {
+      assert.deepEqual(rowValues(s, 1, 2), ['번호', '시도'], `${s.name} repeats the header`);
+      return Array.from({ length: s.actualRowCount - 1 }, (_, i) => s.getRow(i + 2).getCell(1).value);
+    });
+    assert.deepEqual(numbers, [1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('writes 문제 행 and 요약 after the data sheets, never clashing with an input sheet of the same name', async () => {
+    const file = join(dir, 'extra.xlsx');
+    const w = new ResultWorkbookWriter(file);
+    const summary = new ResultSummaryBuilder();
+    w.addSheet('요약', ['x', 'y']);
+    summary.startSheet('요약');
+    for (const r of [SEOUL, RI, MISSING]) {
+      w.addRow(['1', '2'], r);
+      summary.addRow(r);
+      summary.addOutputSheet(w.currentSheet!);
+    }
+    summary.addBlank(2);
+    assert.equal(w.addProblemsSheet(), '문제 행');
+    w.addProblem({ sheet: '요약', row: 4, status: 'NOT_FOUND', reason: '경계 밖', x: '200', y: '=1' });
+    const name = w.addSummarySheet(
+      summary.build({ fileName: '입력.csv', jobId: 'job-1', datasets: ['kostat@2018'], options: [['x', 'auto'], ['lang', 'ko']] }),
+    );
+    assert.equal(name, '요약 (2)');
+    await w.commit();
+    const wb = await readBack(file);
+    assert.deepEqual(wb.worksheets.map((s) => s.name), ['요약', '문제 행', '요약 (2)']);
+    const problems = wb.getWorksheet('문제 행')!;
+    assert.deepEqual(rowValues(problems, 1, 6), ['시트', '행', '상태', '사유', 'X', 'Y']);
+    assert.deepEqual(rowValues(problems, 2, 6), ['요약', 4, 'NOT_FOUND', '경계 밖', '200', '=1']);
+    assert.equal(problems.getRow(2).getCell(6).formula, undefined);
+
+    const text = new Map<string, unknown[]>();
+    wb.getWorksheet('요약 (2)')!.eachRow((row) => {
+      const values = (row.values as unknown[]).slice(1);
+      text.set(String(values[0]), values.slice(1));
+    });
+    assert.deepEqual(text.get('전체'), [5], 'total = ok + problems + blank');
+    assert.deepEqual(text.get('OK'), [2]);
+    assert.deepEqual(text.get('문제'), [1]);
+    assert.deepEqual(text.get('빈 행'), [2]);
+    assert.deepEqual(text.get('NOT_FOUND'), [1]);
+    assert.deepEqual(text.get('INVALID'), [0]);
+    assert.deepEqual(text.get('데이터셋'), ['kostat@2018']);
+    assert.deepEqual(text.get('옵션 x'), ['auto']);
+    assert.deepEqual(text.get('요약'), ['요약', 5, 2, 1, 2], 'per input sheet: output sheets, total, ok, problems, blank');
+    assert.deepEqual(text.get('11'), ['서울특별시', 1], '시도 counted by code');
+    assert.deepEqual(text.get('41'), ['경기도', 1]);
+    assert.deepEqual(text.get('41830'), ['양평군', 1], '시군구 counted by code');
+  });
+
+  it('names the extra sheets in English with lang=en', async () => {
+    const file = join(dir, 'extra-en.xlsx');
+    const w = new ResultWorkbookWriter(file, { lang: 'en' });
+    w.addSheet('data', ['x']);
+    w.addRow(['1'], MISSING);
+    w.addProblemsSheet();
+    w.addSummarySheet(new ResultSummaryBuilder().build({ fileName: 'a', jobId: 'b', datasets: [], options: [] }));
+    await w.commit();
+    const wb = await readBack(file);
+    assert.deepEqual(wb.worksheets.map((s) => s.name), ['data', 'Problems', 'Summary']);
+    assert.deepEqual(rowValues(wb.getWorksheet('Problems')!, 1, 6), ['Sheet', 'Row', 'Status', 'Reason', 'X', 'Y']);
   });
 });

@@ -2,18 +2,27 @@ import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
-import { APPENDED_COLUMNS, type AreaV1, type MatchV1, type RowResultV1 } from '@geobatch/contracts';
+import type { OutputLang, RowResultV1 } from '@geobatch/contracts';
+import { appendedColumns, appendedValues, NOTE_COLUMN, type AppendedColumn, type ResultColumnsOptions } from '../result/result-columns';
+import type { ResultSummary } from '../result/result-summary';
+import type { CellValue } from '../tabular/cell-value';
 
 /** Excel's hard limits: a sheet holds at most this many rows and columns, a cell this many characters. */
 export const EXCEL_MAX_ROWS = 1_048_576;
 export const EXCEL_MAX_COLUMNS = 16_384;
 export const EXCEL_MAX_CELL_CHARS = 32_767;
+/** Data rows that fit under the header row of one sheet. */
+export const EXCEL_MAX_DATA_ROWS = EXCEL_MAX_ROWS - 1;
 const SHEET_NAME_MAX = 31;
 
 /** Longest a `drain()` waits for the zip pipeline before carrying on (a stall must not hang a merge). */
 const DRAIN_TIMEOUT_MS = 30_000;
 
 const TRUNCATED_NOTE = '셀 내용이 엑셀 한도(32767자)를 넘어 잘렸습니다 (cell truncated to 32767 characters)';
+
+/** Number formats for dates read without one of their own. */
+const DATE_FORMAT = 'yyyy-mm-dd';
+const DATE_TIME_FORMAT = 'yyyy-mm-dd hh:mm:ss';
 
 /**
  * A plain decimal without a leading zero (`0` and `0.x` are fine). Codes such as `007` or `0101`,
@@ -27,7 +36,7 @@ function significantDigits(text: string): number {
 }
 
 /**
- * How an input value is written: a number when it is a plain decimal that reads back as the
+ * How a CSV value is written: a number when it is a plain decimal that reads back as the
  * very same text, else the exact string. So `60`, `127.229305` and `-3.5` become numbers, while
  * `007`, `1e5`, `-0` and `37.50` (a number cell would show `37.5`) stay as typed.
  * A string is never turned into a formula (exceljs writes only `{ formula }` values as formulas),
@@ -41,20 +50,33 @@ export function originalCellValue(raw: string): string | number {
   return raw;
 }
 
+function clip(s: string, max: number): string {
+  return Array.from(s).slice(0, max).join('').replace(/'+$/, '');
+}
+
+function sanitizeSheetName(name: string, fallback: string): string {
+  let base = name.replace(/[[\]:*?/\\]/g, '_').replace(/[\u0000-\u001f]/g, '').trim().replace(/^'+|'+$/g, '').trim();
+  if (base === '') base = fallback;
+  if (base.toLowerCase() === 'history') base = `${base}_`;
+  return base;
+}
+
 /**
  * A valid, unique worksheet name: no `[]:*?/\`, no leading or trailing apostrophe, at most 31
  * characters, not the reserved `History`, and unique (case-insensitive) among `taken`.
  */
 export function toSheetName(name: string, taken: Iterable<string> = [], fallback = 'Sheet1'): string {
-  let base = name.replace(/[[\]:*?/\\]/g, '_').replace(/[\u0000-\u001f]/g, '').trim().replace(/^'+|'+$/g, '').trim();
-  if (base === '') base = fallback;
-  if (base.toLowerCase() === 'history') base = `${base}_`;
+  return suffixedSheetName(name, '', taken, fallback);
+}
+
+/** Like toSheetName, with a suffix that always survives the 31-character clip: `긴 이름… (2)`. */
+export function suffixedSheetName(name: string, suffix: string, taken: Iterable<string> = [], fallback = 'Sheet1'): string {
+  const base = sanitizeSheetName(name, fallback);
   const used = new Set([...taken].map((t) => t.toLowerCase()));
-  const clip = (s: string, max: number) => Array.from(s).slice(0, max).join('').replace(/'+$/, '');
-  let candidate = clip(base, SHEET_NAME_MAX);
+  let candidate = clip(base, SHEET_NAME_MAX - suffix.length) + suffix;
   for (let i = 2; used.has(candidate.toLowerCase()); i++) {
-    const suffix = ` (${i})`;
-    candidate = clip(base, SHEET_NAME_MAX - suffix.length) + suffix;
+    const extra = `${suffix} (${i})`;
+    candidate = clip(base, SHEET_NAME_MAX - extra.length) + extra;
   }
   return candidate;
 }
@@ -74,21 +96,6 @@ function headerColumnWidth(text: string): number {
   return Math.min(50, Math.max(10, displayWidth(text) + 4));
 }
 
-/** Appended columns get widths that fit their typical content, not just their short headers. */
-const APPENDED_WIDTHS: Record<(typeof APPENDED_COLUMNS)[number], number> = {
-  시도: 14,
-  시군구: 14,
-  읍면동: 12,
-  리: 10,
-  주소: 40,
-  시도코드: 10,
-  시군구코드: 12,
-  읍면동코드: 14,
-  리코드: 14,
-  상태: 11,
-  비고: 40,
-};
-
 const HEADER_FONT: Partial<ExcelJS.Font> = { bold: true };
 const ORIGINAL_HEADER_FILL: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFE7E6E6' } };
 // Appended columns stand out from the user's own, so it is obvious what Geobatch added.
@@ -97,38 +104,91 @@ const HEADER_BORDER: Partial<ExcelJS.Borders> = { bottom: { style: 'thin', color
 /** Text number format, so codes typed over in Excel stay text too. */
 const TEXT_FORMAT = '@';
 
+/** Names and column titles of the extra sheets, per language. */
+const EXTRA_SHEETS: Record<OutputLang, { problems: string; summary: string; problemHeader: string[] }> = {
+  ko: { problems: '문제 행', summary: '요약', problemHeader: ['시트', '행', '상태', '사유', 'X', 'Y'] },
+  en: { problems: 'Problems', summary: 'Summary', problemHeader: ['Sheet', 'Row', 'Status', 'Reason', 'X', 'Y'] },
+};
+const PROBLEM_WIDTHS = [24, 10, 12, 60, 16, 16];
+
+/** One row of the `문제 행` sheet. */
+export interface ProblemRow {
+  /** Input sheet name. */
+  sheet: string;
+  /** Row number as in the input file (spreadsheet row, header included). */
+  row: number;
+  status: string;
+  reason: string;
+  /** The raw coordinates as read. */
+  x: string | null;
+  y: string | null;
+}
+
 export interface ResultSheetOptions {
   /**
    * Number of original columns; the appended columns start after it. Defaults to the header's
    * length. Pass more when some rows are wider than the header so no value is overwritten.
    */
   columnCount?: number;
+  /**
+   * CSV input: every value is text, and plain decimals are written as numbers (see
+   * originalCellValue). XLSX input (false): every cell keeps the type it was read with.
+   * Default true.
+   */
+  inferNumbers?: boolean;
+}
+
+export interface ResultWorkbookOptions extends ResultColumnsOptions {
+  /** Data rows per worksheet before the rows continue on `<name> (2)`; Excel's limit by default. */
+  maxRowsPerSheet?: number;
 }
 
 type WorksheetWriter = ReturnType<ExcelJS.stream.xlsx.WorkbookWriter['addWorksheet']>;
 
+interface SheetState {
+  kind: 'data' | 'problems' | 'summary';
+  /** Name the continuation sheets are derived from. */
+  base: string;
+  part: number;
+  header: readonly string[];
+  /** Original (input) columns: data sheets only. */
+  columnCount: number;
+  inferNumbers: boolean;
+}
+
 /**
- * Streams the result workbook: one worksheet per input sheet, the input header followed by
- * APPENDED_COLUMNS, then one row per input row. Every row is committed as soon as it is
- * written, so memory stays flat however long the input is.
+ * Streams the result workbook: one worksheet per input sheet (its header followed by the
+ * appended columns, then one row per input row), then `문제 행` and `요약`. A data sheet that
+ * outgrows Excel's row limit continues on `<name> (2)`, `(3)`, … with the header repeated.
+ * Every row is committed as soon as it is written, so memory stays flat however long the input is.
  *
  * exceljs hands committed rows to the zip without backpressure: a producer that never waits
  * buffers the whole uncompressed sheet in memory. Call `await drain()` every few hundred rows.
  *
- * Usage: `addSheet` → `addRow`… (→ `addSheet` → `addRow`…) → `commit()`; `abort()` on failure.
+ * Usage: `addSheet` → `addRow`… (→ `addSheet` → `addRow`…) → [`addProblemsSheet` → `addProblem`…]
+ * → [`addSummarySheet`] → `commit()`; `abort()` on failure.
  */
 export class ResultWorkbookWriter {
   private readonly out: WriteStream;
   private readonly workbook: ExcelJS.stream.xlsx.WorkbookWriter;
   private readonly sheetNames: string[] = [];
+  private readonly appended: AppendedColumn[];
+  private readonly maxRows: number;
+  private readonly lang: OutputLang;
   private sheet: WorksheetWriter | undefined;
-  private originalColumns = 0;
+  private state: SheetState | undefined;
   private nextRow = 1;
   private streamError: Error | undefined;
   private readonly failed: Promise<never>;
   private done = false;
 
-  constructor(readonly filename: string) {
+  constructor(
+    readonly filename: string,
+    private readonly options: ResultWorkbookOptions = {},
+  ) {
+    this.appended = appendedColumns(options);
+    this.lang = options.lang ?? 'ko';
+    this.maxRows = Math.min(EXCEL_MAX_DATA_ROWS, Math.max(1, options.maxRowsPerSheet ?? EXCEL_MAX_DATA_ROWS));
     // Our own stream (rather than exceljs' `filename` option) so a disk error is caught here
     // instead of surfacing as an unhandled 'error' event that would kill the process.
     this.out = createWriteStream(filename);
@@ -147,66 +207,43 @@ export class ResultWorkbookWriter {
     return this.sheetNames;
   }
 
+  /** Name of the sheet being written. */
+  get currentSheet(): string | undefined {
+    return this.sheetNames.at(-1);
+  }
+
   /** Data rows written to the current sheet. */
   get rowsInSheet(): number {
     return Math.max(0, this.nextRow - 2);
   }
 
-  /** Starts the next worksheet (committing the previous one) and writes its header row. Returns the name used. */
+  /** Starts the next data worksheet (committing the previous one) and writes its header row. Returns the name used. */
   addSheet(name: string, header: readonly string[], options: ResultSheetOptions = {}): string {
     this.assertWritable();
     const columnCount = Math.max(header.length, options.columnCount ?? 0);
-    if (columnCount + APPENDED_COLUMNS.length > EXCEL_MAX_COLUMNS) {
-      throw new RangeError(`too many columns for Excel: ${columnCount} + ${APPENDED_COLUMNS.length} > ${EXCEL_MAX_COLUMNS}`);
+    if (columnCount + this.appended.length > EXCEL_MAX_COLUMNS) {
+      throw new RangeError(`too many columns for Excel: ${columnCount} + ${this.appended.length} > ${EXCEL_MAX_COLUMNS}`);
     }
-    this.sheet?.commit();
-
-    const sheetName = toSheetName(name, this.sheetNames, `Sheet${this.sheetNames.length + 1}`);
-    this.sheetNames.push(sheetName);
-    const total = columnCount + APPENDED_COLUMNS.length;
-    const sheet = this.workbook.addWorksheet(sheetName, {
-      views: [{ state: 'frozen', ySplit: 1 }],
-    });
-    sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: total } };
-    // Column widths must be set before the first row is committed: they are written ahead of the rows.
-    for (let c = 0; c < columnCount; c++) sheet.getColumn(c + 1).width = headerColumnWidth(header[c] ?? '');
-    APPENDED_COLUMNS.forEach((title, i) => (sheet.getColumn(columnCount + i + 1).width = APPENDED_WIDTHS[title]));
-
-    const row = sheet.getRow(1);
-    for (let c = 0; c < total; c++) {
-      const appended = c >= columnCount;
-      const cell = row.getCell(c + 1);
-      // The header is copied as text even when it looks like a number: it is a label.
-      const text = appended ? APPENDED_COLUMNS[c - columnCount] : (header[c] ?? '');
-      if (text !== '') cell.value = text;
-      cell.font = HEADER_FONT;
-      cell.fill = appended ? APPENDED_HEADER_FILL : ORIGINAL_HEADER_FILL;
-      cell.border = HEADER_BORDER;
-    }
-    row.commit();
-
-    this.sheet = sheet;
-    this.originalColumns = columnCount;
-    this.nextRow = 2;
-    return sheetName;
+    const state: SheetState = { kind: 'data', base: name, part: 1, header, columnCount, inferNumbers: options.inferNumbers ?? true };
+    return this.openSheet(state, toSheetName(name, this.sheetNames, `Sheet${this.sheetNames.length + 1}`));
   }
 
   /** Writes one input row followed by its result, then commits it to the stream. */
-  addRow(cells: readonly string[], result: RowResultV1): void {
+  addRow(cells: readonly CellValue[], result: RowResultV1, numFmts?: readonly (string | undefined)[]): void {
     this.assertWritable();
-    const sheet = this.sheet;
-    if (!sheet) throw new Error('addRow before addSheet');
-    if (this.nextRow > EXCEL_MAX_ROWS) throw new RangeError(`sheet "${this.sheetNames.at(-1)}" exceeds Excel's ${EXCEL_MAX_ROWS} rows`);
-    if (cells.length > this.originalColumns && cells.slice(this.originalColumns).some((c) => c !== '')) {
-      throw new RangeError(
-        `row ${this.nextRow} has ${cells.length} values but the sheet was opened with ${this.originalColumns} columns`,
-      );
+    const state = this.state;
+    if (!this.sheet || !state) throw new Error('addRow before addSheet');
+    if (state.kind !== 'data') throw new Error('addRow after the data sheets');
+    const original = state.columnCount;
+    if (cells.length > original && cells.slice(original).some((c) => c !== '' && c !== null && c !== undefined)) {
+      throw new RangeError(`row ${this.nextRow} has ${cells.length} values but the sheet was opened with ${original} columns`);
     }
+    this.continueIfFull();
 
-    const row = sheet.getRow(this.nextRow++);
+    const row = this.sheet.getRow(this.nextRow++);
     let truncated = false;
-    const put = (col: number, value: string | number | undefined, text = false) => {
-      if (value === undefined || value === '') return;
+    const put = (col: number, value: CellValue | undefined, numFmt?: string) => {
+      if (value === undefined || value === null || value === '') return;
       const cell = row.getCell(col);
       if (typeof value === 'string' && value.length > EXCEL_MAX_CELL_CHARS) {
         // Excel refuses to open a workbook with a longer cell; a clipped value beats no workbook.
@@ -214,23 +251,110 @@ export class ResultWorkbookWriter {
         truncated = true;
       }
       cell.value = value;
-      if (text) cell.numFmt = TEXT_FORMAT;
+      if (numFmt) cell.numFmt = numFmt;
     };
 
-    const original = Math.min(cells.length, this.originalColumns);
-    for (let c = 0; c < original; c++) put(c + 1, originalCellValue(cells[c]));
+    const n = Math.min(cells.length, original);
+    for (let c = 0; c < n; c++) {
+      const v = cells[c];
+      if (typeof v === 'string') put(c + 1, state.inferNumbers ? originalCellValue(v) : v);
+      else if (v instanceof Date) put(c + 1, v, numFmts?.[c] ?? (v.getTime() % 86_400_000 === 0 ? DATE_FORMAT : DATE_TIME_FORMAT));
+      else put(c + 1, v, typeof v === 'number' ? numFmts?.[c] : undefined);
+    }
 
-    const match: MatchV1 | undefined = result.matches[0];
-    const areas: (AreaV1 | undefined)[] = [match?.sido, match?.sigungu, match?.eupmyeondong, match?.ri];
-    const base = this.originalColumns;
-    areas.forEach((a, i) => put(base + 1 + i, a?.name));
-    put(base + 5, areas.map((a) => a?.name ?? '').filter((n) => n !== '').join(' '));
-    // Codes are identifiers ("1111010100"), never numbers: always text cells.
-    areas.forEach((a, i) => put(base + 6 + i, a?.code, true));
-    put(base + 10, match?.status);
-    const note = [match?.note ?? '', truncated ? TRUNCATED_NOTE : ''].filter((s) => s !== '').join('; ');
-    put(base + 11, note);
+    const values = appendedValues(result, this.options);
+    if (truncated) {
+      const note = values[NOTE_COLUMN];
+      values[NOTE_COLUMN] = note === undefined || note === '' ? TRUNCATED_NOTE : `${note}; ${TRUNCATED_NOTE}`;
+    }
+    values.forEach((v, i) => put(original + 1 + i, v, this.appended[i]?.text && v !== undefined ? TEXT_FORMAT : undefined));
     row.commit();
+  }
+
+  /** Starts the `문제 행` sheet (`Problems` in English), after every data sheet. */
+  addProblemsSheet(): string {
+    this.assertWritable();
+    const names = EXTRA_SHEETS[this.lang];
+    const state: SheetState = { kind: 'problems', base: names.problems, part: 1, header: names.problemHeader, columnCount: 0, inferNumbers: false };
+    return this.openSheet(state, toSheetName(names.problems, this.sheetNames));
+  }
+
+  /** One row of `문제 행`: input sheet, input row number, status, reason and the raw coordinates. */
+  addProblem(problem: ProblemRow): void {
+    this.assertWritable();
+    if (!this.sheet || this.state?.kind !== 'problems') throw new Error('addProblem before addProblemsSheet');
+    this.continueIfFull();
+    const row = this.sheet.getRow(this.nextRow++);
+    const values: CellValue[] = [problem.sheet, problem.row, problem.status, problem.reason, problem.x, problem.y];
+    values.forEach((v, i) => {
+      if (v === null || v === '') return;
+      const cell = row.getCell(i + 1);
+      // Raw coordinates are shown exactly as read, so a `37.50` or `=1` stays what it was.
+      cell.value = typeof v === 'string' && v.length > EXCEL_MAX_CELL_CHARS ? v.slice(0, EXCEL_MAX_CELL_CHARS) : v;
+      if (i >= 4) cell.numFmt = TEXT_FORMAT;
+    });
+    row.commit();
+  }
+
+  /** Writes the `요약` sheet (`Summary`): totals, counts by status and by 시도 / 시군구, datasets and options. */
+  addSummarySheet(summary: ResultSummary): string {
+    this.assertWritable();
+    const en = this.lang === 'en';
+    const names = EXTRA_SHEETS[this.lang];
+    this.sheet?.commit();
+    const sheetName = toSheetName(names.summary, this.sheetNames);
+    this.sheetNames.push(sheetName);
+    const sheet = this.workbook.addWorksheet(sheetName);
+    [22, 40, 12, 12, 12, 12].forEach((w, i) => (sheet.getColumn(i + 1).width = w));
+    this.sheet = sheet;
+    this.state = { kind: 'summary', base: names.summary, part: 1, header: [], columnCount: 0, inferNumbers: false };
+    this.nextRow = 1;
+
+    const line = (values: CellValue[], style: 'title' | 'head' | 'plain' = 'plain', textColumns: number[] = []) => {
+      const row = sheet.getRow(this.nextRow++);
+      values.forEach((v, i) => {
+        const cell = row.getCell(i + 1);
+        if (v !== null && v !== '') cell.value = typeof v === 'string' ? v.slice(0, EXCEL_MAX_CELL_CHARS) : v;
+        if (textColumns.includes(i)) cell.numFmt = TEXT_FORMAT;
+        if (style !== 'plain') cell.font = HEADER_FONT;
+        if (style === 'head') {
+          cell.fill = ORIGINAL_HEADER_FILL;
+          cell.border = HEADER_BORDER;
+        }
+      });
+      row.commit();
+    };
+    const gap = () => void this.nextRow++;
+
+    line([en ? 'Geobatch summary' : 'Geobatch 주소 변환 요약'], 'title');
+    gap();
+    line([en ? 'Item' : '항목', en ? 'Value' : '값'], 'head');
+    line([en ? 'File' : '파일', summary.fileName]);
+    line([en ? 'Job' : '작업 ID', summary.jobId]);
+    line([en ? 'Datasets' : '데이터셋', summary.datasets.join(', ')]);
+    for (const [label, value] of summary.options) line([`${en ? 'Option' : '옵션'} ${label}`, value]);
+    gap();
+    line([en ? 'Rows' : '구분', en ? 'Rows' : '행 수'], 'head');
+    line([en ? 'Total' : '전체', summary.total]);
+    line(['OK', summary.ok]);
+    line([en ? 'Problems' : '문제', summary.problems]);
+    line([en ? 'Blank' : '빈 행', summary.blank]);
+    gap();
+    line([en ? 'Status' : '상태', en ? 'Rows' : '행 수'], 'head');
+    for (const [status, count] of summary.byStatus) line([status, count]);
+    gap();
+    line(
+      en ? ['Sheet', 'Output sheets', 'Total', 'OK', 'Problems', 'Blank'] : ['시트', '출력 시트', '전체', 'OK', '문제', '빈 행'],
+      'head',
+    );
+    for (const s of summary.sheets) line([s.name, s.outputSheets.join(', '), s.total, s.ok, s.problems, s.blank], 'plain', [0]);
+    gap();
+    line(en ? ['SidoCode', 'Sido', 'Rows'] : ['시도코드', '시도', '행 수'], 'head');
+    for (const a of summary.bySido) line([a.code, a.name, a.count], 'plain', [0]);
+    gap();
+    line(en ? ['SigunguCode', 'Sigungu', 'Rows'] : ['시군구코드', '시군구', '행 수'], 'head');
+    for (const a of summary.bySigungu) line([a.code, a.name, a.count], 'plain', [0]);
+    return sheetName;
   }
 
   /**
@@ -274,6 +398,49 @@ export class ResultWorkbookWriter {
       this.out.once('close', () => resolve());
       this.out.destroy();
     });
+  }
+
+  /** Opens a sheet for `state` under `sheetName`: widths, frozen styled header, autofilter. */
+  private openSheet(state: SheetState, sheetName: string): string {
+    this.sheet?.commit();
+    this.sheetNames.push(sheetName);
+    const data = state.kind === 'data';
+    const titles = data ? [...Array.from({ length: state.columnCount }, (_, c) => state.header[c] ?? ''), ...this.appended.map((a) => a.title)] : [...state.header];
+    const sheet = this.workbook.addWorksheet(sheetName, { views: [{ state: 'frozen', ySplit: 1 }] });
+    sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: titles.length } };
+    // Column widths must be set before the first row is committed: they are written ahead of the rows.
+    titles.forEach((title, c) => {
+      const width = data
+        ? c < state.columnCount
+          ? headerColumnWidth(title)
+          : this.appended[c - state.columnCount].width
+        : (PROBLEM_WIDTHS[c] ?? headerColumnWidth(title));
+      sheet.getColumn(c + 1).width = width;
+    });
+
+    const row = sheet.getRow(1);
+    titles.forEach((text, c) => {
+      const cell = row.getCell(c + 1);
+      // The header is copied as text even when it looks like a number: it is a label.
+      if (text !== '') cell.value = text;
+      cell.font = HEADER_FONT;
+      cell.fill = data && c >= state.columnCount ? APPENDED_HEADER_FILL : ORIGINAL_HEADER_FILL;
+      cell.border = HEADER_BORDER;
+    });
+    row.commit();
+
+    this.sheet = sheet;
+    this.state = state;
+    this.nextRow = 2;
+    return sheetName;
+  }
+
+  /** Past the row limit, the rows of the current sheet continue on `<name> (n)`, header repeated. */
+  private continueIfFull(): void {
+    const state = this.state!;
+    if (this.rowsInSheet < this.maxRows) return;
+    const part = state.part + 1;
+    this.openSheet({ ...state, part }, suffixedSheetName(state.base, ` (${part})`, this.sheetNames, `Sheet${this.sheetNames.length + 1}`));
   }
 
   private assertWritable(): void {

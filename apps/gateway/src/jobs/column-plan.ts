@@ -1,0 +1,75 @@
+import type { JobSheetColumns } from '@geobatch/job-store';
+import {
+  ColumnResolutionError,
+  detectCoordinateColumns,
+  findSheet,
+  sampleRows,
+  type CoordinateColumns,
+  type TabularFile,
+  type TabularSheet,
+} from '@geobatch/util-spreadsheet';
+
+/** Data rows looked at to detect coordinate columns from their values. */
+export const DETECTION_SAMPLE_ROWS = 200;
+
+export interface ColumnRequest {
+  x?: string | null;
+  y?: string | null;
+  sheet?: string | null;
+}
+
+/** Whether the request needs the sample values (a column to detect). */
+function needsSample(request: ColumnRequest): boolean {
+  const blank = (s: string | null | undefined) => s === undefined || s === null || s.trim() === '';
+  return blank(request.x) || blank(request.y);
+}
+
+/** Resolves or detects the x/y columns of one sheet; throws ColumnResolutionError saying why not. */
+export async function columnsOf(sheet: TabularSheet, request: ColumnRequest): Promise<CoordinateColumns> {
+  if (sheet.header.length === 0) {
+    throw new ColumnResolutionError('빈 시트입니다 (the sheet has no header row or values)');
+  }
+  const sample = needsSample(request) ? (await sampleRows(sheet, DETECTION_SAMPLE_ROWS)).map((r) => r.cells) : [];
+  return detectCoordinateColumns(sheet.header, sample, { x: request.x, y: request.y });
+}
+
+function planned(sheet: TabularSheet, c: CoordinateColumns): JobSheetColumns {
+  return { sheet: sheet.index, name: sheet.name, x: c.x.index, y: c.y.index, xName: c.x.name, yName: c.y.name, xBy: c.x.by, yBy: c.y.by };
+}
+
+/**
+ * The sheets a job reads and their x/y columns, all worked out before the job is accepted so
+ * a job never fails later for want of a column. A CSV has one sheet; an XLSX uses the sheet
+ * asked for, or else every sheet that has the columns (at least one must). Throws
+ * ColumnResolutionError (or SheetSelectionError) with a message for the user.
+ */
+export async function planColumns(file: TabularFile, request: ColumnRequest): Promise<JobSheetColumns[]> {
+  const sheetSpec = request.sheet?.trim() ? request.sheet : null;
+  if (file.kind === 'csv' || sheetSpec) {
+    const sheet = sheetSpec ? findSheet(file, sheetSpec) : file.sheets[0];
+    try {
+      return [planned(sheet, await columnsOf(sheet, request))];
+    } catch (e) {
+      if (e instanceof ColumnResolutionError && file.kind === 'xlsx') {
+        throw new ColumnResolutionError(`시트 "${sheet.name}": ${e.message}`);
+      }
+      throw e;
+    }
+  }
+  const plan: JobSheetColumns[] = [];
+  const reasons: string[] = [];
+  for (const sheet of file.sheets) {
+    try {
+      plan.push(planned(sheet, await columnsOf(sheet, request)));
+    } catch (e) {
+      if (!(e instanceof ColumnResolutionError)) throw e;
+      reasons.push(`시트 "${sheet.name}": ${e.message}`);
+    }
+  }
+  if (plan.length === 0) {
+    throw new ColumnResolutionError(
+      `좌표 열이 있는 시트가 없습니다 (no sheet has the x/y columns; choose one with "sheet", or give x and y) — ${reasons.join(' | ')}`,
+    );
+  }
+  return plan;
+}
