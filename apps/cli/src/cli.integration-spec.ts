@@ -81,7 +81,7 @@ describe('geobatch CLI datasets commands (child process, real PostGIS)', () => {
     assert.match(r.stdout, /datasets already exist: nothing to do/);
   });
 
-  it('bad input exits 1 with one clear message', async () => {
+  it('bad input exits 2 with one clear message', async () => {
     const noCode = join(dir, 'no-code.geojson');
     await writeFile(noCode, JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: { adm_cd: '11', name: 'x' }, geometry: { type: 'Polygon', coordinates: [[[127, 37], [127.1, 37], [127.1, 37.1], [127, 37]]] } }] }));
     const cases: [string[], RegExp][] = [
@@ -92,7 +92,7 @@ describe('geobatch CLI datasets commands (child process, real PostGIS)', () => {
     ];
     for (const [args, message] of cases) {
       const r = await cli(args);
-      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}`);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}`);
       assert.match(r.stderr, message);
       assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace for input errors');
     }
@@ -106,7 +106,7 @@ describe('geobatch CLI datasets commands (child process, real PostGIS)', () => {
       const url = new URL(testEnv.TEST_DATABASE_URL);
       url.pathname = `/${db}`;
       const r = await cli(['datasets:list'], { DATABASE_URL: url.toString() });
-      assert.equal(r.code, 1);
+      assert.equal(r.code, 3);
       assert.match(r.stderr, /has no Geobatch tables yet: run the migrations first/);
     } finally {
       await ds.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);

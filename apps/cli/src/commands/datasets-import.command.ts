@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { ADMIN_LEVELS, ADMIN_LEVEL_LABELS } from '@geobatch/contracts';
-import { BoundaryImporter, type ImportGeoJsonOptions, type LevelFiles } from '@geobatch/geo-query';
+import { ADMIN_LEVELS, ADMIN_LEVEL_LABELS, INPUT_CRS, type AdminLevel } from '@geobatch/contracts';
+import { BoundaryImporter, type FieldOption, type ImportGeoJsonOptions, type LevelFiles } from '@geobatch/geo-query';
 import { CliError, type CliContext } from '../cli-context';
 import { describeCounts, seconds } from './format';
 
@@ -11,13 +11,60 @@ export interface DatasetsImportFlags {
   sigungu?: string;
   eupmyeondong?: string;
   ri?: string;
-  codeField?: string;
-  nameField?: string;
+  /** Each use of the flag: `FIELD` (every level) or `LEVEL=FIELD[,LEVEL=FIELD…]`. */
+  codeField?: string[];
+  nameField?: string[];
+  nameLastWord?: boolean;
+  parentNameField?: string[];
+  srid?: string;
+  encoding?: string;
   version?: string;
   effectiveDate?: string;
   attribution?: string;
   default?: boolean;
   json?: boolean;
+}
+
+const LEVEL_ALIASES: Record<string, AdminLevel> = {
+  ...Object.fromEntries(ADMIN_LEVELS.map((l) => [l, l])),
+  ...Object.fromEntries(ADMIN_LEVELS.map((l) => [ADMIN_LEVEL_LABELS[l], l])),
+};
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** `LEVEL=FIELD` pairs (comma-separated, flag repeatable) into a level → field map; levels by name or Korean label. */
+function levelPairs(values: string[], flag: string): Partial<Record<AdminLevel, string>> {
+  const out: Partial<Record<AdminLevel, string>> = {};
+  for (const pair of values.flatMap((v) => v.split(','))) {
+    const m = /^\s*([^=\s]+)\s*=\s*(\S.*?)\s*$/.exec(pair);
+    const level = m ? LEVEL_ALIASES[m[1]] : undefined;
+    if (!m || !level) {
+      throw new CliError(`${flag} takes LEVEL=FIELD (levels: ${ADMIN_LEVELS.join(', ')}), got "${pair.trim()}"`);
+    }
+    if (out[level] !== undefined && out[level] !== m[2]) throw new CliError(`${flag} gives ${level} twice`);
+    out[level] = m[2];
+  }
+  return out;
+}
+
+/** `--code-field adm_cd` (every level) or `--code-field sido=CTPRVN_CD,sigungu=SIG_CD` (per level). */
+function fieldOption(values: string[] | undefined, flag: string): FieldOption | undefined {
+  if (values === undefined || values.length === 0) return undefined;
+  const plain = values.filter((v) => !v.includes('='));
+  if (plain.length === 1 && values.length === 1) return values[0];
+  if (plain.length === values.length) throw new CliError(`${flag} FIELD is for every level: give it once, or LEVEL=FIELD pairs`);
+  if (plain.length > 0) throw new CliError(`${flag}: give one FIELD for every level, or LEVEL=FIELD pairs, not both`);
+  return levelPairs(values, flag);
+}
+
+/** `5179` or `EPSG:5179`. */
+function sridOption(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(?:EPSG:)?(\d{4,5})$/i.exec(value.trim());
+  if (!m) throw new CliError(`--srid takes an EPSG code such as 5179 (supported: ${INPUT_CRS.map((c) => c.slice(5)).join(', ')}), got "${value}"`);
+  return Number(m[1]);
 }
 
 /** Turns flags into importer options; paths resolved by `path`. Content checks are the importer's. */
@@ -37,20 +84,35 @@ export function toImportOptions(flags: DatasetsImportFlags, path: (p: string) =>
     attribution: flags.attribution,
     isDefault: flags.default === true,
     levels,
-    codeField: flags.codeField,
-    nameField: flags.nameField,
+    codeField: fieldOption(flags.codeField, '--code-field'),
+    nameField: fieldOption(flags.nameField, '--name-field'),
+    nameLastWord: flags.nameLastWord === true ? true : undefined,
+    parentNameFields: flags.parentNameField?.length ? levelPairs(flags.parentNameField, '--parent-name-field') : undefined,
+    srid: sridOption(flags.srid),
+    encoding: flags.encoding,
   };
 }
 
 export function registerDatasetsImport(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('datasets:import')
-    .description('import a boundary dataset from GeoJSON FeatureCollections (WGS84), one file per level')
+    .description(
+      'import a boundary dataset, one file per level: GeoJSON FeatureCollections or ESRI shapefiles ' +
+        '(zipped, or a .shp beside its .dbf/.prj/.cpg), told apart by content',
+    )
     .requiredOption('--name <name>', 'dataset name, e.g. kostat');
-  for (const level of ADMIN_LEVELS) cmd.option(`--${level} <file>`, `${ADMIN_LEVEL_LABELS[level]} boundaries`);
+  for (const level of ADMIN_LEVELS) cmd.option(`--${level} <file>`, `${ADMIN_LEVEL_LABELS[level]} boundaries (GeoJSON or shapefile)`);
   cmd
-    .option('--code-field <field>', 'feature property holding the area code', 'code')
-    .option('--name-field <field>', 'feature property holding the area name', 'name')
+    .option('--code-field <field>', 'property holding the area code (default "code"), or LEVEL=FIELD pairs, e.g. sido=CTPRVN_CD,sigungu=SIG_CD', collect)
+    .option('--name-field <field>', 'property holding the area name (default "name"), or LEVEL=FIELD pairs, e.g. sido=CTP_KOR_NM,sigungu=SIG_KOR_NM', collect)
+    .option('--name-last-word', 'keep the last word of each name (full names such as "서울특별시 종로구 사직동" → "사직동")')
+    .option(
+      '--parent-name-field <LEVEL=FIELD>',
+      'name levels that have no file from the features\' properties, e.g. sido=sidonm,sigungu=sggnm (codes: the first 2/5/8 characters of the feature code)',
+      collect,
+    )
+    .option('--srid <epsg>', 'coordinate system of the files: 4326, 5179, 5186, 5181, 5174, 3857 or 32652 (overrides a shapefile .prj; GeoJSON is 4326 without it)')
+    .option('--encoding <name>', 'text encoding of shapefile attributes, e.g. cp949 or utf-8 (overrides the .cpg; detected when neither is given)')
     .option('--version <version>', 'dataset version; importing an existing name+version replaces it', '1')
     .option('--effective-date <YYYY-MM-DD>', 'date the boundaries are valid for')
     .option('--attribution <text>', 'credit line required by the data licence')
@@ -63,6 +125,7 @@ export function registerDatasetsImport(program: Command, ctx: CliContext): void 
         ...options,
         onProgress: (e) => {
           if (e.step === 'layer' || e.step === 'dissolve') ctx.output.err(`${e.level}: ${e.count} features (${seconds(e.ms)})`);
+          else if (e.step === 'parent-names') ctx.output.err(`${e.level}: ${e.count} areas named from the features' properties (${seconds(e.ms)})`);
           else if (e.step === 'parts') ctx.output.err(`subdivided into ${e.count} pieces (${seconds(e.ms)})`);
         },
       });

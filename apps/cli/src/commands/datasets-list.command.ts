@@ -28,7 +28,7 @@ export function datasetTable(datasets: Dataset[]): string {
 export function registerDatasetsList(program: Command, ctx: CliContext): void {
   program
     .command('datasets:list')
-    .description('list the boundary datasets (* marks the default)')
+    .description('list the boundary datasets in the database (* marks the default)')
     .option('--json', 'print JSON')
     .action(async (flags: { json?: boolean }) => {
       const datasets = await new DatasetRepository(await ctx.dataSource()).list();
