@@ -17,6 +17,17 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
+# Debian's Chromium for the web page's end-to-end test (playwright-core drives it and never
+# downloads a browser), and a Korean font so the page's screenshots show Hangul, not boxes.
+browser_pkgs=()
+[ -x /usr/bin/chromium ] || browser_pkgs+=(chromium)
+[ -n "$(fc-list :lang=ko family 2>/dev/null || true)" ] || browser_pkgs+=(fonts-nanum)
+if [ "${#browser_pkgs[@]}" -gt 0 ]; then
+  say "installing ${browser_pkgs[*]}"
+  apt-get -qq -o DPkg::Lock::Timeout=600 update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 "${browser_pkgs[@]}" >/dev/null
+fi
+
 bash tools/stack/postgis.sh
 bash tools/stack/kafka.sh ensure
 

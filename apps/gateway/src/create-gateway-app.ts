@@ -11,6 +11,7 @@ import { HttpExceptionFilter } from './http/http-exception.filter';
 import { RequestIdMiddleware } from './http/request-id.middleware';
 import { UPLOADS_DIR } from './jobs/hashing-disk-storage';
 import { setupSwagger } from './openapi/openapi-document';
+import { serveWebPage } from './web/web-page';
 
 /**
  * Node cuts a request off after 5 minutes by default: too short for a 2 GiB upload over a slow
@@ -35,6 +36,8 @@ export async function createGatewayApp(config: GatewayConfig, logger: LoggerServ
   app.use(requestIds.use.bind(requestIds));
   app.useGlobalFilters(new HttpExceptionFilter());
   app.disable('x-powered-by');
+  // The browser page at `/`; only its own files answer, every API path falls through to the routes.
+  serveWebPage(app);
   app.enableShutdownHooks();
   (app.getHttpServer() as Server).requestTimeout = UPLOAD_REQUEST_TIMEOUT_MS;
   await setupSwagger(app);
