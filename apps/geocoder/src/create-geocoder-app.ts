@@ -1,13 +1,12 @@
 import type { INestMicroservice, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ConsumerGroups } from '@geobatch/contracts';
 import { consumerServerOptions, ensureTopics } from '@geobatch/util-kafka';
 import { GEOCODER_CLIENT_ID } from './config/geocoder-config.module';
 import type { GeocoderEnvSchema } from './config/geocoder-env.schema';
 import { GeocoderModule } from './geocoder.module';
 
 export interface GeocoderAppOptions {
-  /** Consumer group; tests use their own so they neither share offsets nor partitions with a running geocoder. */
+  /** Consumer group (default GEOCODER_GROUP_ID); tests use their own so they neither share offsets nor partitions with a running geocoder. */
   groupId?: string;
   /** Read the topic from the start when the group has no committed offsets (default true). */
   fromBeginning?: boolean;
@@ -22,7 +21,7 @@ export async function createGeocoderApp(
   const conn = { clientId: GEOCODER_CLIENT_ID, brokers: config.KAFKA_BROKERS };
   // The broker never auto-creates topics: subscribing to a missing one would fail.
   await ensureTopics(conn);
-  const transport = consumerServerOptions(conn, options.groupId ?? ConsumerGroups.geocoder, {
+  const transport = consumerServerOptions(conn, options.groupId ?? config.GEOCODER_GROUP_ID, {
     sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,
     partitionsConsumedConcurrently: config.GEOCODER_CONCURRENCY,
   });

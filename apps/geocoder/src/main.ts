@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { INestMicroservice } from '@nestjs/common';
 import type { Consumer } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { ConsumerGroups, Topics } from '@geobatch/contracts';
+import { Topics } from '@geobatch/contracts';
 import { ConfigValidationError, loadConfig } from '@geobatch/util-config';
 import { ConsumerLagMonitor, pingKafka } from '@geobatch/util-kafka';
 import { JsonLogger, Metrics, startOpsServer, type HealthReport } from '@geobatch/util-observability';
@@ -35,8 +35,8 @@ async function main(): Promise<void> {
   let app: INestMicroservice | undefined;
   try {
     app = await createGeocoderApp(config, logger);
-    // SIGTERM/SIGINT: stop consuming (kafkajs finishes the chunk in hand, its result is
-    // published and the offset committed), close the producer and the pool, then exit 0.
+    // SIGTERM/SIGINT: stop consuming (kafkajs finishes the chunk in hand, retries included, its
+    // result is published and the offset committed), close the producer and the pool, then exit 0.
     app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
     let consumerStatus = 'starting';
     app.status.subscribe((s) => (consumerStatus = s));
@@ -55,8 +55,8 @@ async function main(): Promise<void> {
       // Nest's Kafka server appends `-server` to the group id it joins.
       const lag = new ConsumerLagMonitor(
         { clientId: GEOCODER_CLIENT_ID, brokers: config.KAFKA_BROKERS },
-        `${ConsumerGroups.geocoder}-server`,
-        [Topics.rows.name],
+        `${config.GEOCODER_GROUP_ID}-server`,
+        [Topics.rows.name, Topics.geocode.name],
         metrics.consumerLag,
       );
       await lag.start();
@@ -76,9 +76,10 @@ async function main(): Promise<void> {
     }
     logger.log({
       msg: 'geocoder consuming',
-      topic: Topics.rows.name,
-      groupId: ConsumerGroups.geocoder,
+      topics: [Topics.rows.name, Topics.geocode.name],
+      groupId: config.GEOCODER_GROUP_ID,
       concurrency: config.GEOCODER_CONCURRENCY,
+      engine: config.GEOCODER_ENGINE,
       ...(config.HTTP_PORT > 0 ? { ops: `http://0.0.0.0:${config.HTTP_PORT}/{health,metrics}` } : {}),
     });
   } catch (e) {

@@ -1,8 +1,17 @@
-/** Outcome of one row's lookup, written to the `상태` column. */
+/**
+ * Outcome of one row's lookup, written to the `상태` column. Only OK is a clean match: SWAPPED
+ * (x/y were exchanged and are swapped back) and NEAREST (no polygon holds the point; the nearest
+ * one within the tolerance answers, with `distanceM`) have their areas filled in but still count as
+ * problem rows.
+ */
 export enum RowStatus {
   Ok = 'OK',
   NotFound = 'NOT_FOUND',
   Invalid = 'INVALID',
+  /** The x and y values were exchanged (EPSG:4326 only); looked up swapped back. */
+  Swapped = 'SWAPPED',
+  /** In no polygon; matched to the nearest polygon within `RowsChunkEventV1.nearestM` metres. */
+  Nearest = 'NEAREST',
 }
 
 /** Administrative levels, most general first. */

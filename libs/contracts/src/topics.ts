@@ -12,6 +12,17 @@ export const Topics = {
   jobs: { name: 'geobatch.jobs.v1', partitions: 3 },
   /** Messages that failed repeatedly or could not be decoded, with the error. */
   deadLetter: { name: 'geobatch.dead-letter.v1', partitions: 1 },
+  /**
+   * Synchronous lookups (`POST /geocode`), gateway → geocoder: `GeocodeRequestV1`, sent with Nest's
+   * request-response (`ClientKafka.send`), so each message carries its correlation id and reply topic.
+   */
+  geocode: { name: 'geobatch.geocode.v1', partitions: 3 },
+  /**
+   * Replies to `geocode` (`GeocodeReplyV1`), geocoder → the requesting gateway. The name is Nest's
+   * convention (`<request topic>.reply`); each gateway instance reads the replies of the partitions it
+   * is assigned in its group, so keep at least as many partitions as gateway instances.
+   */
+  geocodeReply: { name: 'geobatch.geocode.v1.reply', partitions: 3 },
 } as const;
 
 export type TopicName = (typeof Topics)[keyof typeof Topics]['name'];
@@ -22,6 +33,8 @@ export const ALL_TOPICS = Object.values(Topics);
 export const ConsumerGroups = {
   geocoder: 'geobatch-geocoder',
   reportMerger: 'geobatch-report-merger',
+  /** The gateway's `ClientKafka` for `/geocode` replies (Nest appends `-client`); every gateway instance shares it. */
+  geocodeReplies: 'geobatch-gateway-geocode',
 } as const;
 
 /** Stable message key of one chunk: replays of the same chunk are recognised by it downstream. */

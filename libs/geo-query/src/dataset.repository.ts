@@ -1,39 +1,62 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type Repository } from 'typeorm';
+import { DataSource, IsNull, LessThanOrEqual, Not, type Repository } from 'typeorm';
 import { Dataset } from './entities/dataset.entity';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Reads and removes boundary datasets (imports go through BoundaryImporter). */
+/** A superseded dataset removed by {@link DatasetRepository.deleteSupersededUnused}. */
+export interface DeletedDataset {
+  id: string;
+  name: string;
+  version: string;
+  supersededAt: Date;
+}
+
+/**
+ * Reads and removes boundary datasets (imports go through BoundaryImporter). `list`, `findByName` and
+ * `findDefault` see only current datasets; `findById` also finds superseded generations, because jobs
+ * pin datasets by id and must keep the polygons they started with.
+ */
 @Injectable()
 export class DatasetRepository {
   private readonly repo: Repository<Dataset>;
 
-  constructor(dataSource: DataSource) {
+  constructor(private readonly dataSource: DataSource) {
     this.repo = dataSource.getRepository(Dataset);
   }
 
-  /** Every dataset, by name, newest first within a name. */
+  /** Every current dataset, by name, newest first within a name. */
   list(): Promise<Dataset[]> {
-    return this.repo.find({ order: { name: 'ASC', effectiveDate: { direction: 'DESC', nulls: 'LAST' }, createdAt: 'DESC' } });
+    return this.repo.find({
+      where: { supersededAt: IsNull() },
+      order: { name: 'ASC', effectiveDate: { direction: 'DESC', nulls: 'LAST' }, createdAt: 'DESC' },
+    });
   }
 
-  /** That exact version when given, else the latest: newest effective date, then most recently imported. */
+  /** That exact version when given, else the latest: newest effective date, then most recently imported. Current datasets only. */
   findByName(name: string, version?: string): Promise<Dataset | null> {
     return this.repo.findOne({
-      where: version === undefined ? { name } : { name, version },
+      where: version === undefined ? { name, supersededAt: IsNull() } : { name, version, supersededAt: IsNull() },
       order: { effectiveDate: { direction: 'DESC', nulls: 'LAST' }, createdAt: 'DESC' },
     });
   }
 
   findDefault(): Promise<Dataset | null> {
-    return this.repo.findOne({ where: { isDefault: true } });
+    return this.repo.findOne({ where: { isDefault: true, supersededAt: IsNull() } });
   }
 
-  /** Null for unknown ids, including strings that are not UUIDs at all. */
+  /** Any generation, superseded ones included. Null for unknown ids, including strings that are not UUIDs at all. */
   async findById(id: string): Promise<Dataset | null> {
     if (!UUID.test(id)) return null;
     return this.repo.findOne({ where: { id } });
+  }
+
+  /** Superseded generations, superseded at or before `olderThan` (all of them when omitted), oldest first. */
+  listSuperseded(olderThan?: Date): Promise<Dataset[]> {
+    return this.repo.find({
+      where: { supersededAt: olderThan ? LessThanOrEqual(olderThan) : Not(IsNull()) },
+      order: { supersededAt: 'ASC' },
+    });
   }
 
   /** Deletes a dataset with its areas and pieces; false when there was none. */
@@ -41,5 +64,31 @@ export class DatasetRepository {
     if (!UUID.test(id)) return false;
     const res = await this.repo.delete({ id });
     return (res.affected ?? 0) > 0;
+  }
+
+  /**
+   * Deletes the datasets superseded at or before `olderThan` that no queued or running job is pinned
+   * to (`job.options->'datasetIds'`), with their areas and pieces, and returns them. A job accepted
+   * just before a re-import may still pin the old generation a moment later, so pass a time well in
+   * the past (e.g. an hour ago), never now. Without a `job` table, no job pins anything.
+   * `options.name` limits the cleanup to the generations of one dataset name.
+   */
+  async deleteSupersededUnused(olderThan: Date, options: { name?: string } = {}): Promise<DeletedDataset[]> {
+    const [{ jobs }]: { jobs: boolean }[] = await this.dataSource.query(`SELECT to_regclass('job') IS NOT NULL AS jobs`);
+    const pinned = jobs
+      ? `AND NOT EXISTS (
+           SELECT 1 FROM job j
+           WHERE j.status IN ('queued', 'running') AND j.options -> 'datasetIds' @> jsonb_build_array(d.id::text))`
+      : '';
+    // TypeORM answers a DELETE with [rows, affected].
+    const [rows]: [{ id: string; name: string; version: string; superseded_at: Date }[], number] = await this.dataSource.query(
+      `DELETE FROM dataset d
+       WHERE d.superseded_at IS NOT NULL AND d.superseded_at <= $1 AND ($2::text IS NULL OR d.name = $2) ${pinned}
+       RETURNING d.id, d.name, d.version, d.superseded_at`,
+      [olderThan, options.name ?? null],
+    );
+    return rows
+      .map((r) => ({ id: r.id, name: r.name, version: r.version, supersededAt: r.superseded_at }))
+      .sort((a, b) => a.supersededAt.getTime() - b.supersededAt.getTime());
   }
 }

@@ -2,8 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { ChunkResultEventV1, decodeEvent, RowStatus, RowsChunkEventV1, type AdminLevel } from '@geobatch/contracts';
-import type { BoundaryLookup, Dataset, DatasetRepository, LookupHit, LookupPoint } from '@geobatch/geo-query';
-import { ChunkGeocoder, DATASET_MISSING_NOTE, NOT_FOUND_NOTE } from './chunk-geocoder.service';
+import type { LookupHit, LookupPoint } from '@geobatch/geo-query';
+import { ChunkGeocoder, DATASET_MISSING_NOTE, nearestNote, NOT_FOUND_NOTE } from './chunk-geocoder.service';
+import type { DatasetEngines } from './engine-registry';
 
 const SEOUL: LookupHit = {
   sido: { code: '11', name: '서울특별시' },
@@ -11,27 +12,34 @@ const SEOUL: LookupHit = {
   eupmyeondong: { code: '1101053', name: '사직동' },
 };
 
-/** A fake lookup: a point is "in" Seoul when its longitude is below 127.5, and the calls are recorded. */
+/** Fake engines: a point is "in" Seoul when its longitude is below 127.5; acquisitions and lookups are recorded. */
 function fakes(
   levels: AdminLevel[] = ['sido', 'sigungu', 'eupmyeondong'],
   known?: string[],
   answer: (p: LookupPoint) => LookupHit | undefined = (p) => (p.lon < 127.5 ? SEOUL : undefined),
 ) {
-  const calls: { datasetId: string; points: LookupPoint[] }[] = [];
-  const lookup: Pick<BoundaryLookup, 'lookup'> = {
-    lookup: async (datasetId, points) => {
-      calls.push({ datasetId, points: [...points] });
-      return new Map(points.flatMap((p) => (answer(p) ? [[p.n, answer(p)!] as const] : [])));
+  const calls: { datasetId: string; points: LookupPoint[]; nearestM?: number }[] = [];
+  const acquired: string[] = [];
+  const engines: DatasetEngines = {
+    acquire: async (datasetId) => {
+      acquired.push(datasetId);
+      if (known && !known.includes(datasetId)) return null;
+      return {
+        dataset: { id: datasetId, name: 'fake', version: '1', levels },
+        engine: {
+          lookup: async (points, options) => {
+            calls.push({ datasetId, points: [...points], nearestM: options?.nearestM });
+            return new Map(points.flatMap((p) => (answer(p) ? [[p.n, answer(p)!] as const] : [])));
+          },
+        },
+      };
     },
   };
-  const datasets: Pick<DatasetRepository, 'findById'> = {
-    findById: async (id) => (known && !known.includes(id) ? null : ({ id, levels } as Dataset)),
-  };
-  return { geocoder: new ChunkGeocoder(lookup as BoundaryLookup, datasets as DatasetRepository), calls };
+  return { geocoder: new ChunkGeocoder(engines), calls, acquired };
 }
 
-function chunk(points: { n: number; x: string | null; y: string | null }[], datasetIds = [randomUUID()], crs = 'EPSG:4326') {
-  return decodeEvent(RowsChunkEventV1, { jobId: randomUUID(), sheet: 1, chunk: 4, datasetIds, crs, points });
+function chunk(points: { n: number; x: string | null; y: string | null }[], datasetIds = [randomUUID()], crs = 'EPSG:4326', nearestM?: number) {
+  return decodeEvent(RowsChunkEventV1, { jobId: randomUUID(), sheet: 1, chunk: 4, datasetIds, crs, points, ...(nearestM === undefined ? {} : { nearestM }) });
 }
 
 describe('ChunkGeocoder', () => {
@@ -53,7 +61,7 @@ describe('ChunkGeocoder', () => {
     assert.equal(result.rows[1].matches[0].note, '좌표가 숫자가 아님 (x="abc") / x is not a decimal number');
     assert.equal(result.rows[2].matches[0].note, NOT_FOUND_NOTE);
     assert.deepEqual([result.jobId, result.sheet, result.chunk], [event.jobId, 1, 4]);
-    assert.deepEqual(stats, { rows: 5, ok: 2, notFound: 1, invalid: 2 });
+    assert.deepEqual(stats, { rows: 5, ok: 2, notFound: 1, invalid: 2, swapped: 0, nearest: 0 });
     // What is published must pass the consumer's own validation.
     assert.deepEqual(decodeEvent(ChunkResultEventV1, JSON.parse(JSON.stringify(result))).rows.length, 5);
   });
@@ -75,15 +83,74 @@ describe('ChunkGeocoder', () => {
     assert.deepEqual(result.rows.map((r) => r.matches[0].status), [RowStatus.Ok, RowStatus.NotFound]);
   });
 
-  it('marks every row INVALID for a coordinate system it cannot read yet, without a lookup', async () => {
+  it('marks every row INVALID for a coordinate system it cannot read, without a lookup', async () => {
     const { geocoder, calls } = fakes();
-    const { result, stats } = await geocoder.geocode(chunk([{ n: 1, x: '953000', y: '1952000' }, { n: 2, x: '127', y: '37' }], undefined, 'EPSG:5179'));
+    const { result, stats } = await geocoder.geocode(chunk([{ n: 1, x: '953000', y: '1952000' }, { n: 2, x: '127', y: '37' }], undefined, 'EPSG:2097'));
     assert.equal(calls.length, 0);
     for (const r of result.rows) {
       assert.equal(r.matches[0].status, RowStatus.Invalid);
-      assert.match(r.matches[0].note!, /^지원하지 않는 좌표계 \(EPSG:5179\)/);
+      assert.match(r.matches[0].note!, /^지원하지 않는 좌표계 \(EPSG:2097\) \/ unsupported coordinate system; supported: EPSG:4326, EPSG:5179/);
     }
     assert.equal(stats.invalid, 2);
+  });
+
+  it('converts projected coordinates to WGS84 before the lookup', async () => {
+    const { geocoder, calls } = fakes();
+    const { result } = await geocoder.geocode(chunk([{ n: 1, x: '953901.1653121515', y: '1952032.0809790876' }, { n: 2, x: '127', y: '37' }], undefined, 'EPSG:5179'));
+    assert.equal(calls.length, 1);
+    assert.equal(calls[0].points.length, 1, 'the degrees row is out of range in UTM-K');
+    const [p] = calls[0].points;
+    assert.ok(Math.abs(p.lon - 126.978) < 1e-8 && Math.abs(p.lat - 37.5665) < 1e-8, `${p.lon}, ${p.lat}`);
+    assert.deepEqual(result.rows[0].matches[0], { status: RowStatus.Ok, ...SEOUL });
+    assert.equal(result.rows[1].matches[0].status, RowStatus.Invalid);
+    assert.match(result.rows[1].matches[0].note!, /^좌표가 한국 범위를 벗어남 \(EPSG:5179 x=127, y=37 →/);
+  });
+
+  it('swaps x/y back, looks the point up and marks the row SWAPPED with its match', async () => {
+    const { geocoder, calls } = fakes();
+    const { result, stats } = await geocoder.geocode(chunk([{ n: 1, x: '37.57', y: '126.97' }, { n: 2, x: '36.0', y: '128.0' }]));
+    assert.deepEqual(calls[0].points.map((p) => [p.lon, p.lat]), [[126.97, 37.57], [128, 36]]);
+    assert.deepEqual(result.rows[0].matches[0], {
+      status: RowStatus.Swapped,
+      ...SEOUL,
+      note: '경도와 위도가 바뀌어 있어 바꿔서 찾음 (x=37.57, y=126.97) / x and y were swapped; looked up as x=126.97, y=37.57',
+    });
+    // Swapped but in no area: NOT_FOUND, and the note still says it was swapped.
+    assert.equal(result.rows[1].matches[0].status, RowStatus.NotFound);
+    assert.equal(result.rows[1].matches[0].note, `${NOT_FOUND_NOTE}; 경도와 위도가 바뀌어 있어 바꿔서 찾음 (x=36, y=128) / x and y were swapped; looked up as x=128, y=36`);
+    assert.deepEqual(stats, { rows: 2, ok: 0, notFound: 1, invalid: 0, swapped: 1, nearest: 0 });
+  });
+
+  it('passes the tolerance (200 m when the event has none) and marks nearest hits NEAREST with their distance', async () => {
+    const near = (p: LookupPoint): LookupHit | undefined =>
+      p.lon < 127.5 ? SEOUL : p.lon < 128.5 ? { ...SEOUL, nearest: { distanceM: 12.3 } } : undefined;
+    const { geocoder, calls } = fakes(undefined, undefined, near);
+    const { result, stats } = await geocoder.geocode(chunk([
+      { n: 1, x: '127.0', y: '37.5' },
+      { n: 2, x: '128.0', y: '37.5' },
+      { n: 3, x: '37.5', y: '128.0' },
+      { n: 4, x: '129.0', y: '37.5' },
+    ]));
+    assert.equal(calls[0].nearestM, 200);
+    assert.deepEqual(result.rows[0].matches[0], { status: RowStatus.Ok, ...SEOUL });
+    assert.deepEqual(result.rows[1].matches[0], { status: RowStatus.Nearest, ...SEOUL, distanceM: 12.3, note: '가장 가까운 경계까지 12.3 m / nearest boundary 12.3 m away' });
+    // Swapped and nearest: NEAREST (the match itself is approximate), both facts in the note.
+    assert.equal(result.rows[2].matches[0].status, RowStatus.Nearest);
+    assert.equal(result.rows[2].matches[0].distanceM, 12.3);
+    assert.match(result.rows[2].matches[0].note!, /^경도와 위도가 바뀌어 있어 바꿔서 찾음 .*; 가장 가까운 경계까지 12\.3 m/);
+    assert.equal(result.rows[3].matches[0].status, RowStatus.NotFound);
+    assert.deepEqual(stats, { rows: 4, ok: 1, notFound: 1, invalid: 0, swapped: 0, nearest: 2 });
+    assert.deepEqual(decodeEvent(ChunkResultEventV1, JSON.parse(JSON.stringify(result))).rows[1].matches[0].distanceM, 12.3);
+
+    const off = fakes(undefined, undefined, near);
+    await off.geocoder.geocode(chunk([{ n: 1, x: '127.0', y: '37.5' }], undefined, 'EPSG:4326', 0));
+    assert.equal(off.calls[0].nearestM, 0, 'nearestM 0 is passed on, turning proximity off');
+    assert.equal(nearestNote(5), '가장 가까운 경계까지 5.0 m / nearest boundary 5.0 m away');
+  });
+
+  it('rejects a tolerance outside 0–5000 m or not whole metres at the contract', () => {
+    for (const nearestM of [-1, 5001, 12.5]) assert.throws(() => chunk([{ n: 1, x: '127', y: '37' }], undefined, 'EPSG:4326', nearestM), /nearestM/);
+    assert.equal(chunk([{ n: 1, x: '127', y: '37' }], undefined, 'EPSG:4326', 5000).nearestM, 5000);
   });
 
   it('does not query when no row is valid', async () => {
@@ -94,8 +161,9 @@ describe('ChunkGeocoder', () => {
 
   it('says so when the dataset is gone, and when a level is absent at the point', async () => {
     const gone = randomUUID();
-    const { geocoder, calls } = fakes(['sido', 'sigungu', 'eupmyeondong', 'ri'], []);
+    const { geocoder, calls, acquired } = fakes(['sido', 'sigungu', 'eupmyeondong', 'ri'], []);
     const { result } = await geocoder.geocode(chunk([{ n: 1, x: '127', y: '37' }], [gone]));
+    assert.deepEqual(acquired, [gone]);
     assert.equal(calls.length, 0);
     assert.deepEqual(result.rows[0].matches[0], { status: RowStatus.NotFound, note: DATASET_MISSING_NOTE });
 
@@ -103,5 +171,35 @@ describe('ChunkGeocoder', () => {
     const { result: r2 } = await partial.geocoder.geocode(chunk([{ n: 1, x: '127', y: '37' }]));
     assert.equal(r2.rows[0].matches[0].status, RowStatus.Ok);
     assert.equal(r2.rows[0].matches[0].note, '읍면동 없음 / no eupmyeondong area here', '리 is not expected everywhere');
+  });
+});
+
+describe('ChunkGeocoder.geocodePoints (the path chunks and /geocode requests share)', () => {
+  it('echoes each point\'s n, reports the datasets that answered, and null for a missing one', async () => {
+    const [a, gone] = [randomUUID(), randomUUID()];
+    const { geocoder, calls } = fakes(undefined, [a]);
+    const out = await geocoder.geocodePoints({
+      points: [{ n: 1, x: '126.97', y: '37.57' }, { n: 2, x: undefined, y: '37' }, { n: 3, x: '129', y: '35' }],
+      crs: 'EPSG:4326',
+      nearestM: 0,
+      datasetIds: [a, gone, a],
+    });
+    assert.equal(calls.length, 1, 'one lookup per distinct dataset');
+    assert.equal(calls[0].nearestM, 0);
+    assert.deepEqual(out.datasets.map((d) => d?.id ?? null), [a, null, a]);
+    assert.deepEqual(out.rows.map((r) => r.n), [1, 2, 3]);
+    assert.deepEqual(out.rows.map((r) => r.matches.map((m) => m.status)), [
+      [RowStatus.Ok, RowStatus.NotFound, RowStatus.Ok],
+      [RowStatus.Invalid, RowStatus.Invalid, RowStatus.Invalid],
+      [RowStatus.NotFound, RowStatus.NotFound, RowStatus.NotFound],
+    ]);
+    assert.equal(out.rows[0].matches[1].note, DATASET_MISSING_NOTE);
+    assert.equal(out.rows[1].matches[0].note, '좌표 없음 (x 비어 있음) / missing x');
+    assert.deepEqual(out.stats, { rows: 3, ok: 1, notFound: 1, invalid: 1, swapped: 0, nearest: 0 });
+  });
+
+  it('throws what the engine throws (the handler decides about retries)', async () => {
+    const engines: DatasetEngines = { acquire: async () => { throw new Error('connection terminated'); } };
+    await assert.rejects(new ChunkGeocoder(engines).geocode(chunk([{ n: 1, x: '127', y: '37' }])), /connection terminated/);
   });
 });

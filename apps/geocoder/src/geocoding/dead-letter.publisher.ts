@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { KafkaContext } from '@nestjs/microservices';
-import { ConsumerGroups, EventDecodeError, Topics } from '@geobatch/contracts';
+import { EventDecodeError, Topics } from '@geobatch/contracts';
 import { EventPublisher, kafkaLogFields } from '@geobatch/util-kafka';
+import { GeocoderConfig } from '../config/geocoder-config.module';
 
 /** What lands on the dead-letter topic: where the message came from, why it was refused, and the message itself. */
 export interface DeadLetterV1 {
@@ -26,7 +27,10 @@ function printable(value: unknown): unknown {
 export class DeadLetterPublisher {
   private readonly logger = new Logger(DeadLetterPublisher.name);
 
-  constructor(private readonly publisher: EventPublisher) {}
+  constructor(
+    private readonly publisher: EventPublisher,
+    private readonly config: GeocoderConfig,
+  ) {}
 
   async publish(ctx: KafkaContext, error: Error): Promise<void> {
     const at = kafkaLogFields(ctx);
@@ -34,7 +38,7 @@ export class DeadLetterPublisher {
     const key = message.key === null || message.key === undefined ? null : String(printable(message.key));
     const letter: DeadLetterV1 = {
       source: { ...at, key },
-      consumerGroup: ConsumerGroups.geocoder,
+      consumerGroup: this.config.GEOCODER_GROUP_ID,
       error: error.message,
       problems: error instanceof EventDecodeError ? error.problems : [],
       payload: printable(message.value),

@@ -3,23 +3,34 @@ import { Ctx, EventPattern, KafkaContext, Payload } from '@nestjs/microservices'
 import { chunkKey, decodeEvent, EventDecodeError, RowsChunkEventV1, Topics } from '@geobatch/contracts';
 import { EventPublisher, kafkaLogFields } from '@geobatch/util-kafka';
 import { Metrics } from '@geobatch/util-observability';
+import { GeocoderConfig } from '../config/geocoder-config.module';
 import { ChunkGeocoder } from './chunk-geocoder.service';
 import { DeadLetterPublisher } from './dead-letter.publisher';
+import { keepAlive, withRetries } from './retry';
 
 /**
  * Geocodes one chunk per message and publishes its result. Returns only once the broker has
  * acknowledged the result, so kafkajs commits the chunk's offset only when its result is durable;
  * a crash in between replays the chunk and the same key is published again (downstream dedupes).
+ *
+ * A lookup that fails (database down) is retried here with backoff (GEOCODER_RETRY_ATTEMPTS,
+ * GEOCODER_RETRY_BACKOFF_MS doubling), heartbeating meanwhile so the group keeps the partition; if it
+ * still fails the error is thrown and kafkajs retries the message. On SIGTERM the chunk in hand is
+ * finished (retries included), its result published and its offset committed before the process exits.
+ * Messages that do not decode go to the dead-letter topic.
  */
 @Controller()
 export class RowsChunkHandler {
   private readonly logger = new Logger(RowsChunkHandler.name);
+  /** kafkajs heartbeats while one message is worked on (the consumer's heartbeatInterval). */
+  heartbeatEveryMs = 3_000;
 
   constructor(
     private readonly geocoder: ChunkGeocoder,
     private readonly publisher: EventPublisher,
     private readonly deadLetters: DeadLetterPublisher,
     private readonly metrics: Metrics,
+    private readonly config: GeocoderConfig,
   ) {}
 
   @EventPattern<string>(Topics.rows.name)
@@ -35,17 +46,28 @@ export class RowsChunkHandler {
     }
     const { jobId, sheet, chunk } = event;
     const t0 = performance.now();
+    this.logger.debug({ msg: 'chunk received', jobId, sheet, chunk, ...at, rows: event.points.length });
+    const stopHeartbeat = keepAlive(ctx.getHeartbeat(), this.heartbeatEveryMs);
     try {
-      const { result, stats } = await this.geocoder.geocode(event);
+      const { result, stats } = await withRetries(
+        () => this.geocoder.geocode(event),
+        { attempts: this.config.GEOCODER_RETRY_ATTEMPTS, backoffMs: this.config.GEOCODER_RETRY_BACKOFF_MS },
+        {
+          onRetry: (e, attempt, delayMs) =>
+            this.logger.warn({ msg: 'chunk lookup failed; retrying', jobId, sheet, chunk, ...at, attempt, delayMs, error: e.message }),
+        },
+      );
       await this.publisher.publish(Topics.results.name, chunkKey(jobId, sheet, chunk), result);
       const seconds = (performance.now() - t0) / 1000;
       this.metrics.rows.inc({ stage: 'geocoded' }, event.points.length);
       this.metrics.chunkSeconds.observe({ stage: 'geocoded' }, seconds);
-      this.logger.log({ msg: 'chunk geocoded', jobId, sheet, chunk, ...at, ...stats, ms: Math.round(seconds * 1000) });
+      this.logger.log({ msg: 'chunk geocoded', jobId, sheet, chunk, ...at, ...stats, engine: this.config.GEOCODER_ENGINE, ms: Math.round(seconds * 1000) });
     } catch (e) {
-      // Database or broker trouble: thrown on, so the offset is not committed and kafkajs retries the chunk.
-      this.logger.error({ msg: 'chunk failed; it will be retried', jobId, sheet, chunk, ...at, error: (e as Error).message });
+      // Still failing: thrown on, so the offset is not committed and kafkajs retries the chunk.
+      this.logger.error({ msg: 'chunk failed; kafkajs will retry it', jobId, sheet, chunk, ...at, error: (e as Error).message });
       throw e;
+    } finally {
+      stopHeartbeat();
     }
   }
 }

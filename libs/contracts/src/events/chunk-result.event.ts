@@ -48,7 +48,10 @@ export class MatchV1 {
   @Type(() => AreaV1)
   ri?: AreaV1;
 
-  /** Distance in metres to the matched polygon when it was matched by proximity. */
+  /**
+   * Distance in metres to the matched polygon when it was matched by proximity (status NEAREST),
+   * measured on the WGS84 spheroid and rounded to 0.1 m.
+   */
   @IsOptional()
   @IsNumber()
   distanceM?: number;
@@ -65,6 +68,11 @@ export class RowResultV1 {
   @ValidateNested({ each: true })
   @Type(() => MatchV1)
   matches!: MatchV1[];
+}
+
+/** A row counts as OK only when every dataset of the job matched it cleanly. */
+export function isOkResult(row: RowResultV1): boolean {
+  return row.matches.length > 0 && row.matches.every((m) => m.status === RowStatus.Ok);
 }
 
 /** A geocoded chunk, geocoder → report-merger. Key: `chunkKey(jobId, sheet, chunk)`. */

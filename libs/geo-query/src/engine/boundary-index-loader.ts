@@ -68,6 +68,11 @@ export class UnknownDatasetError extends Error {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * Degrees added on every side of the nearest-polygon search box before deciding in memory that a point
+ * has no candidate (about 11 m; several times the float4 rounding of PostGIS's index boxes).
+ */
+export const NEAREST_BOX_MARGIN = 1e-4;
 const LEVEL_RANK: Record<AdminLevel, number> = Object.fromEntries(ADMIN_LEVELS.map((l, i) => [l, i])) as Record<AdminLevel, number>;
 /** The reference walks at most 4 areas (`WHERE c.depth < 4`). */
 const MAX_CHAIN = 4;
@@ -280,7 +285,10 @@ export async function loadBoundaryIndex(
  * The exact rule runs in memory. The nearest-polygon rule (`nearestM` > 0) applies, in the reference,
  * only to the points no piece holds; those few points are handed to the `nearest` fallback (the
  * reference itself, one set-based statement), which finds no exact match for them either and applies
- * the rule, so the answers stay identical to the reference's.
+ * the rule, so the answers stay identical to the reference's. A miss whose search box (the box the
+ * reference's `&&` test uses, see `BoundaryLookup.lookup`, widened by {@link NEAREST_BOX_MARGIN}) meets
+ * no piece's bounding box has no candidate in the reference either, and is not sent: points far out at
+ * sea or outside the dataset's coverage cost no query.
  */
 export class InMemoryLookup implements PointLookupEngine {
   /** Builds a fresh hit per area id; null for pieces without an area row (the reference drops those). */
@@ -327,10 +335,26 @@ export class InMemoryLookup implements PointLookupEngine {
     }
     const hits = this.exactHits(points);
     if (nearestM > 0 && this.nearest && hits.size < points.length) {
-      const misses = points.filter((p) => !hits.has(p.n));
-      for (const [n, hit] of await this.nearest.lookup(this.datasetId, misses, { nearestM })) hits.set(n, hit);
+      const misses = points.filter((p) => !hits.has(p.n) && this.mayBeNear(p, nearestM));
+      if (misses.length > 0) {
+        for (const [n, hit] of await this.nearest.lookup(this.datasetId, misses, { nearestM })) hits.set(n, hit);
+      }
     }
     return hits;
+  }
+
+  /**
+   * Whether the reference can find a nearest area for the point: some piece's bounding box meets the
+   * box it searches, of half-height nearestM / 110000 and half-width nearestM / (110000 · cos(min(|lat| +
+   * dLat, 89)°)) degrees, here widened by NEAREST_BOX_MARGIN on every side (PostGIS compares float4
+   * boxes rounded outwards, at most ~1.5e-5° off), so that "no" here is "no" there.
+   */
+  private mayBeNear(p: LookupPoint, nearestM: number): boolean {
+    const dLat = nearestM / 110000;
+    const dLon = nearestM / (110000 * Math.cos((Math.min(Math.abs(p.lat) + dLat, 89) * Math.PI) / 180));
+    const mx = dLon + NEAREST_BOX_MARGIN;
+    const my = dLat + NEAREST_BOX_MARGIN;
+    return this.index.anyPieceInBox(p.lon - mx, p.lat - my, p.lon + mx, p.lat + my);
   }
 
   /** The exact rule only (no `nearestM`), synchronously. */

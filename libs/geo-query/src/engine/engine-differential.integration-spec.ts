@@ -176,6 +176,29 @@ describe('in-memory engine vs PostGIS reference (KOSTAT 2018, real PostGIS)', ()
     assert.deepEqual(got, want);
   });
 
+  it('agrees with nearestM on random points over land and sea, sending PostGIS only the misses with a piece nearby', async () => {
+    const reference = new BoundaryLookup(ds);
+    const sent = { points: 0 };
+    const counting = { lookup: (id: string, pts: readonly LookupPoint[], o?: { nearestM?: number }) => ((sent.points += pts.length), reference.lookup(id, pts, o)) };
+    const hybrid = InMemoryLookup.fromLoaded(loaded, { nearest: counting });
+    const rnd = seeded(5_000);
+    for (const nearestM of [200, 5_000]) {
+      const points: LookupPoint[] = [];
+      for (let n = 0; n < 3_000; n++) points.push({ n, lon: 124 + 8 * rnd(), lat: 33 + 6 * rnd() });
+      sent.points = 0;
+      const t0 = Date.now();
+      const want = await reference.lookup(datasetId, points, { nearestM });
+      const t1 = Date.now();
+      const got = await hybrid.lookup(points, { nearestM });
+      const t2 = Date.now();
+      const misses = points.length - [...got.values()].filter((h) => !h.nearest).length;
+      const byNearest = [...want.values()].filter((h) => h.nearest).length;
+      console.log(`nearestM=${nearestM}, random: ${misses} of ${points.length} in no polygon, ${sent.points} sent to PostGIS, ${byNearest} matched by the nearest rule; PostGIS ${t1 - t0} ms, hybrid ${t2 - t1} ms`);
+      assert.ok(byNearest > 0 && sent.points < misses, 'some misses matched by proximity, some never sent');
+      assert.deepEqual(got, want);
+    }
+  });
+
   it(`agrees on every vertex of ${VERTEX_POLYGONS} seeded-random 읍면동 polygons, and on a point along each of their edges`, async () => {
     const codes: { code: string }[] = await ds.query(
       `SELECT code FROM boundary_area WHERE dataset_id = $1 AND level = 'eupmyeondong' ORDER BY code COLLATE "C"`,

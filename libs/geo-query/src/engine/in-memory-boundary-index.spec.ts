@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AdminLevel } from '@geobatch/contracts';
-import { AreaChains, InMemoryLookup } from './boundary-index-loader';
+import { AreaChains, InMemoryLookup, NEAREST_BOX_MARGIN } from './boundary-index-loader';
 import { BoundaryIndexBuilder, InMemoryBoundaryIndex, compareCodesC, type BoundaryPieceInput } from './in-memory-boundary-index';
 
 type Ring = number[][];
@@ -237,7 +237,8 @@ describe('AreaChains and InMemoryLookup', () => {
     const hybrid = new InMemoryLookup('00000000-0000-4000-8000-000000000000', InMemoryBoundaryIndex.fromPieces(PIECES), areas, { nearest });
     const points = [{ n: 1, lon: 2, lat: 2 }, { n: 3, lon: 20.001, lat: 5 }, { n: 4, lon: 50, lat: 50 }];
     const hits = await hybrid.lookup(points, { nearestM: 250 });
-    assert.deepEqual(calls, [{ datasetId: '00000000-0000-4000-8000-000000000000', ns: [3, 4], nearestM: 250 }]);
+    // Point 4 is thousands of km from every piece: the reference could find no candidate, it is not sent.
+    assert.deepEqual(calls, [{ datasetId: '00000000-0000-4000-8000-000000000000', ns: [3], nearestM: 250 }]);
     assert.deepEqual(hits.get(3), { sido, nearest: { distanceM: 12.5 } });
     assert.equal(hits.get(1)?.eupmyeondong?.code, '1101002');
     assert.equal(hits.has(4), false);
@@ -249,6 +250,26 @@ describe('AreaChains and InMemoryLookup', () => {
     await assert.rejects(hybrid.lookup(points, { nearestM: 1.5 }), /nearestM must be an integer/);
     await assert.rejects(lookup.lookup(points, { nearestM: 10 }), /no nearest-polygon fallback/);
     assert.equal((await lookup.lookup(points, { nearestM: 0 })).size, 1);
+  });
+
+  it('sends the fallback only the misses whose search box meets some piece\'s box (widened by the margin)', async () => {
+    const sent: number[][] = [];
+    const nearest = { lookup: async (_id: string, points: readonly { n: number }[]) => (sent.push(points.map((p) => p.n)), new Map()) };
+    const hybrid = new InMemoryLookup('x', InMemoryBoundaryIndex.fromPieces(PIECES), areas, { nearest });
+    // At latitude 5, 1000 m is 1000 / 110000 = 0.00909° north-south and ≈ 0.00913° east-west.
+    const dLat = 1000 / 110000;
+    const dLon = 1000 / (110000 * Math.cos(((5 + dLat) * Math.PI) / 180));
+    await hybrid.lookup([
+      { n: 1, lon: 20 + dLon - 1e-6, lat: 5 }, // the box reaches x = 20
+      { n: 2, lon: 20 + dLon + NEAREST_BOX_MARGIN / 2, lat: 5 }, // only within the margin: still sent
+      { n: 3, lon: 20 + dLon + 2 * NEAREST_BOX_MARGIN, lat: 5 }, // beyond: no candidate anywhere
+      { n: 4, lon: 5, lat: -dLat - 2 * NEAREST_BOX_MARGIN }, // south of every piece
+      { n: 5, lon: 5, lat: -dLat + 1e-6 },
+    ], { nearestM: 1000 });
+    assert.deepEqual(sent, [[1, 2, 5]]);
+    await hybrid.lookup([{ n: 1, lon: 60, lat: 60 }], { nearestM: 5000 });
+    assert.equal(sent.length, 1, 'no query when no miss can have a candidate');
+    assert.equal(InMemoryBoundaryIndex.fromPieces(PIECES).anyPieceInBox(20, 10, 21, 11), true, 'a shared corner counts');
   });
 
   it('drops hits on pieces whose area row is missing, as the SQL join does', () => {

@@ -437,6 +437,15 @@ export class InMemoryBoundaryIndex {
     return res;
   }
 
+  /** True when the bounding box of some piece (of any level) meets the box, edges included. */
+  anyPieceInBox(minX: number, minY: number, maxX: number, maxY: number): boolean {
+    for (const t of this.trees) {
+      if (maxX < t.tree.minX || maxY < t.tree.minY || minX > t.tree.maxX || minY > t.tree.maxY) continue;
+      if (t.tree.search(minX, minY, maxX, maxY).length > 0) return true;
+    }
+    return false;
+  }
+
   /** The level and code of an area id returned by {@link lookupAreaId} / {@link lookupMany}. */
   area(id: number): IndexHit {
     const hit = this.areaHits[id];

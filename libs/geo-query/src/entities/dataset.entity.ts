@@ -1,9 +1,13 @@
-import { Column, Entity, PrimaryColumn, Unique } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { AdminLevel } from '@geobatch/contracts';
 
-/** One imported set of boundaries (e.g. KOSTAT 2018). Jobs pin datasets by id, so an id never changes on re-import. */
+/**
+ * One imported set of boundaries (e.g. KOSTAT 2018), one generation of it: a dataset's polygons never
+ * change. Re-importing the same name and version creates a new dataset (a new id) and marks this one
+ * superseded; jobs pinned to this id keep reading it until a cleanup deletes it.
+ */
 @Entity({ name: 'dataset' })
-@Unique('dataset_name_version_key', ['name', 'version'])
+@Index('dataset_name_version_current_key', ['name', 'version'], { unique: true, where: 'superseded_at IS NULL' })
 export class Dataset {
   @PrimaryColumn({ type: 'uuid', default: () => 'gen_random_uuid()' })
   id!: string;
@@ -28,9 +32,18 @@ export class Dataset {
   @Column({ type: 'text', default: '' })
   attribution!: string;
 
+  /** At most one dataset, and never a superseded one, is the default. */
   @Column({ name: 'is_default', type: 'boolean', default: false })
   isDefault!: boolean;
 
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt!: Date;
+
+  /** When a re-import of the same name and version replaced this generation; null while it is current. */
+  @Column({ name: 'superseded_at', type: 'timestamptz', nullable: true })
+  supersededAt!: Date | null;
+
+  /** The generation that replaced this one (null while current, or once that one is deleted). */
+  @Column({ name: 'superseded_by', type: 'uuid', nullable: true })
+  supersededBy!: string | null;
 }

@@ -1,8 +1,9 @@
 import type { DataSource, QueryRunner } from 'typeorm';
-import { ADMIN_LEVELS, ADMIN_LEVEL_LABELS, type AdminLevel } from '@geobatch/contracts';
+import { ADMIN_LEVELS, ADMIN_LEVEL_LABELS, type AdminLevel, type InputCrs } from '@geobatch/contracts';
+import { CRS_PROJ4 } from '../lookup/coordinate-systems';
 import { BoundaryImportError } from './feature-collection.scanner';
-import { toAreaRecord, type AreaRecord, type FieldNames } from './geojson-features';
-import type { DatasetMeta, ImportProgress } from './import-options';
+import { parentArea, toAreaRecord, type AreaRecord, type FieldNames } from './geojson-features';
+import type { DatasetMeta, ImportProgress, ParentField } from './import-options';
 
 /** Features of one level, from a file or from memory. */
 export interface LayerSource extends FieldNames {
@@ -10,6 +11,10 @@ export interface LayerSource extends FieldNames {
   /** Names the source in error messages, e.g. `sigungu layer (/data/sgg.geojson)`. */
   label: string;
   features: AsyncIterable<unknown> | Iterable<unknown>;
+  /** Coordinate system of the features; EPSG:4326 when absent. Others are transformed by PostGIS. */
+  crs?: InputCrs;
+  /** Coarser levels without a layer, named from this layer's feature properties. */
+  parents?: ParentField[];
 }
 
 /** A level built in SQL by dissolving the areas of a finer level grouped by a code prefix. */
@@ -33,12 +38,18 @@ export interface ImportResult {
   datasetId: string;
   name: string;
   version: string;
+  /** Levels the dataset answers with: those of the layers and of the parent names. */
   levels: AdminLevel[];
+  /** Features read per layer. */
   featureCounts: Partial<Record<AdminLevel, number>>;
+  /** Areas without a polygon made from parent names in the features' properties, per level. */
+  parentCounts: Partial<Record<AdminLevel, number>>;
   /** Rows written to boundary_part. */
   parts: number;
-  /** An existing dataset of the same name and version was replaced. */
+  /** A dataset of the same name and version existed: it is now superseded by this one (see `supersededId`). */
   replaced: boolean;
+  /** The id of the generation this import superseded; it keeps its polygons for the jobs pinned to it. */
+  supersededId?: string;
   isDefault: boolean;
   ms: number;
 }
@@ -49,6 +60,8 @@ const BATCH_CHARS = 8_000_000;
 /** ST_Subdivide's vertex budget per piece. */
 const PART_MAX_VERTICES = 64;
 const SEED_LOCK_KEY = 7_670_000_002;
+/** First key of the two-key advisory lock serialising imports of one name+version (the second is a hash of both). */
+const IMPORT_LOCK_CLASS = 7_670_003;
 
 // json (not jsonb) keeps coordinates as text: no numeric conversion of ~700k vertices.
 const INSERT_BATCH_SQL = `
@@ -56,6 +69,19 @@ const INSERT_BATCH_SQL = `
   SELECT $1::uuid, $2::text, f->>'c', f->>'n',
          ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_SetSRID(ST_GeomFromGeoJSON(f->>'g'), 4326)), 3))
   FROM json_array_elements($3::json) AS f`;
+
+// Projected input: PostGIS (PROJ) transforms with the same PROJ string the geocoder uses for points.
+const INSERT_PROJECTED_BATCH_SQL = `
+  INSERT INTO boundary_area (dataset_id, level, code, name, geom)
+  SELECT $1::uuid, $2::text, f->>'c', f->>'n',
+         ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Transform(ST_GeomFromGeoJSON(f->>'g'), $4::text, 4326)), 3))
+  FROM json_array_elements($3::json) AS f`;
+
+// Parent areas known by name only: an empty polygon, so no piece and never a point's own match.
+const INSERT_PARENTS_SQL = `
+  INSERT INTO boundary_area (dataset_id, level, code, name, geom)
+  SELECT $1::uuid, $2::text, p.c, p.n, ST_GeomFromText('MULTIPOLYGON EMPTY', 4326)
+  FROM json_to_recordset($3::json) AS p(c text, n text)`;
 
 const LEVEL_RANK_SQL = (col: string) => `array_position(ARRAY['sido','sigungu','eupmyeondong','ri']::text[], ${col})`;
 
@@ -90,49 +116,94 @@ function batchItem(r: AreaRecord): string {
   return JSON.stringify({ c: r.code, n: r.name, g: r.geometry });
 }
 
-async function insertBatch(q: QueryRunner, datasetId: string, level: AdminLevel, items: string[]): Promise<void> {
-  await q.query(INSERT_BATCH_SQL, [datasetId, level, `[${items.join(',')}]`]);
+async function insertBatch(q: QueryRunner, datasetId: string, layer: LayerSource, items: string[]): Promise<void> {
+  const json = `[${items.join(',')}]`;
+  if (layer.crs === undefined || layer.crs === 'EPSG:4326') await q.query(INSERT_BATCH_SQL, [datasetId, layer.level, json]);
+  else await q.query(INSERT_PROJECTED_BATCH_SQL, [datasetId, layer.level, json, CRS_PROJ4[layer.crs]]);
 }
 
-async function importLayer(q: QueryRunner, datasetId: string, layer: LayerSource): Promise<number> {
+/** Parent names collected from the layers: level → code → name and where it was first seen. */
+type ParentNames = Map<AdminLevel, Map<string, { name: string; where: string }>>;
+
+function collectParents(names: ParentNames, feature: unknown, code: string, layer: LayerSource, where: string): void {
+  for (const parent of layer.parents ?? []) {
+    const area = parentArea(feature, code, parent, where);
+    let byCode = names.get(parent.level);
+    if (!byCode) names.set(parent.level, (byCode = new Map()));
+    const known = byCode.get(area.code);
+    if (!known) byCode.set(area.code, { name: area.name, where });
+    else if (known.name !== area.name) {
+      throw new BoundaryImportError(
+        `${where}: ${ADMIN_LEVEL_LABELS[parent.level]} ${area.code} is named "${area.name}" here but "${known.name}" in ${known.where}`,
+      );
+    }
+  }
+}
+
+async function importLayer(q: QueryRunner, datasetId: string, layer: LayerSource, parents: ParentNames): Promise<number> {
   const seen = new Set<string>();
   let batch: string[] = [];
   let chars = 0;
   let n = 0;
   for await (const feature of layer.features) {
     n++;
-    const record = toAreaRecord(feature, layer, `${layer.label}, feature ${n}`);
+    const where = `${layer.label}, feature ${n}`;
+    const record = toAreaRecord(feature, layer, where);
     if (seen.has(record.code)) {
       throw new BoundaryImportError(`${layer.label}, feature ${n}: code "${record.code}" appears more than once in the layer`);
     }
     seen.add(record.code);
+    collectParents(parents, feature, record.code, layer, where);
     const item = batchItem(record);
     batch.push(item);
     chars += item.length;
     if (batch.length >= BATCH_FEATURES || chars >= BATCH_CHARS) {
-      await insertBatch(q, datasetId, layer.level, batch);
+      await insertBatch(q, datasetId, layer, batch);
       batch = [];
       chars = 0;
     }
   }
-  if (batch.length > 0) await insertBatch(q, datasetId, layer.level, batch);
+  if (batch.length > 0) await insertBatch(q, datasetId, layer, batch);
   if (n === 0) throw new BoundaryImportError(`${layer.label} has no features (empty layer)`);
-  await assertLonLat(q, datasetId, layer.level, layer.label);
+  await assertLonLat(q, datasetId, layer);
   return n;
 }
 
-/** Catches projected files (e.g. EPSG:5179 metres) that would otherwise import as nonsense. */
-async function assertLonLat(q: QueryRunner, datasetId: string, level: AdminLevel, label: string): Promise<void> {
+async function insertParents(q: QueryRunner, datasetId: string, level: AdminLevel, byCode: Map<string, { name: string }>): Promise<number> {
+  const rows = [...byCode].map(([c, v]) => ({ c, n: v.name }));
+  for (let i = 0; i < rows.length; i += 5_000) await q.query(INSERT_PARENTS_SQL, [datasetId, level, JSON.stringify(rows.slice(i, i + 5_000))]);
+  return rows.length;
+}
+
+/**
+ * Catches projected files read as WGS84 (e.g. EPSG:5179 metres without --srid), and projected files
+ * read in the wrong system (a .prj or --srid that does not fit): those land far from Korea.
+ */
+async function assertLonLat(q: QueryRunner, datasetId: string, layer: LayerSource): Promise<void> {
   const bad: { code: string }[] = await q.query(
     `SELECT code FROM boundary_area
      WHERE dataset_id = $1 AND level = $2 AND NOT ST_IsEmpty(geom)
        AND NOT (ST_XMin(geom) >= -180 AND ST_XMax(geom) <= 180 AND ST_YMin(geom) >= -90 AND ST_YMax(geom) <= 90)
      LIMIT 1`,
-    [datasetId, level],
+    [datasetId, layer.level],
   );
   if (bad.length > 0) {
     throw new BoundaryImportError(
-      `${label}: the coordinates of code ${bad[0].code} are not WGS84 longitude/latitude; boundary files must be in EPSG:4326`,
+      `${layer.label}: the coordinates of code ${bad[0].code} are not WGS84 longitude/latitude; ` +
+        'boundary files must be in EPSG:4326, or give their coordinate system with --srid (e.g. 5179)',
+    );
+  }
+  if (layer.crs === undefined || layer.crs === 'EPSG:4326') return;
+  const [box]: { x0: number; y0: number; x1: number; y1: number }[] = await q.query(
+    `SELECT ST_XMin(e) AS x0, ST_YMin(e) AS y0, ST_XMax(e) AS x1, ST_YMax(e) AS y1
+     FROM (SELECT ST_Extent(geom) AS e FROM boundary_area WHERE dataset_id = $1 AND level = $2) s`,
+    [datasetId, layer.level],
+  );
+  const r = (v: number) => Math.round(v * 1000) / 1000;
+  if (box && (box.x1 < 120 || box.x0 > 136 || box.y1 < 30 || box.y0 > 44)) {
+    throw new BoundaryImportError(
+      `${layer.label}: read as ${layer.crs} the layer lies at longitude ${r(box.x0)}~${r(box.x1)}, latitude ${r(box.y0)}~${r(box.y1)}, ` +
+        'far from Korea: its coordinate system is not that one (check the .prj or --srid)',
     );
   }
 }
@@ -161,14 +232,19 @@ async function dissolveLevel(q: QueryRunner, datasetId: string, d: DissolvedLeve
 }
 
 /**
- * Imports a dataset in ONE transaction: an existing dataset of the same name and version is
- * replaced (its id is kept, so jobs pinned to it stay valid), and any failure leaves every
- * dataset as it was. Returns null when `onlyIntoEmptyDatabase` found a dataset already there.
+ * Imports a dataset in ONE transaction, as a new generation with a new id: an existing (current)
+ * dataset of the same name and version is marked superseded by it, atomically at commit, and keeps its
+ * polygons, so jobs pinned to the old id keep their answers while new jobs get the new one; the default
+ * flag moves to the new generation. Any failure leaves every dataset as it was. Returns null when
+ * `onlyIntoEmptyDatabase` found a dataset already there.
  */
 export async function runImport(ds: DataSource, plan: ImportPlan): Promise<ImportResult | null> {
   const t0 = Date.now();
   const progress = (e: Omit<ImportProgress, 'ms'>) => plan.onProgress?.({ ...e, ms: Date.now() - t0 });
-  const levels = ADMIN_LEVELS.filter((l) => plan.layers.some((s) => s.level === l) || plan.dissolve?.some((d) => d.level === l));
+  const levels = ADMIN_LEVELS.filter(
+    (l) =>
+      plan.layers.some((s) => s.level === l || s.parents?.some((p) => p.level === l)) || plan.dissolve?.some((d) => d.level === l),
+  );
   const { meta } = plan;
   const q = ds.createQueryRunner();
   await q.connect();
@@ -183,28 +259,40 @@ export async function runImport(ds: DataSource, plan: ImportPlan): Promise<Impor
         return null;
       }
     }
-    // The row lock taken here also serialises two imports of the same name and version.
-    const [row]: { id: string; replaced: boolean }[] = await q.query(
+    // Two imports of the same name and version run one after the other.
+    await q.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [IMPORT_LOCK_CLASS, `${meta.name}\u001f${meta.version}`]);
+    // The current generation steps aside first (the unique index covers current datasets only); other
+    // sessions keep seeing it as current until this transaction commits.
+    // TypeORM answers an UPDATE with [rows, affected].
+    const [[previous]]: [{ id: string; was_default: boolean }[], number] = await q.query(
+      `UPDATE dataset d SET superseded_at = now(), is_default = false
+       FROM dataset old
+       WHERE old.id = d.id AND d.name = $1 AND d.version = $2 AND d.superseded_at IS NULL
+       RETURNING d.id, old.is_default AS was_default`,
+      [meta.name, meta.version],
+    );
+    const [row]: { id: string }[] = await q.query(
       `INSERT INTO dataset (name, version, effective_date, levels, attribution)
        VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (name, version) DO UPDATE
-         SET effective_date = EXCLUDED.effective_date, levels = EXCLUDED.levels, feature_counts = '{}',
-             attribution = EXCLUDED.attribution, created_at = now()
-       RETURNING id, (xmax <> 0) AS replaced`,
+       RETURNING id`,
       [meta.name, meta.version, meta.effectiveDate, levels, meta.attribution],
     );
     const datasetId = row.id;
-    if (row.replaced) {
-      // Pieces first, by their dataset index, so the cascade from boundary_area has nothing left to find.
-      await q.query('DELETE FROM boundary_part WHERE dataset_id = $1', [datasetId]);
-      await q.query('DELETE FROM boundary_area WHERE dataset_id = $1', [datasetId]);
-    }
 
     const counts: Partial<Record<AdminLevel, number>> = {};
+    const parentNames: ParentNames = new Map();
     for (const layer of [...plan.layers].sort((a, b) => ADMIN_LEVELS.indexOf(a.level) - ADMIN_LEVELS.indexOf(b.level))) {
       if (counts[layer.level] !== undefined) throw new BoundaryImportError(`level ${layer.level} is given twice`);
-      counts[layer.level] = await importLayer(q, datasetId, layer);
+      counts[layer.level] = await importLayer(q, datasetId, layer, parentNames);
       progress({ step: 'layer', level: layer.level, count: counts[layer.level] });
+    }
+    const parentCounts: Partial<Record<AdminLevel, number>> = {};
+    for (const level of ADMIN_LEVELS) {
+      const byCode = parentNames.get(level);
+      if (!byCode) continue;
+      if (counts[level] !== undefined) throw new BoundaryImportError(`level ${level} has a layer and parent names both`);
+      parentCounts[level] = await insertParents(q, datasetId, level, byCode);
+      progress({ step: 'parent-names', level, count: parentCounts[level] });
     }
     for (const d of plan.dissolve ?? []) {
       counts[d.level] = await dissolveLevel(q, datasetId, d);
@@ -224,7 +312,11 @@ export async function runImport(ds: DataSource, plan: ImportPlan): Promise<Impor
 
     const ordered = Object.fromEntries(ADMIN_LEVELS.filter((l) => counts[l] !== undefined).map((l) => [l, counts[l]]));
     await q.query('UPDATE dataset SET feature_counts = $2::jsonb WHERE id = $1', [datasetId, JSON.stringify(ordered)]);
-    if (meta.isDefault) {
+    if (previous) {
+      await q.query('UPDATE dataset SET superseded_at = clock_timestamp(), superseded_by = $2 WHERE id = $1', [previous.id, datasetId]);
+    }
+    // The default moves to the new generation of the default dataset, or to a dataset imported as the default.
+    if (meta.isDefault || previous?.was_default) {
       // Clear the old default before setting the new one: the unique index allows only one.
       await q.query('UPDATE dataset SET is_default = false WHERE is_default AND id <> $1', [datasetId]);
       await q.query('UPDATE dataset SET is_default = true WHERE id = $1', [datasetId]);
@@ -238,8 +330,10 @@ export async function runImport(ds: DataSource, plan: ImportPlan): Promise<Impor
       version: meta.version,
       levels,
       featureCounts: ordered,
+      parentCounts,
       parts,
-      replaced: row.replaced,
+      replaced: previous !== undefined,
+      ...(previous ? { supersededId: previous.id } : {}),
       isDefault: is_default,
       ms: 0,
     };

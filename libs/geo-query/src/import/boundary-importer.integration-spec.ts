@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { DatasetRepository } from '../dataset.repository';
 import { BoundaryLookup } from '../lookup/boundary-lookup.service';
@@ -138,25 +139,91 @@ describe('BoundaryImporter (synthetic files, real PostGIS)', () => {
     assert.equal(hits.size, 6);
   });
 
-  it('re-importing a name+version replaces it in place, keeping the id', async () => {
+  it('re-importing a name+version creates a new generation with a new id; the old one is superseded but keeps its polygons', async () => {
     const name = uniqueName('replace');
     const first = await importAll(name, { version: 'v1' });
+    const firstAreas = (await snapshot(first.datasetId)).areas;
     const renamed = await files.write('sido-renamed.geojson', featureCollection([squareFeature('11', '새도', 126, 36, 128, 38)]));
     const second = await importer.importGeoJson({ name, version: 'v1', attribution: 'second', levels: { sido: renamed } });
-    assert.equal(second.datasetId, first.datasetId);
+    created.push(second.datasetId);
+    assert.notEqual(second.datasetId, first.datasetId, 'a new id');
     assert.equal(second.replaced, true);
-    const after = await snapshot(first.datasetId);
-    assert.deepEqual(after.row.feature_counts, { sido: 1 });
-    assert.deepEqual(after.row.levels, ['sido']);
-    assert.equal(after.row.attribution, 'second');
-    assert.deepEqual(after.areas.map((a: { code: string; name: string }) => [a.code, a.name]), [['11', '새도']]);
-    const [{ stray }] = await ds.query(
-      `SELECT count(*)::int AS stray FROM boundary_part WHERE dataset_id = $1 AND level <> 'sido'`,
-      [first.datasetId],
+    assert.equal(second.supersededId, first.datasetId);
+
+    const now = await snapshot(second.datasetId);
+    assert.deepEqual(now.row.feature_counts, { sido: 1 });
+    assert.deepEqual(now.row.levels, ['sido']);
+    assert.equal(now.row.attribution, 'second');
+    assert.deepEqual(now.areas.map((a: { code: string; name: string }) => [a.code, a.name]), [['11', '새도']]);
+
+    // The old generation is untouched: found by id (jobs pinned to it), hidden from names and lists.
+    const old = await snapshot(first.datasetId);
+    assert.deepEqual(old.areas, firstAreas);
+    assert.deepEqual(old.row.levels, ['sido', 'sigungu', 'eupmyeondong', 'ri']);
+    const oldRow = await datasets.findById(first.datasetId);
+    assert.ok(oldRow?.supersededAt instanceof Date);
+    assert.equal(oldRow?.supersededBy, second.datasetId);
+    assert.equal((await datasets.findById(second.datasetId))?.supersededAt, null);
+    assert.equal((await datasets.findByName(name))?.id, second.datasetId);
+    assert.equal((await datasets.findByName(name, 'v1'))?.id, second.datasetId);
+    assert.deepEqual((await datasets.list()).filter((d) => d.name === name).map((d) => d.id), [second.datasetId]);
+    assert.deepEqual((await datasets.listSuperseded()).filter((d) => d.name === name).map((d) => d.id), [first.datasetId]);
+
+    // Pinned lookups: the old id answers with the old polygons, the new id with the new ones.
+    const lookup = new BoundaryLookup(ds);
+    const point = [{ n: 1, lon: 126.25, lat: 36.5 }];
+    assert.deepEqual((await lookup.lookup(first.datasetId, point)).get(1)?.sido, { code: '11', name: '가도' });
+    assert.deepEqual((await lookup.lookup(first.datasetId, point)).get(1)?.eupmyeondong, { code: '1101001', name: '가동' });
+    assert.deepEqual((await lookup.lookup(second.datasetId, point)).get(1), { sido: { code: '11', name: '새도' } });
+
+    // A third import supersedes the second; the chain is recorded.
+    const third = await importer.importGeoJson({ name, version: 'v1', levels: { sido: renamed } });
+    created.push(third.datasetId);
+    assert.equal(third.supersededId, second.datasetId);
+    assert.equal((await datasets.findById(second.datasetId))?.supersededBy, third.datasetId);
+    const [{ generations, current }] = await ds.query(
+      'SELECT count(*)::int AS generations, count(*) FILTER (WHERE superseded_at IS NULL)::int AS current FROM dataset WHERE name = $1',
+      [name],
     );
-    assert.equal(stray, 0);
-    const [{ versions }] = await ds.query('SELECT count(*)::int AS versions FROM dataset WHERE name = $1', [name]);
-    assert.equal(versions, 1);
+    assert.deepEqual([generations, current], [3, 1]);
+  });
+
+  it('deleteSupersededUnused deletes superseded generations no queued or running job is pinned to', async () => {
+    const name = uniqueName('cleanup');
+    const a = await importAll(name, { version: 'v1' });
+    const b = await importAll(name, { version: 'v1' });
+    const c = await importAll(name, { version: 'v1' }); // a and b are superseded, c is current
+    const [{ jobs }] = await ds.query(`SELECT to_regclass('job') IS NOT NULL AS jobs`);
+    assert.ok(jobs, 'the job table exists (set-up runs every migration)');
+    const jobId = randomUUID();
+    await ds.query(
+      `INSERT INTO job (id, status, file_name, upload_path, upload_sha256, options)
+       VALUES ($1, 'running', 'x.csv', 'x', 'x', $2::jsonb)`,
+      [jobId, JSON.stringify({ x: 'auto', y: 'auto', crs: 'EPSG:4326', datasetIds: [randomUUID(), a.datasetId], datasetLabels: [] })],
+    );
+    try {
+      const superseded = (await datasets.listSuperseded()).filter((d) => d.name === name);
+      const latest = Math.max(...superseded.map((d) => d.supersededAt!.getTime()));
+      // Superseded after the cut-off: kept.
+      assert.deepEqual(await datasets.deleteSupersededUnused(new Date(latest - 60_000), { name }), []);
+      // a is pinned by a running job; b goes; c is current.
+      const deleted = await datasets.deleteSupersededUnused(new Date(latest + 1), { name });
+      assert.deepEqual(deleted.map((d) => [d.id, d.version]), [[b.datasetId, 'v1']]);
+      assert.ok(deleted[0].supersededAt instanceof Date);
+      assert.equal(await datasets.findById(b.datasetId), null);
+      const [{ parts }] = await ds.query('SELECT count(*)::int AS parts FROM boundary_part WHERE dataset_id = $1', [b.datasetId]);
+      assert.equal(parts, 0, 'its pieces went with it');
+      assert.ok(await datasets.findById(a.datasetId), 'pinned by a running job');
+      assert.equal((await datasets.findById(c.datasetId))?.supersededAt, null);
+
+      // Once the job is done, nothing pins a.
+      await ds.query(`UPDATE job SET status = 'completed' WHERE id = $1`, [jobId]);
+      const later = await datasets.deleteSupersededUnused(new Date(), { name });
+      assert.deepEqual(later.map((d) => d.id), [a.datasetId]);
+      assert.ok(await datasets.findById(c.datasetId), 'the current generation is never deleted');
+    } finally {
+      await ds.query('DELETE FROM job WHERE id = $1', [jobId]);
+    }
   });
 
   describe('bad input throws a clear error and changes nothing', () => {
@@ -195,6 +262,8 @@ describe('BoundaryImporter (synthetic files, real PostGIS)', () => {
           (e: unknown) => e instanceof BoundaryImportError && message.test(e.message),
         );
         assert.deepEqual(await snapshot(datasetId), before_);
+        assert.equal((await datasets.findByName(name, 'v1'))?.id, datasetId, 'still the current generation');
+        assert.equal((await datasets.findById(datasetId))?.supersededAt, null);
         const fresh = uniqueName('never');
         await assert.rejects(importer.importGeoJson({ name: fresh, levels: given }), BoundaryImportError);
         assert.equal(await datasets.findByName(fresh), null, 'a failed import leaves no dataset behind');
@@ -210,7 +279,7 @@ describe('BoundaryImporter (synthetic files, real PostGIS)', () => {
     });
   });
 
-  it('isDefault makes a dataset the only default; re-import without it keeps the flag', async () => {
+  it('isDefault makes a dataset the only default; a re-import without it moves the flag to the new generation', async () => {
     const a = await importAll(uniqueName('default-a'), { isDefault: true });
     assert.equal(a.isDefault, true);
     assert.equal((await datasets.findDefault())?.id, a.datasetId);
@@ -221,8 +290,12 @@ describe('BoundaryImporter (synthetic files, real PostGIS)', () => {
     assert.equal((await datasets.findDefault())?.id, b.datasetId);
     assert.equal((await datasets.findById(a.datasetId))?.isDefault, false);
     const again = await importAll(bName);
+    assert.notEqual(again.datasetId, b.datasetId);
     assert.equal(again.isDefault, true);
-    assert.equal((await datasets.findDefault())?.id, b.datasetId);
+    assert.equal((await datasets.findDefault())?.id, again.datasetId);
+    assert.equal((await datasets.findById(b.datasetId))?.isDefault, false, 'a superseded generation is never the default');
+    const [{ defaults: after }] = await ds.query('SELECT count(*)::int AS defaults FROM dataset WHERE is_default');
+    assert.equal(after, 1);
   });
 
   it('DatasetRepository: latest version by effective date, lookups by id, cascading delete', async () => {

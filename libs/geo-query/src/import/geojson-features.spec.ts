@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BoundaryImportError } from './feature-collection.scanner';
-import { assertReadableFile, readGeoJsonFeatures, toAreaRecord } from './geojson-features';
+import { assertReadableFile, lastWord, parentArea, readGeoJsonFeatures, toAreaRecord } from './geojson-features';
 
 const fields = { codeField: 'code', nameField: 'name' };
 const square = { type: 'Polygon', coordinates: [[[127, 37], [127.1, 37], [127.1, 37.1], [127, 37]]] };
@@ -48,6 +48,37 @@ describe('toAreaRecord', () => {
     rejects({ properties: { code: '1', name: 'x' }, geometry: null }, /\(code 1\) has no geometry/);
     rejects({ properties: { code: '1', name: 'x' }, geometry: { type: 'Point', coordinates: [1, 2] } }, /Point geometry; boundary layers need Polygon or MultiPolygon/);
     rejects({ properties: { code: '1', name: 'x' }, geometry: { type: 'Polygon' } }, /without coordinates/);
+  });
+});
+
+describe('full names and parent names', () => {
+  const admdong = { properties: { adm_cd: '1101053', adm_nm: '서울특별시 종로구 사직동', sidonm: '서울특별시', sggnm: '종로구' }, geometry: square };
+
+  it('keeps the last word of a full name when asked', () => {
+    assert.equal(lastWord('서울특별시 종로구 사직동'), '사직동');
+    assert.equal(lastWord('  경기도  수원시장안구\t파장동 '), '파장동');
+    assert.equal(lastWord('사직동'), '사직동');
+    const full = toAreaRecord(admdong, { codeField: 'adm_cd', nameField: 'adm_nm' }, where);
+    assert.equal(full.name, '서울특별시 종로구 사직동');
+    const last = toAreaRecord(admdong, { codeField: 'adm_cd', nameField: 'adm_nm', nameLastWord: true }, where);
+    assert.deepEqual([last.code, last.name], ['1101053', '사직동']);
+  });
+
+  it('takes a parent name from the properties and its code from the leading characters', () => {
+    assert.deepEqual(parentArea(admdong, '1101053', { level: 'sigungu', nameField: 'sggnm', codeLength: 5 }, where), { code: '11010', name: '종로구' });
+    assert.deepEqual(parentArea(admdong, '1101053', { level: 'sido', nameField: 'sidonm', codeLength: 2 }, where), { code: '11', name: '서울특별시' });
+    assert.throws(
+      () => parentArea(admdong, '1101053', { level: 'sigungu', nameField: 'sgg_nm', codeLength: 5 }, where),
+      (e: unknown) => e instanceof BoundaryImportError && /has no "sgg_nm" property \(the sigungu name field\); its properties are: "adm_cd", "adm_nm", "sidonm", "sggnm"/.test(e.message),
+    );
+    assert.throws(
+      () => parentArea(admdong, '11', { level: 'sigungu', nameField: 'sggnm', codeLength: 5 }, where),
+      (e: unknown) => e instanceof BoundaryImportError && /code "11" is too short to hold a sigungu code of 5 characters/.test(e.message),
+    );
+  });
+
+  it('rejects names that did not decode (U+FFFD), pointing at the encoding', () => {
+    rejects({ properties: { code: '11', name: '\uFFFD\uFFFD동' }, geometry: square }, /the name field "name" holds undecodable characters .* give --encoding/);
   });
 });
 

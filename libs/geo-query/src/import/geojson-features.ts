@@ -17,6 +17,8 @@ export interface AreaRecord {
 export interface FieldNames {
   codeField: string;
   nameField: string;
+  /** Keep the last space-separated word of the name (full names such as "서울특별시 종로구 사직동"). */
+  nameLastWord?: boolean;
 }
 
 function describe(value: unknown): string {
@@ -28,7 +30,7 @@ function describe(value: unknown): string {
 function propertyText(
   props: Record<string, unknown>,
   field: string,
-  role: 'code' | 'name',
+  role: string,
   where: string,
   max: number,
 ): string {
@@ -44,7 +46,38 @@ function propertyText(
   const text = String(value).trim();
   if (text === '') throw new BoundaryImportError(`${where}: the ${role} field "${field}" is empty`);
   if (text.length > max) throw new BoundaryImportError(`${where}: the ${role} field "${field}" is longer than ${max} characters`);
+  if (text.includes('\uFFFD')) {
+    throw new BoundaryImportError(
+      `${where}: the ${role} field "${field}" holds undecodable characters (${JSON.stringify(text.slice(0, 30))}); ` +
+        'the text encoding is wrong (for shapefiles give --encoding, e.g. cp949)',
+    );
+  }
   return text;
+}
+
+/** The last space-separated word: "서울특별시 종로구 사직동" → "사직동". */
+export function lastWord(name: string): string {
+  const words = name.split(/\s+/).filter((w) => w !== '');
+  return words[words.length - 1] ?? name;
+}
+
+/**
+ * The name of a parent level a feature carries in its properties (see `parentNameFields`), with the
+ * parent's code: the first `codeLength` characters of the feature's own code.
+ */
+export function parentArea(
+  feature: unknown,
+  code: string,
+  parent: { level: string; nameField: string; codeLength: number },
+  where: string,
+): { code: string; name: string } {
+  if (code.length <= parent.codeLength) {
+    throw new BoundaryImportError(
+      `${where}: code "${code}" is too short to hold a ${parent.level} code of ${parent.codeLength} characters`,
+    );
+  }
+  const props = (feature as { properties: Record<string, unknown> }).properties;
+  return { code: code.slice(0, parent.codeLength), name: propertyText(props, parent.nameField, `${parent.level} name`, where, MAX_NAME_LENGTH) };
 }
 
 /**
@@ -61,7 +94,8 @@ export function toAreaRecord(feature: unknown, fields: FieldNames, where: string
     throw new BoundaryImportError(`${where} has no properties (expected "${fields.codeField}" and "${fields.nameField}")`);
   }
   const code = propertyText(props as Record<string, unknown>, fields.codeField, 'code', where, MAX_CODE_LENGTH);
-  const name = propertyText(props as Record<string, unknown>, fields.nameField, 'name', where, MAX_NAME_LENGTH);
+  const fullName = propertyText(props as Record<string, unknown>, fields.nameField, 'name', where, MAX_NAME_LENGTH);
+  const name = fields.nameLastWord ? lastWord(fullName) : fullName;
   const geometry = f.geometry as { type?: unknown; coordinates?: unknown } | null | undefined;
   if (geometry === null || geometry === undefined || typeof geometry !== 'object') {
     throw new BoundaryImportError(`${where} (code ${code}) has no geometry`);

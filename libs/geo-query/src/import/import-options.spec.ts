@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BoundaryImportError } from './feature-collection.scanner';
-import { parseEffectiveDate, validateDatasetMeta, validateFieldName, validateLevelFiles } from './import-options';
+import { parseEffectiveDate, validateDatasetMeta, validateFieldName, validateLevelFields, validateLevelFiles, validateParentFields, validateSrid } from './import-options';
 
 const isImportError = (m: RegExp) => (e: unknown) => e instanceof BoundaryImportError && m.test(e.message);
 
@@ -57,5 +57,46 @@ describe('validateFieldName', () => {
     assert.equal(validateFieldName(undefined, 'code field', 'code'), 'code');
     assert.equal(validateFieldName('adm_cd', 'code field', 'code'), 'adm_cd');
     assert.throws(() => validateFieldName(' ', 'code field', 'code'), isImportError(/code field must not be empty/));
+  });
+});
+
+describe('validateLevelFields', () => {
+  it('takes one field for every level, or one per level with the default elsewhere', () => {
+    assert.deepEqual(validateLevelFields(undefined, 'code field', 'code'), { sido: 'code', sigungu: 'code', eupmyeondong: 'code', ri: 'code' });
+    assert.deepEqual(validateLevelFields('adm_cd', 'code field', 'code'), { sido: 'adm_cd', sigungu: 'adm_cd', eupmyeondong: 'adm_cd', ri: 'adm_cd' });
+    assert.deepEqual(validateLevelFields({ sido: 'CTPRVN_CD', eupmyeondong: 'EMD_CD' }, 'code field', 'code'), {
+      sido: 'CTPRVN_CD',
+      sigungu: 'code',
+      eupmyeondong: 'EMD_CD',
+      ri: 'code',
+    });
+    assert.throws(() => validateLevelFields({ dong: 'x' } as never, 'code field', 'code'), isImportError(/code field: unknown level "dong"/));
+    assert.throws(() => validateLevelFields({ sido: ' ' }, 'code field', 'code'), isImportError(/code field of sido must not be empty/));
+  });
+});
+
+describe('validateSrid', () => {
+  it('accepts the supported EPSG codes only', () => {
+    assert.equal(validateSrid(undefined), undefined);
+    assert.equal(validateSrid(5179), 'EPSG:5179');
+    assert.equal(validateSrid(4326), 'EPSG:4326');
+    assert.throws(() => validateSrid(2097), isImportError(/SRID 2097 is not supported; use one of 4326, 5179, 5186, 5181, 5174, 3857, 32652/));
+    assert.throws(() => validateSrid(5179.5), isImportError(/not supported/));
+  });
+});
+
+describe('validateParentFields', () => {
+  it('names parent levels without a layer, with their code lengths', () => {
+    assert.deepEqual(validateParentFields({ sigungu: 'sggnm', sido: 'sidonm' }, ['eupmyeondong']), [
+      { level: 'sido', nameField: 'sidonm', codeLength: 2 },
+      { level: 'sigungu', nameField: 'sggnm', codeLength: 5 },
+    ]);
+    assert.deepEqual(validateParentFields(undefined, ['sido']), []);
+  });
+
+  it('refuses a level that has a layer, or no finer layer to read from', () => {
+    assert.throws(() => validateParentFields({ sido: 'sidonm' }, ['sido', 'eupmyeondong']), isImportError(/sido \(시도\) has a layer of its own/));
+    assert.throws(() => validateParentFields({ eupmyeondong: 'emd' }, ['sido', 'sigungu']), isImportError(/eupmyeondong \(읍면동\) parent names need a finer layer/));
+    assert.throws(() => validateParentFields({ gu: 'x' } as never, ['eupmyeondong']), isImportError(/unknown level "gu"/));
   });
 });

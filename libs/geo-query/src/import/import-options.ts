@@ -1,13 +1,22 @@
-import { ADMIN_LEVELS, type AdminLevel } from '@geobatch/contracts';
+import { ADMIN_LEVEL_LABELS, ADMIN_LEVELS, INPUT_CRS, type AdminLevel, type InputCrs } from '@geobatch/contracts';
 import { BoundaryImportError } from './feature-collection.scanner';
 
-/** Boundary file (GeoJSON FeatureCollection, WGS84) per level; any subset, at least one. */
+/**
+ * Boundary file per level; any subset, at least one. Each is a GeoJSON FeatureCollection, a zipped
+ * ESRI shapefile (one .shp with its .dbf, .prj, .cpg) or a .shp beside those, told apart by content.
+ */
 export type LevelFiles = Partial<Record<AdminLevel, string>>;
+
+/** A property name for every level, or one per level (levels left out use the default). */
+export type FieldOption = string | Partial<Record<AdminLevel, string>>;
 
 export interface ImportGeoJsonOptions {
   /** Dataset name, e.g. `kostat`. */
   name: string;
-  /** Defaults to `1`. Importing an existing name+version replaces it (same id). */
+  /**
+   * Defaults to `1`. Importing an existing name+version creates a new generation (a new id) that
+   * supersedes it; jobs pinned to the old id keep its polygons.
+   */
   version?: string;
   /** `YYYY-MM-DD`. */
   effectiveDate?: string | null;
@@ -16,16 +25,39 @@ export interface ImportGeoJsonOptions {
   /** Make this the one default dataset. */
   isDefault?: boolean;
   levels: LevelFiles;
-  /** Feature property holding the area code; `code` by default. */
-  codeField?: string;
-  /** Feature property holding the area name; `name` by default. */
-  nameField?: string;
+  /** Feature property holding the area code, for every level or per level; `code` by default. */
+  codeField?: FieldOption;
+  /** Feature property holding the area name, for every level or per level; `name` by default. */
+  nameField?: FieldOption;
+  /**
+   * Keep only the last space-separated word of each name, for name fields that hold the full
+   * address (the 2021 행정동 file's `adm_nm` "서울특별시 종로구 사직동" → "사직동").
+   */
+  nameLastWord?: boolean;
+  /**
+   * Levels that have no layer of their own but whose names the features carry, e.g.
+   * `{ sido: 'sidonm', sigungu: 'sggnm' }` for a 행정동-only file. Each becomes an area without a
+   * polygon (never matched by a point itself) that completes the parent chain: its code is the first
+   * 2 (시도), 5 (시군구) or 8 (읍면동) characters of the feature's code, its name the property's value.
+   */
+  parentNameFields?: Partial<Record<AdminLevel, string>>;
+  /**
+   * EPSG code of the files' coordinates (4326, 5179, 5186, 5181, 5174, 3857 or 32652); overrides a
+   * shapefile's .prj. Without it GeoJSON is WGS84 and a shapefile needs a .prj.
+   */
+  srid?: number;
+  /** Text encoding of shapefile attributes (e.g. `cp949`, `utf-8`); overrides the .cpg. */
+  encoding?: string;
   onProgress?: (event: ImportProgress) => void;
 }
 
+/** Parent code length by level: KOSTAT and 행정안전부 codes alike start with 2 digits of 시도 and 5 of 시군구; 읍면동 are 8 in 행정안전부 codes. */
+export const PARENT_CODE_LENGTH: Readonly<Record<AdminLevel, number>> = { sido: 2, sigungu: 5, eupmyeondong: 8, ri: 10 };
+
 /** Reported after each step of an import, for command-line feedback. */
 export interface ImportProgress {
-  step: 'layer' | 'dissolve' | 'parents' | 'parts' | 'commit';
+  /** `parent-names`: areas without polygon made for a level from the features' parent names. */
+  step: 'layer' | 'dissolve' | 'parent-names' | 'parents' | 'parts' | 'commit';
   level?: AdminLevel;
   count?: number;
   ms: number;
@@ -109,4 +141,66 @@ export function validateLevelFiles(levels: unknown): [AdminLevel, string][] {
 export function validateFieldName(value: string | undefined, what: string, fallback: string): string {
   if (value === undefined) return fallback;
   return text(value, what, MAX_LABEL, true);
+}
+
+/** The property name of each level from a FieldOption (one name for all levels, or per level). */
+export function validateLevelFields(value: FieldOption | undefined, what: string, fallback: string): Record<AdminLevel, string> {
+  const out = Object.fromEntries(ADMIN_LEVELS.map((l) => [l, fallback])) as Record<AdminLevel, string>;
+  if (value === undefined || typeof value === 'string') {
+    const field = validateFieldName(value, what, fallback);
+    for (const l of ADMIN_LEVELS) out[l] = field;
+    return out;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new BoundaryImportError(`${what} must be a property name or a map of level to property name`);
+  for (const [level, field] of Object.entries(value)) {
+    if (field === undefined) continue;
+    if (!(ADMIN_LEVELS as readonly string[]).includes(level)) {
+      throw new BoundaryImportError(`${what}: unknown level "${level}" (levels are ${ADMIN_LEVELS.join(', ')})`);
+    }
+    out[level as AdminLevel] = validateFieldName(field, `${what} of ${level}`, fallback);
+  }
+  return out;
+}
+
+/** A supported EPSG code as its CRS name, or a clear error. */
+export function validateSrid(srid: number | undefined): InputCrs | undefined {
+  if (srid === undefined) return undefined;
+  const crs = `EPSG:${srid}`;
+  if (!Number.isSafeInteger(srid) || !(INPUT_CRS as readonly string[]).includes(crs)) {
+    throw new BoundaryImportError(`SRID ${srid} is not supported; use one of ${INPUT_CRS.map((c) => c.slice(5)).join(', ')}`);
+  }
+  return crs as InputCrs;
+}
+
+/** A parent level named from the features' properties (see `ImportGeoJsonOptions.parentNameFields`). */
+export interface ParentField {
+  level: AdminLevel;
+  nameField: string;
+  codeLength: number;
+}
+
+/**
+ * Checks parent name fields against the levels given as files: a parent level must have no layer
+ * of its own and at least one finer layer to read its names from.
+ */
+export function validateParentFields(value: Partial<Record<AdminLevel, string>> | undefined, layerLevels: AdminLevel[]): ParentField[] {
+  if (value === undefined) return [];
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new BoundaryImportError('parent name fields must map levels to property names');
+  const out: ParentField[] = [];
+  for (const level of ADMIN_LEVELS) {
+    const field = value[level];
+    if (field === undefined) continue;
+    const label = `${level} (${ADMIN_LEVEL_LABELS[level]})`;
+    if (layerLevels.includes(level)) {
+      throw new BoundaryImportError(`${label} has a layer of its own; parent names are only for levels without one`);
+    }
+    if (!layerLevels.some((l) => ADMIN_LEVELS.indexOf(l) > ADMIN_LEVELS.indexOf(level))) {
+      throw new BoundaryImportError(`${label} parent names need a finer layer to read them from`);
+    }
+    out.push({ level, nameField: validateFieldName(field, `parent name field of ${level}`, ''), codeLength: PARENT_CODE_LENGTH[level] });
+  }
+  for (const key of Object.keys(value)) {
+    if (!(ADMIN_LEVELS as readonly string[]).includes(key)) throw new BoundaryImportError(`parent name fields: unknown level "${key}"`);
+  }
+  return out;
 }

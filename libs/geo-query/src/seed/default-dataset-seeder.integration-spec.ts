@@ -33,7 +33,7 @@ describe('migrations and DefaultDatasetSeeder (fresh database)', () => {
 
   it('creates the schema once; running the migrations again is a no-op', async () => {
     assert.equal(await hasGeoSchema(ds), false);
-    assert.deepEqual(await runMigrationsExclusive(ds), ['CreateGeoSchema1767000000000']);
+    assert.deepEqual(await runMigrationsExclusive(ds), ['CreateGeoSchema1767000000000', 'DatasetGenerations1767000002000']);
     assert.deepEqual(await runMigrationsExclusive(ds), []);
     assert.equal(await hasGeoSchema(ds), true);
     const indexes: { indexname: string }[] = await ds.query(
@@ -47,6 +47,16 @@ describe('migrations and DefaultDatasetSeeder (fresh database)', () => {
   it('the database allows only one default dataset', async () => {
     await ds.query(`INSERT INTO dataset (name, version, is_default) VALUES ('a', '1', true)`);
     await assert.rejects(ds.query(`INSERT INTO dataset (name, version, is_default) VALUES ('b', '1', true)`), /dataset_single_default_idx/);
+    await ds.query(`DELETE FROM dataset`);
+  });
+
+  it('the database allows one current generation per name and version, any number of superseded ones, and no superseded default', async () => {
+    await ds.query(`INSERT INTO dataset (name, version) VALUES ('g', '1')`);
+    await assert.rejects(ds.query(`INSERT INTO dataset (name, version) VALUES ('g', '1')`), /dataset_name_version_current_key/);
+    await ds.query(`INSERT INTO dataset (name, version, superseded_at) VALUES ('g', '1', now()), ('g', '1', now())`);
+    await assert.rejects(ds.query(`INSERT INTO dataset (name, version, is_default, superseded_at) VALUES ('g', '2', true, now())`), /dataset_default_is_current/);
+    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM dataset WHERE name = 'g'`);
+    assert.equal(n, 3);
     await ds.query(`DELETE FROM dataset`);
   });
 
