@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { APPENDED_COLUMNS, APPENDED_COLUMNS_EN, DISTANCE_COLUMN } from '@geobatch/contracts';
 import { KOSTAT_2018, REPO_ROOT, SAMPLE_INPUTS, ServiceProcess, testEnv, waitFor } from '@geobatch/util-testing';
+import { dropSupersededGenerations } from './support/dataset-cleanup';
 import { IndependentCoversReference } from './support/independent-reference';
 
 const PORT = '3107';
@@ -136,6 +137,7 @@ describe('pipeline end to end: gateway → Kafka → geocoder → Kafka → repo
     await Promise.all([gateway.stop(), merger.stop(), geocoder.stop()]);
     await reference?.close();
     rmSync(storage, { recursive: true, force: true });
+    await dropSupersededGenerations(testEnv.TEST_DATABASE_URL, DATASET);
   });
 
   it('returns every row of the awkward-header sample once, in order, with the 읍면동 code PostGIS ST_Covers gives', async () => {

@@ -7,6 +7,7 @@ import ExcelJS from 'exceljs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { APPENDED_COLUMNS } from '@geobatch/contracts';
 import { KOSTAT_2018, REPO_ROOT, SAMPLE_INPUTS, ServiceProcess, testEnv, waitFor } from '@geobatch/util-testing';
+import { dropSupersededGenerations } from './support/dataset-cleanup';
 
 // Its own port and dataset, so it never disturbs the pipeline suite (which re-imports its dataset).
 const PORT = '3117';
@@ -91,6 +92,7 @@ describe('web page end to end: browser → gateway → Kafka → geocoder → re
     await browser?.close();
     await Promise.all(services.map((s) => s.stop()));
     rmSync(storage, { recursive: true, force: true });
+    await dropSupersededGenerations(testEnv.TEST_DATABASE_URL, DATASET);
   });
 
   it('serves the page at / with a strict CSP, next to the API and Swagger', async () => {
