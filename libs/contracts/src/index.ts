@@ -6,6 +6,7 @@ export * from './events/area';
 export * from './events/rows-chunk.event';
 export * from './events/chunk-result.event';
 export * from './events/job-sealed.event';
+export * from './events/dead-letter.event';
 export * from './events/geocode.event';
 export * from './dto/create-job.dto';
 export * from './dto/job.dto';

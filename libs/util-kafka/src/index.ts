@@ -4,3 +4,4 @@ export * from './event-publisher';
 export * from './kafka-producer.module';
 export * from './kafka-log-fields';
 export * from './consumer-lag-monitor';
+export * from './dead-letter.publisher';

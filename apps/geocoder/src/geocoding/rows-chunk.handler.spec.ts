@@ -7,7 +7,7 @@ import { Metrics } from '@geobatch/util-observability';
 import type { GeocoderConfig } from '../config/geocoder-config.module';
 import { captureLogs, fakeContext } from '../testing/handler-fakes';
 import type { ChunkGeocoder } from './chunk-geocoder.service';
-import type { DeadLetterPublisher } from './dead-letter.publisher';
+import type { DeadLetterPublisher } from '@geobatch/util-kafka';
 import { RowsChunkHandler } from './rows-chunk.handler';
 
 const config = { GEOCODER_RETRY_ATTEMPTS: 4, GEOCODER_RETRY_BACKOFF_MS: 10, GEOCODER_ENGINE: 'memory' } as GeocoderConfig;

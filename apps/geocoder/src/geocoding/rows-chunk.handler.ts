@@ -1,11 +1,10 @@
 import { Controller, Logger } from '@nestjs/common';
 import { Ctx, EventPattern, KafkaContext, Payload } from '@nestjs/microservices';
 import { chunkKey, decodeEvent, EventDecodeError, RowsChunkEventV1, Topics } from '@geobatch/contracts';
-import { EventPublisher, kafkaLogFields } from '@geobatch/util-kafka';
+import { DeadLetterPublisher, EventPublisher, kafkaLogFields } from '@geobatch/util-kafka';
 import { Metrics } from '@geobatch/util-observability';
 import { GeocoderConfig } from '../config/geocoder-config.module';
 import { ChunkGeocoder } from './chunk-geocoder.service';
-import { DeadLetterPublisher } from './dead-letter.publisher';
 import { keepAlive, withRetries } from './retry';
 
 /**

@@ -4,9 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { KafkaContext } from '@nestjs/microservices';
 import { EventDecodeError, JobSealedEventV1, RowStatus, Topics } from '@geobatch/contracts';
 import type { JobRepository } from '@geobatch/job-store';
-import type { EventPublisher } from '@geobatch/util-kafka';
+import { DeadLetterPublisher, type EventPublisher } from '@geobatch/util-kafka';
 import { ChunkResultHandler } from './chunk-result.handler';
-import { DeadLetterPublisher } from './dead-letter.publisher';
 import { JobEventsHandler } from './job-events.handler';
 import type { WorkbookMergerService } from './workbook-merger.service';
 
@@ -99,7 +98,7 @@ describe('DeadLetterPublisher', () => {
   it('publishes the original message, where it came from and why it was refused, under the original key', async () => {
     const sent: { topic: string; key: string; value: Record<string, any> }[] = [];
     const publisher = { publish: async (topic: string, key: string, value: object) => void sent.push({ topic, key, value: value as never }) };
-    const dlq = new DeadLetterPublisher(publisher as unknown as EventPublisher);
+    const dlq = new DeadLetterPublisher(publisher as unknown as EventPublisher, 'geobatch-report-merger-server');
     await dlq.publish(ctxFor(Topics.results.name, 'garbage{', 'job:0:1', '17'), new EventDecodeError('ChunkResultEventV1', ['jobId: must be a UUID']));
     assert.equal(sent.length, 1);
     assert.equal(sent[0].topic, Topics.deadLetter.name);

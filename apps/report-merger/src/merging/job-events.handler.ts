@@ -2,8 +2,7 @@ import { Controller, Logger } from '@nestjs/common';
 import { Ctx, EventPattern, KafkaContext, Payload } from '@nestjs/microservices';
 import { decodeEvent, EventDecodeError, JobSealedEventV1, Topics } from '@geobatch/contracts';
 import { JobRepository } from '@geobatch/job-store';
-import { kafkaLogFields } from '@geobatch/util-kafka';
-import { DeadLetterPublisher } from './dead-letter.publisher';
+import { DeadLetterPublisher, kafkaLogFields } from '@geobatch/util-kafka';
 import { WorkbookMergerService } from './workbook-merger.service';
 
 /** The `type` of a jobs-topic event, when the payload has one. */

@@ -1,19 +1,11 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { KafkaContext } from '@nestjs/microservices';
-import { EventDecodeError, Topics } from '@geobatch/contracts';
-import { EventPublisher, kafkaLogFields } from '@geobatch/util-kafka';
-import { GeocoderConfig } from '../config/geocoder-config.module';
+import { EventDecodeError, Topics, type DeadLetterEventV1 } from '@geobatch/contracts';
+import { EventPublisher } from './event-publisher';
+import { kafkaLogFields } from './kafka-log-fields';
 
-/** What lands on the dead-letter topic: where the message came from, why it was refused, and the message itself. */
-export interface DeadLetterV1 {
-  source: { topic: string; partition: number; offset: string; key: string | null };
-  consumerGroup: string;
-  error: string;
-  problems: string[];
-  /** The message value as received (a JSON value, or a string / base64 for anything else). */
-  payload: unknown;
-  deadAt: string;
-}
+/** The consumer group a service's dead letters name as the one that refused them. */
+export const DEAD_LETTER_GROUP = Symbol('DEAD_LETTER_GROUP');
 
 function printable(value: unknown): unknown {
   return Buffer.isBuffer(value) ? value.toString('base64') : value;
@@ -29,22 +21,22 @@ export class DeadLetterPublisher {
 
   constructor(
     private readonly publisher: EventPublisher,
-    private readonly config: GeocoderConfig,
+    @Inject(DEAD_LETTER_GROUP) private readonly consumerGroup: string,
   ) {}
 
   async publish(ctx: KafkaContext, error: Error): Promise<void> {
     const at = kafkaLogFields(ctx);
     const message = ctx.getMessage();
     const key = message.key === null || message.key === undefined ? null : String(printable(message.key));
-    const letter: DeadLetterV1 = {
+    const letter: DeadLetterEventV1 = {
       source: { ...at, key },
-      consumerGroup: this.config.GEOCODER_GROUP_ID,
+      consumerGroup: this.consumerGroup,
       error: error.message,
       problems: error instanceof EventDecodeError ? error.problems : [],
       payload: printable(message.value),
       deadAt: new Date().toISOString(),
     };
     this.logger.error({ msg: 'undecodable message sent to the dead-letter topic', ...at, key, error: error.message });
-    await this.publisher.publish(Topics.deadLetter.name, key ?? 'undecodable', letter);
+    await this.publisher.publish(Topics.deadLetter.name, key ?? `${at.topic}:${at.partition}:${at.offset}`, letter);
   }
 }
