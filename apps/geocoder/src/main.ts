@@ -4,13 +4,12 @@ import type { Consumer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { Topics } from '@geobatch/contracts';
 import { ConfigValidationError, loadConfig } from '@geobatch/util-config';
-import { ConsumerLagMonitor, pingKafka } from '@geobatch/util-kafka';
-import { JsonLogger, Metrics, startOpsServer, type HealthReport } from '@geobatch/util-observability';
+import { startWorkerOps } from '@geobatch/util-kafka';
+import { JsonLogger, Metrics } from '@geobatch/util-observability';
 import { GEOCODER_CLIENT_ID } from './config/geocoder-config.module';
 import { GeocoderEnvSchema } from './config/geocoder-env.schema';
 import { createGeocoderApp } from './create-geocoder-app';
 
-const PROBE_TIMEOUT_MS = 3_000;
 
 function loadGeocoderConfig(): Readonly<GeocoderEnvSchema> {
   try {
@@ -24,10 +23,6 @@ function loadGeocoderConfig(): Readonly<GeocoderEnvSchema> {
   }
 }
 
-function withTimeout(probe: Promise<boolean>): Promise<boolean> {
-  const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), PROBE_TIMEOUT_MS).unref());
-  return Promise.race([probe.catch(() => false), timeout]);
-}
 
 async function main(): Promise<void> {
   const config = loadGeocoderConfig();
@@ -51,28 +46,16 @@ async function main(): Promise<void> {
 
     if (config.HTTP_PORT > 0) {
       const db = app.get(DataSource);
-      const metrics = app.get(Metrics);
-      // Nest's Kafka server appends `-server` to the group id it joins.
-      const lag = new ConsumerLagMonitor(
-        { clientId: GEOCODER_CLIENT_ID, brokers: config.KAFKA_BROKERS },
-        `${config.GEOCODER_GROUP_ID}-server`,
-        [Topics.rows.name, Topics.geocode.name],
-        metrics.consumerLag,
-      );
-      await lag.start();
-      await startOpsServer(config.HTTP_PORT, { metrics: metrics.registry, health: async (): Promise<HealthReport> => {
-        const [database, kafka] = await Promise.all([
-          withTimeout(db.query('SELECT 1').then(() => true)),
-          pingKafka({ clientId: GEOCODER_CLIENT_ID, brokers: config.KAFKA_BROKERS }, PROBE_TIMEOUT_MS),
-        ]);
-        const consumerUp = !['disconnected', 'stopped'].includes(consumerStatus);
-        return {
-          status: database && kafka && consumerUp ? 'ok' : 'error',
-          database: database ? 'up' : 'down',
-          kafka: kafka ? 'up' : 'down',
-          consumer: consumerStatus,
-        };
-      } });
+      await startWorkerOps({
+        port: config.HTTP_PORT,
+        conn: { clientId: GEOCODER_CLIENT_ID, brokers: config.KAFKA_BROKERS },
+        // Nest's Kafka server appends `-server` to the group id it joins.
+        groupId: `${config.GEOCODER_GROUP_ID}-server`,
+        topics: [Topics.rows.name, Topics.geocode.name],
+        metrics: app.get(Metrics),
+        pingDatabase: () => db.query('SELECT 1'),
+        consumerStatus: () => consumerStatus,
+      });
     }
     logger.log({
       msg: 'geocoder consuming',

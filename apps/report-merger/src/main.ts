@@ -1,16 +1,15 @@
+import 'reflect-metadata';
 import type { INestMicroservice } from '@nestjs/common';
 import type { Consumer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { ConsumerGroups, Topics } from '@geobatch/contracts';
 import { ConfigValidationError, loadConfig } from '@geobatch/util-config';
-import { pingKafka } from '@geobatch/util-kafka';
-import { JsonLogger } from '@geobatch/util-observability';
+import { startWorkerOps } from '@geobatch/util-kafka';
+import { JsonLogger, Metrics } from '@geobatch/util-observability';
 import { REPORT_MERGER_CLIENT_ID, type ReportMergerConfig } from './config/report-merger-config.module';
 import { ReportMergerEnvSchema } from './config/report-merger-env.schema';
 import { createReportMergerApp } from './create-report-merger-app';
-import { startHealthServer, type HealthReport } from './health/health-server';
 
-const PROBE_TIMEOUT_MS = 3_000;
 
 function loadMergerConfig(): ReportMergerConfig {
   try {
@@ -24,10 +23,6 @@ function loadMergerConfig(): ReportMergerConfig {
   }
 }
 
-function withTimeout(probe: Promise<boolean>): Promise<boolean> {
-  const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), PROBE_TIMEOUT_MS).unref());
-  return Promise.race([probe.catch(() => false), timeout]);
-}
 
 async function main(): Promise<void> {
   const config = loadMergerConfig();
@@ -51,18 +46,15 @@ async function main(): Promise<void> {
 
     if (config.HTTP_PORT > 0) {
       const db = app.get(DataSource);
-      await startHealthServer(config.HTTP_PORT, async (): Promise<HealthReport> => {
-        const [database, kafka] = await Promise.all([
-          withTimeout(db.query('SELECT 1').then(() => true)),
-          pingKafka({ clientId: REPORT_MERGER_CLIENT_ID, brokers: config.KAFKA_BROKERS }, PROBE_TIMEOUT_MS),
-        ]);
-        const consumerUp = !['disconnected', 'stopped'].includes(consumerStatus);
-        return {
-          status: database && kafka && consumerUp ? 'ok' : 'error',
-          database: database ? 'up' : 'down',
-          kafka: kafka ? 'up' : 'down',
-          consumer: consumerStatus,
-        };
+      await startWorkerOps({
+        port: config.HTTP_PORT,
+        conn: { clientId: REPORT_MERGER_CLIENT_ID, brokers: config.KAFKA_BROKERS },
+        // Nest's Kafka server appends `-server` to the group id it joins.
+        groupId: `${ConsumerGroups.reportMerger}-server`,
+        topics: [Topics.results.name, Topics.jobs.name],
+        metrics: app.get(Metrics),
+        pingDatabase: () => db.query('SELECT 1'),
+        consumerStatus: () => consumerStatus,
       });
     }
     logger.log({
@@ -70,7 +62,7 @@ async function main(): Promise<void> {
       topics: [Topics.results.name, Topics.jobs.name],
       groupId: ConsumerGroups.reportMerger,
       storageDir: config.STORAGE_DIR,
-      ...(config.HTTP_PORT > 0 ? { health: `http://0.0.0.0:${config.HTTP_PORT}/health` } : {}),
+      ...(config.HTTP_PORT > 0 ? { ops: `http://0.0.0.0:${config.HTTP_PORT}/{health,metrics}` } : {}),
     });
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { KafkaProducerModule } from '@geobatch/util-kafka';
+import { MetricsModule } from '@geobatch/util-observability';
 import {
   REPORT_MERGER_CLIENT_ID,
   REPORT_MERGER_CONFIG,
@@ -16,6 +17,7 @@ export class ReportMergerModule {
       module: ReportMergerModule,
       imports: [
         ReportMergerConfigModule.forRoot(config),
+        MetricsModule.forRoot('report-merger'),
         // Producer for the dead-letter topic.
         KafkaProducerModule.forRootAsync({
           inject: [REPORT_MERGER_CONFIG],

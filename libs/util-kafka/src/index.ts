@@ -5,3 +5,4 @@ export * from './kafka-producer.module';
 export * from './kafka-log-fields';
 export * from './consumer-lag-monitor';
 export * from './dead-letter.publisher';
+export * from './worker-ops';
