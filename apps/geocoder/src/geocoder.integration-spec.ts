@@ -605,7 +605,10 @@ describe('geocoder on the real broker and database', () => {
     const unkeyed = await waitFor('the unkeyed dead letter', () =>
       received.find((r) => r.topic === Topics.deadLetter.name && (r.value as { payload: unknown }).payload === garbage),
     );
-    assert.equal(unkeyed.key, 'undecodable');
+    // A keyless message is parked under where it came from, so it can be found again.
+    const source = (unkeyed.value as { source: { topic: string; partition: number; offset: string } }).source;
+    assert.equal(unkeyed.key, `${Topics.rows.name}:0:${source.offset}`);
+    assert.deepEqual([source.topic, source.partition], [Topics.rows.name, 0]);
     const errorLog = logLines.find((l) => l.level === 'error' && l.key === poisonKey);
     assert.ok(errorLog && errorLog.topic === Topics.rows.name && errorLog.partition === 0 && typeof errorLog.offset === 'string');
   });
