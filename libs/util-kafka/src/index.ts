@@ -6,3 +6,4 @@ export * from './kafka-log-fields';
 export * from './consumer-lag-monitor';
 export * from './dead-letter.publisher';
 export * from './worker-ops';
+export * from './run-kafka-worker';
