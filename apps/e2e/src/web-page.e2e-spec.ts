@@ -168,7 +168,9 @@ describe('web page end to end: browser → gateway → Kafka → geocoder → re
     assert.equal(await page.getAttribute('#progress [role=progressbar]', 'aria-valuenow'), '100');
     assert.match((await page.textContent('#progress .stats')) ?? '', /200 \/ 200행/);
     // The live region is updated just after the status renders: give it a moment, then assert.
-    await page.waitForFunction(() => /작업이 끝났습니다/.test(document.querySelector('#announce')?.textContent ?? ''), undefined, { timeout: 5_000 }).catch(() => undefined);
+    await page
+      .waitForFunction("/작업이 끝났습니다/.test(document.querySelector('#announce')?.textContent ?? '')", undefined, { timeout: 5_000 })
+      .catch(() => undefined);
     assert.match((await page.textContent('#announce')) ?? '', /작업이 끝났습니다/, 'completion is announced (aria-live)');
 
     // The result, through the page: fetch with the key, then a blob download.
