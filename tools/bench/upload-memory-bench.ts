@@ -27,7 +27,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { DataSource } from 'typeorm';
 import { CommonEnvSchema, loadConfig } from '@geobatch/util-config';
 import { Dataset, GEO_ENTITIES, GEO_MIGRATIONS, geoDataSourceOptions, runMigrationsExclusive } from '@geobatch/geo-query';
-import { JOB_STORE_ENTITIES, JOB_STORE_MIGRATIONS } from '@geobatch/job-store';
+import { ApiKeyRepository, JOB_STORE_ENTITIES, JOB_STORE_MIGRATIONS } from '@geobatch/job-store';
 
 const REPO_ROOT = resolve(__dirname, '../..');
 const DATASET_NAME = 'bench-upload-memory';
@@ -96,7 +96,7 @@ async function waitForHealth(base: string, child: ChildProcess, timeoutMs = 120_
 }
 
 /** POSTs the file as multipart/form-data, streamed from disk with a known Content-Length. */
-async function streamUpload(url: string, file: string, fields: Record<string, string>): Promise<{ status: number; body: string }> {
+async function streamUpload(url: string, file: string, fields: Record<string, string>, apiKey: string): Promise<{ status: number; body: string }> {
   const boundary = `----geobatch-bench-${Date.now().toString(16)}`;
   const textParts = Object.entries(fields)
     .map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`)
@@ -114,7 +114,11 @@ async function streamUpload(url: string, file: string, fields: Record<string, st
         port: target.port,
         path: target.pathname,
         method: 'POST',
-        headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': head.length + size + tail.length },
+        headers: {
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+          'content-length': head.length + size + tail.length,
+          authorization: `Bearer ${apiKey}`,
+        },
       },
       (res) => {
         const parts: Buffer[] = [];
@@ -160,6 +164,7 @@ async function main(): Promise<void> {
     await runMigrationsExclusive(db);
     const existing = await db.getRepository(Dataset).findOneBy({ name: DATASET_NAME });
     datasetId = (existing ?? (await db.getRepository(Dataset).save({ name: DATASET_NAME, version: '1', levels: ['sido'] }))).id;
+    const apiKey = (await new ApiKeyRepository(db).create({ name: 'upload-memory-bench' })).key;
 
     log(`generating ${opts.mb} MiB of CSV in ${dir}`);
     const t0 = Date.now();
@@ -197,7 +202,7 @@ async function main(): Promise<void> {
     }, 50);
 
     const started = Date.now();
-    const res = await streamUpload(`${base}/jobs`, csv, { dataset: DATASET_NAME });
+    const res = await streamUpload(`${base}/jobs`, csv, { dataset: DATASET_NAME }, apiKey);
     const seconds = (Date.now() - started) / 1000;
     log(`answer ${res.status} after ${seconds.toFixed(1)} s: ${res.body.slice(0, 300)}`);
     if (res.status === 202) jobId = (JSON.parse(res.body) as { id: string }).id;

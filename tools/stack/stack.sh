@@ -12,6 +12,9 @@ kafka_was_running=no
 if [ -z "${KAFKA_BROKERS:-}" ] && bash tools/stack/kafka.sh status >/dev/null 2>&1; then kafka_was_running=yes; fi
 
 bash tools/stack/prepare.sh
+# The gateway wants an API key on every request: keep a development admin key in .geobatch/.
+dev_key_file="$root/.geobatch/dev-api-key"
+node -r reflect-metadata -r @swc-node/register tools/stack/ensure-dev-api-key.ts "${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/geobatch}" "$dev_key_file"
 
 pids=()
 stop_all() {
@@ -44,11 +47,14 @@ cat <<TXT
   Geobatch is running.
     Swagger UI:  http://127.0.0.1:$port/docs
     Logs:        $logs/{gateway,geocoder,report-merger}.log
+    API key:     $dev_key_file (an admin key; the CLI uses it when no --key is given,
+                 paste it into the page's API key field or Swagger UI's Authorize)
 
   Try it:
-    curl -s -F file=@your-points.csv -F x=경도 -F y=위도 http://127.0.0.1:$port/jobs
-    curl -s http://127.0.0.1:$port/jobs/<id>
-    curl -s -o result.xlsx http://127.0.0.1:$port/jobs/<id>/result
+    key=\$(cat .geobatch/dev-api-key)
+    curl -s -H "Authorization: Bearer \$key" -F file=@your-points.csv -F x=경도 -F y=위도 http://127.0.0.1:$port/jobs
+    curl -s -H "Authorization: Bearer \$key" http://127.0.0.1:$port/jobs/<id>
+    curl -s -H "Authorization: Bearer \$key" -o result.xlsx http://127.0.0.1:$port/jobs/<id>/result
 
   Ctrl-C stops everything.
 TXT

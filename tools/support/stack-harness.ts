@@ -81,7 +81,15 @@ export interface JobView {
 
 /** The gateway's REST API, as a user's script would call it. */
 export class GatewayClient {
-  constructor(readonly baseUrl: string) {}
+  /** `apiKey` is sent as `Authorization: Bearer <key>` on every call but /health. */
+  constructor(
+    readonly baseUrl: string,
+    private readonly apiKey?: string,
+  ) {}
+
+  private get headers(): Record<string, string> {
+    return this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {};
+  }
 
   async healthy(): Promise<boolean> {
     try {
@@ -91,18 +99,21 @@ export class GatewayClient {
     }
   }
 
-  /** Streams the file from disk; never holds it in memory. */
+  /**
+   * Streams the file from disk; never holds it in memory. Always a new job (`force=true`): runs
+   * upload the same seeded file again and must not get an earlier job back.
+   */
   async submit(file: string, fields: Record<string, string>): Promise<string> {
     const form = new FormData();
     form.set('file', await openAsBlob(file), file.split('/').pop()!);
-    for (const [k, v] of Object.entries(fields)) form.set(k, v);
-    const res = await fetch(`${this.baseUrl}/jobs`, { method: 'POST', body: form });
+    for (const [k, v] of Object.entries({ force: 'true', ...fields })) form.set(k, v);
+    const res = await fetch(`${this.baseUrl}/jobs`, { method: 'POST', body: form, headers: this.headers });
     if (res.status !== 202) throw new Error(`upload refused: ${res.status} ${await res.text()}`);
     return ((await res.json()) as { id: string }).id;
   }
 
   async job(id: string): Promise<JobView> {
-    const res = await fetch(`${this.baseUrl}/jobs/${id}`);
+    const res = await fetch(`${this.baseUrl}/jobs/${id}`, { headers: this.headers });
     if (!res.ok) throw new Error(`GET /jobs/${id}: ${res.status}`);
     return (await res.json()) as JobView;
   }
@@ -123,7 +134,7 @@ export class GatewayClient {
   }
 
   async download(id: string, path: string): Promise<void> {
-    const res = await fetch(`${this.baseUrl}/jobs/${id}/result`);
+    const res = await fetch(`${this.baseUrl}/jobs/${id}/result`, { headers: this.headers });
     if (!res.ok || !res.body) throw new Error(`GET /jobs/${id}/result: ${res.status}`);
     await pipeline(Readable.fromWeb(res.body as never), createWriteStream(path));
   }

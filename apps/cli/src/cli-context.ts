@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '@geobatch/util-config';
 import { hasGeoSchema, openGeoDataSource } from '@geobatch/geo-query';
@@ -38,7 +39,12 @@ export interface CliContextOptions {
   signals?: SignalSource;
   /** How a user runs the CLI, for the commands the CLI suggests. */
   invocation?: string;
+  /** Where to look for a key when none is given (`npm run stack` writes one); null: nowhere. Default: DEV_KEY_FILE under the current directory. */
+  devKeyFile?: string | null;
 }
+
+/** Where `npm run stack` writes the development admin key, relative to the repository root. */
+export const DEV_KEY_FILE = join('.geobatch', 'dev-api-key');
 
 /** `--url`/`--key` as given on the command line. */
 export interface GatewayFlags {
@@ -85,7 +91,7 @@ export class CliContext {
     return this.options.invocation ?? 'npm run cli --';
   }
 
-  /** The gateway client for `--url`/`--key`, falling back to GEOBATCH_URL/GEOBATCH_API_KEY. */
+  /** The gateway client for `--url`/`--key`, falling back to GEOBATCH_URL/GEOBATCH_API_KEY, then to the `npm run stack` key. */
   gateway(flags: GatewayFlags): GatewayClient {
     const url = flags.url ?? this.config().GEOBATCH_URL;
     let parsed: URL;
@@ -96,9 +102,20 @@ export class CliContext {
     }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new CliError(`--url ${url}: only http:// and https:// gateways are supported`);
     if (parsed.username || parsed.password) throw new CliError(`--url ${parsed.host}: give the API key with --key or GEOBATCH_API_KEY, not in the URL`);
-    const key = flags.key ?? this.config().GEOBATCH_API_KEY;
+    const key = flags.key ?? this.config().GEOBATCH_API_KEY ?? this.devKey();
     if (key !== undefined && (key === '' || /[\s\u0000-\u001f\u007f]/.test(key))) throw new CliError('the API key is empty or holds spaces or control characters');
     return new GatewayClient(parsed.toString(), { apiKey: key });
+  }
+
+  /** The key `npm run stack` left for development, when there is one (npm runs the CLI from the repository root). */
+  private devKey(): string | undefined {
+    const file = this.options.devKeyFile === undefined ? resolve(process.cwd(), DEV_KEY_FILE) : this.options.devKeyFile;
+    if (file === null) return undefined;
+    try {
+      return readFileSync(file, 'utf8').trim() || undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /**

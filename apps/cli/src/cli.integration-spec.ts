@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { DatasetRepository, openGeoDataSource, runMigrationsExclusive } from '@geobatch/geo-query';
+import { ApiKeyRepository } from '@geobatch/job-store';
 import { KOSTAT_2018, REPO_ROOT, testEnv } from '@geobatch/util-testing';
 
 interface Run {
@@ -79,6 +80,36 @@ describe('geobatch CLI datasets commands (child process, real PostGIS)', () => {
     const r = await cli(['datasets:seed-default']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /datasets already exist: nothing to do/);
+  });
+
+  it('keys:create prints a key once (stored hashed), keys:list shows it without the key, keys:revoke revokes it', async () => {
+    const keyName = `${name}-key`;
+    const created = await cli(['keys:create', '--name', keyName, '--admin']);
+    assert.equal(created.code, 0, created.stderr);
+    const key = created.stdout.trim();
+    assert.match(key, /^gbk_[A-Za-z0-9_-]{43}$/);
+    assert.match(created.stderr, /admin key .*cannot be shown again/);
+    const keys = new ApiKeyRepository(ds);
+    const found = await keys.findByKey(key);
+    assert.deepEqual([found?.name, found?.admin], [keyName, true]);
+    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM api_key WHERE key_hash = encode(sha256($1::bytea), 'hex')`, [key]);
+    assert.equal(n, 1, 'stored as its SHA-256');
+
+    const listed = await cli(['keys:list', '--json']);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.doesNotMatch(listed.stdout, new RegExp(key));
+    const mine = (JSON.parse(listed.stdout) as { id: string; admin: boolean; revokedAt: string | null }[]).find((k) => k.id === found!.id);
+    assert.deepEqual([mine?.admin, mine?.revokedAt], [true, null]);
+    assert.match((await cli(['keys:list'])).stdout, new RegExp(`^${found!.id}  ${keyName} +admin `, 'm'));
+
+    const revoked = await cli(['keys:revoke', found!.id]);
+    assert.equal(revoked.code, 0, revoked.stderr);
+    assert.equal(await keys.findByKey(key), null);
+    const again = await cli(['keys:revoke', found!.id]);
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /revoked already/);
+    assert.equal((await cli(['keys:revoke', 'nope'])).code, 2);
+    await ds.query(`DELETE FROM api_key WHERE id = $1`, [found!.id]);
   });
 
   it('bad input exits 2 with one clear message', async () => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { DatasetRepository, openGeoDataSource } from '@geobatch/geo-query';
-import { testEnv } from '@geobatch/util-testing';
+import { issueTestApiKey, testEnv } from '@geobatch/util-testing';
 import { ROOT, spawnCli } from './testing/cli-process';
 import { freePort, ServiceProcess, waitUntil } from './testing/service-processes';
 
@@ -37,10 +37,12 @@ describe('geobatch CLI against the real services', { timeout: 120_000 }, () => {
   let jobId = '';
   let firstResult = '';
   let setUpMs = 0;
-  const cliEnv = () => ({ GEOBATCH_URL: base, INIT_CWD: dir, DATABASE_URL: testEnv.TEST_DATABASE_URL });
+  let apiKey = '';
+  const cliEnv = () => ({ GEOBATCH_URL: base, GEOBATCH_API_KEY: apiKey, INIT_CWD: dir, DATABASE_URL: testEnv.TEST_DATABASE_URL });
 
   before(async () => {
     const started = Date.now();
+    apiKey = (await issueTestApiKey(testEnv.TEST_DATABASE_URL, { name: 'cli-it' })).key;
     await writeFile(join(dir, 'squares.geojson'), JSON.stringify(SQUARES));
     await writeFile(join(dir, 'points.csv'), ['id,경도,위도', ...POINTS.map((p) => p.slice(0, 3).join(','))].join('\n') + '\n');
     const imported = spawnCli(['datasets:import', '--name', dataset, '--version', '1', '--sido', 'squares.geojson'], cliEnv());
@@ -117,9 +119,12 @@ describe('geobatch CLI against the real services', { timeout: 120_000 }, () => {
     assert.deepEqual(await readFile(second), await readFile(firstResult));
   });
 
-  it('exits 2 with the gateway message for a column the file does not have, and 2 for an unknown job', async () => {
+  it('exits 2 with the gateway message for a column the file does not have, for an unknown job, and without an API key', async () => {
     const bad = spawnCli(['submit', 'points.csv', '--x', '경도', '--y', 'latitude', '--dataset', dataset], cliEnv());
     const unknown = spawnCli(['status', randomUUID()], cliEnv());
+    const keyless = spawnCli(['status', jobId || randomUUID()], Object.fromEntries(Object.entries(cliEnv()).filter(([k]) => k !== 'GEOBATCH_API_KEY')));
+    assert.equal((await keyless.exit).code, 2, keyless.stdout());
+    assert.match(keyless.stderr(), /API key.*--key.*GEOBATCH_API_KEY.*\(HTTP 401 from GET \/jobs\//);
     assert.equal((await bad.exit).code, 2, bad.stdout());
     assert.match(bad.stderr(), /^error: .*latitude.* \(HTTP 400 from POST \/jobs, request [\w-]+\)$/m);
     assert.equal((await unknown.exit).code, 2);

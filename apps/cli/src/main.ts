@@ -11,6 +11,7 @@ import { registerDatasetsSeedDefault } from './commands/datasets-seed-default.co
 import { registerDatasets } from './commands/datasets.command';
 import { registerDownload } from './commands/download.command';
 import { registerJobs } from './commands/jobs.command';
+import { registerKeys } from './commands/keys.command';
 import { registerStatus } from './commands/status.command';
 import { registerSubmit } from './commands/submit.command';
 
@@ -31,6 +32,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerDatasetsImport(program, ctx);
   registerDatasetsList(program, ctx);
   registerDatasetsSeedDefault(program, ctx);
+  program.commandsGroup('API keys (directly in the database):');
+  registerKeys(program, ctx);
   program.addHelpText(
     'after',
     '\nExit codes: 0 done, 1 a job failed or was cancelled, 2 bad usage or input, 3 the gateway or database failed or could not be reached, 130 interrupted.',

@@ -5,13 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { APPENDED_COLUMNS, APPENDED_COLUMNS_EN, DISTANCE_COLUMN } from '@geobatch/contracts';
-import { KOSTAT_2018, REPO_ROOT, SAMPLE_INPUTS, ServiceProcess, testEnv, waitFor } from '@geobatch/util-testing';
+import { issueTestApiKey, KOSTAT_2018, REPO_ROOT, SAMPLE_INPUTS, ServiceProcess, testEnv, waitFor } from '@geobatch/util-testing';
 import { dropSupersededGenerations } from './support/dataset-cleanup';
 import { IndependentCoversReference } from './support/independent-reference';
 
 const PORT = '3107';
 const BASE = `http://127.0.0.1:${PORT}`;
 const DATASET = 'e2e-kostat-2018';
+
+/** Issued in `before`: every API call carries it. */
+let apiKey = '';
+const auth = () => ({ authorization: `Bearer ${apiKey}` });
 
 interface JobView {
   status: string;
@@ -29,7 +33,7 @@ async function upload(file: string | Buffer, fields: Record<string, string>, nam
   const form = new FormData();
   form.set('file', new Blob([typeof file === 'string' ? readFileSync(file) : file]), name);
   for (const [k, v] of Object.entries(fields)) form.set(k, v);
-  const res = await fetch(`${BASE}/jobs`, { method: 'POST', body: form });
+  const res = await fetch(`${BASE}/jobs`, { method: 'POST', body: form, headers: auth() });
   const body = (await res.json()) as { id: string; status: string };
   assert.equal(res.status, 202, JSON.stringify(body));
   assert.match(body.id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
@@ -37,7 +41,7 @@ async function upload(file: string | Buffer, fields: Record<string, string>, nam
 }
 
 async function job(id: string): Promise<JobView> {
-  const res = await fetch(`${BASE}/jobs/${id}`);
+  const res = await fetch(`${BASE}/jobs/${id}`, { headers: auth() });
   assert.equal(res.status, 200);
   return (await res.json()) as JobView;
 }
@@ -51,7 +55,7 @@ async function waitForCompletion(id: string, timeoutMs = 120_000): Promise<JobVi
 }
 
 async function downloadWorkbook(id: string): Promise<ExcelJS.Workbook> {
-  const res = await fetch(`${BASE}/jobs/${id}/result`);
+  const res = await fetch(`${BASE}/jobs/${id}/result`, { headers: auth() });
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-disposition') ?? '', /_%EC%A3%BC%EC%86%8C%EB%B3%80%ED%99%98\.xlsx/); // _주소변환.xlsx
   const wb = new ExcelJS.Workbook();
@@ -127,6 +131,7 @@ describe('pipeline end to end: gateway → Kafka → geocoder → Kafka → repo
     ]).start();
     assert.equal(await importer.waitForExit(), 0, `dataset import failed; see ${logs}/cli.log`);
     reference = await IndependentCoversReference.load(testEnv.TEST_DATABASE_URL, KOSTAT_2018.eupmyeondong);
+    apiKey = (await issueTestApiKey(testEnv.TEST_DATABASE_URL, { name: 'e2e-pipeline' })).key;
     gateway.start();
     merger.start();
     geocoder.start();
@@ -179,7 +184,8 @@ describe('pipeline end to end: gateway → Kafka → geocoder → Kafka → repo
   });
 
   it('still completes with exactly 200 rows when the geocoder is SIGKILLed mid-job and restarted', async () => {
-    const id = await upload(SAMPLE_INPUTS.utf8Csv, { x: '5', y: '6', dataset: DATASET });
+    // The same file and options as the first test: force a new job instead of getting that one back.
+    const id = await upload(SAMPLE_INPUTS.utf8Csv, { x: '5', y: '6', dataset: DATASET, force: 'true' });
     const atKill = await waitFor('the geocoder to be part-way through', async () => {
       const v = await job(id);
       return v.rows.processed >= 10 ? v : undefined;
@@ -239,7 +245,7 @@ describe('pipeline end to end: gateway → Kafka → geocoder → Kafka → repo
     }
 
     // format=csv, lang=en: a UTF-8 CSV with BOM named _주소변환.csv, English appended headers, the same addresses.
-    const res = await fetch(`${BASE}/jobs/${csvEn}/result`);
+    const res = await fetch(`${BASE}/jobs/${csvEn}/result`, { headers: auth() });
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^text\/csv/);
     assert.match(res.headers.get('content-disposition') ?? '', /_%EC%A3%BC%EC%86%8C%EB%B3%80%ED%99%98\.csv/);

@@ -6,14 +6,15 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { APPENDED_COLUMNS } from '@geobatch/contracts';
-import { KOSTAT_2018, REPO_ROOT, SAMPLE_INPUTS, ServiceProcess, testEnv, waitFor } from '@geobatch/util-testing';
+import { issueTestApiKey, KOSTAT_2018, REPO_ROOT, SAMPLE_INPUTS, ServiceProcess, testEnv, waitFor } from '@geobatch/util-testing';
 import { dropSupersededGenerations } from './support/dataset-cleanup';
 
 // Its own port and dataset, so it never disturbs the pipeline suite (which re-imports its dataset).
 const PORT = '3117';
 const BASE = `http://127.0.0.1:${PORT}`;
 const DATASET = 'e2e-web-kostat-2018';
-const API_KEY = 'web-e2e-key';
+/** A real key, issued in `before`; the page's key field gets it. */
+let API_KEY = '';
 const OUT = join(REPO_ROOT, 'test-output', 'web-page');
 /** Debian's Chromium; playwright-core never downloads a browser of its own. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -71,6 +72,7 @@ describe('web page end to end: browser → gateway → Kafka → geocoder → re
 
   before(async () => {
     mkdirSync(OUT, { recursive: true });
+    API_KEY = (await issueTestApiKey(testEnv.TEST_DATABASE_URL, { name: 'e2e-web-page' })).key;
     // The import (about 20 s) and the start-up of the services and the browser overlap.
     const importer = new ServiceProcess('cli', env, logs, [
       'datasets:import', '--name', DATASET, '--version', '2018',
@@ -107,9 +109,13 @@ describe('web page end to end: browser → gateway → Kafka → geocoder → re
     assert.equal((await fetch(`${BASE}/health`)).status, 200);
     assert.match((await fetch(`${BASE}/docs`)).headers.get('content-type') ?? '', /^text\/html/);
     assert.equal((await fetch(`${BASE}/docs-json`)).status, 200);
-    const job = await fetch(`${BASE}/jobs/00000000-0000-4000-8000-000000000000`);
+    const job = await fetch(`${BASE}/jobs/00000000-0000-4000-8000-000000000000`, { headers: { authorization: `Bearer ${API_KEY}` } });
     assert.equal(job.status, 404);
     assert.equal(((await job.json()) as { statusCode: number }).statusCode, 404);
+    // The API wants the key; the page and the docs above do not.
+    const keyless = await fetch(`${BASE}/jobs/00000000-0000-4000-8000-000000000000`);
+    assert.equal(keyless.status, 401);
+    assert.match(keyless.headers.get('www-authenticate') ?? '', /^Bearer/);
   });
 
   it('uploads the sample XLSX, previews its 2nd sheet, runs the job with x = 5, y = 6 and downloads the result', async () => {
@@ -201,7 +207,7 @@ describe('web page end to end: browser → gateway → Kafka → geocoder → re
     assert.ok(ok >= 190, `only ${ok} of 200 rows are OK`);
 
     // The job was created as chosen on the page.
-    const view = (await (await fetch(`${BASE}/jobs/${jobId}`)).json()) as JobView;
+    const view = (await (await fetch(`${BASE}/jobs/${jobId}`, { headers: { authorization: `Bearer ${API_KEY}` } })).json()) as JobView;
     assert.equal(view.status, 'completed');
     assert.equal(view.rows.processed, 200);
     assert.deepEqual(view.options?.columns.map((c) => [c.name, c.x.number, c.y.number]), [[DATA_SHEET, 5, 6]]);

@@ -1,8 +1,23 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, IsNull, LessThanOrEqual, Not, type Repository } from 'typeorm';
+import { DataSource, IsNull, LessThanOrEqual, Not, type FindOptionsWhere, type Repository } from 'typeorm';
 import { Dataset } from './entities/dataset.entity';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Which datasets a caller may use: with `visibleTo` (an API key id), the shared ones (no owner) and
+ * that key's own; without it, every dataset (tools and the CLI, which work on the database directly).
+ */
+export interface DatasetScope {
+  visibleTo?: string;
+}
+
+/** The `where` of a find, once per owner a scope allows (TypeORM ORs the entries of an array). */
+function scoped(where: FindOptionsWhere<Dataset>, scope: DatasetScope): FindOptionsWhere<Dataset> | FindOptionsWhere<Dataset>[] {
+  if (scope.visibleTo === undefined) return where;
+  const owners = UUID.test(scope.visibleTo) ? [IsNull(), scope.visibleTo] : [IsNull()];
+  return owners.map((ownerKeyId) => ({ ...where, ownerKeyId }));
+}
 
 /** A superseded dataset removed by {@link DatasetRepository.deleteSupersededUnused}. */
 export interface DeletedDataset {
@@ -25,24 +40,24 @@ export class DatasetRepository {
     this.repo = dataSource.getRepository(Dataset);
   }
 
-  /** Every current dataset, by name, newest first within a name. */
-  list(): Promise<Dataset[]> {
+  /** Every current dataset (within the scope), by name, newest first within a name. */
+  list(scope: DatasetScope = {}): Promise<Dataset[]> {
     return this.repo.find({
-      where: { supersededAt: IsNull() },
+      where: scoped({ supersededAt: IsNull() }, scope),
       order: { name: 'ASC', effectiveDate: { direction: 'DESC', nulls: 'LAST' }, createdAt: 'DESC' },
     });
   }
 
   /** That exact version when given, else the latest: newest effective date, then most recently imported. Current datasets only. */
-  findByName(name: string, version?: string): Promise<Dataset | null> {
+  findByName(name: string, version?: string, scope: DatasetScope = {}): Promise<Dataset | null> {
     return this.repo.findOne({
-      where: version === undefined ? { name, supersededAt: IsNull() } : { name, version, supersededAt: IsNull() },
+      where: scoped(version === undefined ? { name, supersededAt: IsNull() } : { name, version, supersededAt: IsNull() }, scope),
       order: { effectiveDate: { direction: 'DESC', nulls: 'LAST' }, createdAt: 'DESC' },
     });
   }
 
-  findDefault(): Promise<Dataset | null> {
-    return this.repo.findOne({ where: { isDefault: true, supersededAt: IsNull() } });
+  findDefault(scope: DatasetScope = {}): Promise<Dataset | null> {
+    return this.repo.findOne({ where: scoped({ isDefault: true, supersededAt: IsNull() }, scope) });
   }
 
   /** Any generation, superseded ones included. Null for unknown ids, including strings that are not UUIDs at all. */

@@ -31,7 +31,7 @@ function seconds(min: number, max: number) {
 export function addGatewayOptions(cmd: Command): Command {
   return cmd
     .option('--url <url>', 'gateway base URL (default: $GEOBATCH_URL, else http://127.0.0.1:3000)')
-    .option('--key <key>', 'API key, sent as "Authorization: Bearer <key>" (default: $GEOBATCH_API_KEY)');
+    .option('--key <key>', 'API key, sent as "Authorization: Bearer <key>" (default: $GEOBATCH_API_KEY, else the key `npm run stack` wrote to .geobatch/dev-api-key)');
 }
 
 export function addWaitOptions(cmd: Command): Command {

@@ -40,7 +40,8 @@ export async function runCapture(argv: string[], options: RunOptions = {}): Prom
       err: (t) => err.push(...t.split('\n')),
     },
     { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', ...options.env },
-    { stdout: terminal, signals },
+    // Never the developer's `npm run stack` key: a spec sees only the keys it configures.
+    { stdout: terminal, signals, devKeyFile: null },
   );
   const code = await runCli(argv, ctx);
   return { code, out, err, screen };

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DatasetRepository, GEO_ENTITIES } from '@geobatch/geo-query';
-import { JOB_STORE_ENTITIES, JobRepository } from '@geobatch/job-store';
+import { ApiKeyRepository, JOB_STORE_ENTITIES, JobRepository } from '@geobatch/job-store';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config.module';
 import { DATASET_LOOKUP } from '../datasets/dataset-resolver.service';
 
@@ -30,9 +30,10 @@ import { DATASET_LOOKUP } from '../datasets/dataset-resolver.service';
   ],
   providers: [
     { provide: JobRepository, inject: [DataSource], useFactory: (ds: DataSource) => new JobRepository(ds) },
+    { provide: ApiKeyRepository, inject: [DataSource], useFactory: (ds: DataSource) => new ApiKeyRepository(ds) },
     { provide: DatasetRepository, inject: [DataSource], useFactory: (ds: DataSource) => new DatasetRepository(ds) },
     { provide: DATASET_LOOKUP, useExisting: DatasetRepository },
   ],
-  exports: [JobRepository, DatasetRepository, DATASET_LOOKUP],
+  exports: [JobRepository, ApiKeyRepository, DatasetRepository, DATASET_LOOKUP],
 })
 export class DatabaseModule {}

@@ -1,10 +1,15 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
+import { Public } from '../auth/auth.decorators';
 import { HealthStatusDto } from './health-status.dto';
 import { HealthService } from './health.service';
 
 @ApiTags('health')
+// Probes and load balancers call it without a key, often: neither a key nor a rate limit applies.
+@Public()
+@SkipThrottle()
 @Controller('health')
 export class HealthController {
   constructor(private readonly health: HealthService) {}

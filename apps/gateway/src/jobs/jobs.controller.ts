@@ -1,12 +1,15 @@
 import {
   Body,
   Controller,
+  Delete,
   Get,
   HttpCode,
   HttpStatus,
   Param,
   ParseUUIDPipe,
   Post,
+  Query,
+  Res,
   StreamableFile,
   UploadedFile,
   UseInterceptors,
@@ -15,6 +18,7 @@ import { FileInterceptor } from '@nestjs/platform-express';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
+  ApiBearerAuth,
   ApiBody,
   ApiConflictResponse,
   ApiConsumes,
@@ -28,8 +32,23 @@ import {
   ApiPayloadTooLargeResponse,
   ApiProduces,
   ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { CreateJobDto, ErrorResponseDto, JobCreatedDto, JobPreviewDto, JobStatusDto, PreviewJobDto } from '@geobatch/contracts';
+import type { Response } from 'express';
+import {
+  CreateJobDto,
+  ErrorResponseDto,
+  JobCreatedDto,
+  JobListDto,
+  JobPreviewDto,
+  JobStatusDto,
+  JobSummaryDto,
+  ListJobsQueryDto,
+  PreviewJobDto,
+} from '@geobatch/contracts';
+import { CurrentPrincipal, type ApiPrincipal } from '../auth/auth.decorators';
+import { UploadRoute } from '../auth/rate-limit.guard';
 import { RequestId } from '../http/request-id.decorator';
 import { attachmentDisposition } from './content-disposition';
 import type { StoredUpload } from './hashing-disk-storage';
@@ -68,7 +87,13 @@ export const PREVIEW_FORM_SCHEMA = {
 const UUID_PARAM = { name: 'id', format: 'uuid', description: 'Job id returned by `POST /jobs`.' } as const;
 
 @ApiTags('jobs')
+@ApiBearerAuth()
 @ApiExtraModels(CreateJobDto, PreviewJobDto, ErrorResponseDto)
+@ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'No API key (`Authorization: Bearer <key>`), or a key that is not valid or was revoked.' })
+@ApiTooManyRequestsResponse({
+  type: ErrorResponseDto,
+  description: 'Over RATE_LIMIT_PER_MINUTE requests (uploads: UPLOAD_RATE_LIMIT_PER_MINUTE) per minute for this key; `Retry-After` says when to try again.',
+})
 @ApiInternalServerErrorResponse({ type: ErrorResponseDto, description: 'Unexpected failure; details are only in the logs.' })
 @Controller('jobs')
 export class JobsController {
@@ -76,6 +101,7 @@ export class JobsController {
 
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
+  @UploadRoute()
   @UseInterceptors(FileInterceptor('file'))
   @ApiOperation({
     summary: 'Upload a CSV or XLSX of coordinates and start a job',
@@ -83,11 +109,14 @@ export class JobsController {
       'The upload is stored and read (type from its content, CSV encoding and delimiter detected); the sheets, the x/y ' +
       'columns (given, or detected from the header names and the values) and the dataset are worked out before the job is ' +
       'accepted, so a job never fails later for want of a column. Rows are then published in the background; poll `GET /jobs/{id}`. ' +
-      'Try `POST /jobs/preview` first to see what would be read.',
+      'Try `POST /jobs/preview` first to see what would be read. The job belongs to the API key: other keys cannot see it. ' +
+      'Sending the same file (same content and name) with the same options again answers the existing job with 200 and ' +
+      '`deduplicated: true`, unless that job failed, was cancelled or expired, or `force=true` is sent.',
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: CREATE_JOB_FORM_SCHEMA })
   @ApiAcceptedResponse({ type: JobCreatedDto, description: 'Job accepted; status is `queued`.' })
+  @ApiOkResponse({ type: JobCreatedDto, description: 'This key sent the same file with the same options before: that job, with `deduplicated: true`.' })
   @ApiBadRequestResponse({
     type: ErrorResponseDto,
     description:
@@ -95,16 +124,32 @@ export class JobsController {
       'x/y columns not found or not detectable; unknown dataset; or invalid form fields.',
   })
   @ApiPayloadTooLargeResponse({ type: ErrorResponseDto, description: 'The file is larger than MAX_UPLOAD_BYTES.' })
-  create(
+  async create(
     @UploadedFile() file: StoredUpload | undefined,
     @Body() fields: unknown,
     @RequestId() requestId: string | undefined,
+    @CurrentPrincipal() principal: ApiPrincipal,
+    @Res({ passthrough: true }) res: Response,
   ): Promise<JobCreatedDto> {
-    return this.jobs.create(file, fields, requestId);
+    const created = await this.jobs.create(file, fields, requestId, principal.keyId);
+    if (created.deduplicated) res.status(HttpStatus.OK);
+    return created;
+  }
+
+  @Get()
+  @ApiOperation({
+    summary: "List this key's jobs, newest first",
+    description: 'Pages of `limit` jobs (default 20, at most 100); the next page is `?before=<next>` (or `offset`). Each job as `GET /jobs/{id}` reports it, without the options.',
+  })
+  @ApiOkResponse({ type: JobListDto })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: '`limit` outside 1–100, `offset` negative, or `before` not a UUID.' })
+  list(@Query() query: ListJobsQueryDto, @CurrentPrincipal() principal: ApiPrincipal): Promise<JobListDto> {
+    return this.jobs.list(principal.keyId, query);
   }
 
   @Post('preview')
   @HttpCode(HttpStatus.OK)
+  @UploadRoute()
   @UseInterceptors(FileInterceptor('file'))
   @ApiOperation({
     summary: 'Preview how a file would be read, without starting a job',
@@ -126,9 +171,30 @@ export class JobsController {
   @ApiParam(UUID_PARAM)
   @ApiOkResponse({ type: JobStatusDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'The id is not a UUID.' })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such job.' })
-  status(@Param('id', new ParseUUIDPipe()) id: string): Promise<JobStatusDto> {
-    return this.jobs.status(id);
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such job, or a job of another API key.' })
+  status(@Param('id', new ParseUUIDPipe()) id: string, @CurrentPrincipal() principal: ApiPrincipal): Promise<JobStatusDto> {
+    return this.jobs.status(id, principal.keyId);
+  }
+
+  @Delete(':id')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Cancel a queued or running job',
+    description:
+      'The job becomes `cancelled`: no more rows are published, it never completes, and its upload, result and row ' +
+      'results are deleted. `JobCancelledEventV1` is announced on the jobs topic.',
+  })
+  @ApiParam(UUID_PARAM)
+  @ApiOkResponse({ type: JobSummaryDto, description: 'The job, now `cancelled`.' })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'The id is not a UUID.' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such job, or a job of another API key.' })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'The job has ended already (completed, failed, cancelled or expired).' })
+  cancel(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @CurrentPrincipal() principal: ApiPrincipal,
+    @RequestId() requestId: string | undefined,
+  ): Promise<JobSummaryDto> {
+    return this.jobs.cancel(id, principal.keyId, requestId);
   }
 
   @Get(':id/result')
@@ -145,11 +211,11 @@ export class JobsController {
     content: { [XLSX_MIME]: { schema: { type: 'string', format: 'binary' } }, [CSV_MIME]: { schema: { type: 'string', format: 'binary' } } },
   })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'The id is not a UUID.' })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such job.' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such job, or a job of another API key.' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'The job has not completed (the message gives its status).' })
-  @ApiGoneResponse({ type: ErrorResponseDto, description: 'The job completed but its workbook is no longer stored.' })
-  async result(@Param('id', new ParseUUIDPipe()) id: string): Promise<StreamableFile> {
-    const download = await this.jobs.result(id);
+  @ApiGoneResponse({ type: ErrorResponseDto, description: 'The job expired (RETENTION_DAYS after it ended), or its workbook is no longer stored.' })
+  async result(@Param('id', new ParseUUIDPipe()) id: string, @CurrentPrincipal() principal: ApiPrincipal): Promise<StreamableFile> {
+    const download = await this.jobs.result(id, principal.keyId);
     return new StreamableFile(download.stream, {
       type: download.format === 'csv' ? CSV_MIME : XLSX_MIME,
       length: download.size,

@@ -7,6 +7,7 @@ import { ChunkPublisherService } from './chunk-publisher.service';
 import { HashingDiskStorage } from './hashing-disk-storage';
 import { JobsController } from './jobs.controller';
 import { JobsService } from './jobs.service';
+import { RetentionSweeperService } from './retention-sweeper.service';
 
 @Module({
   imports: [
@@ -22,6 +23,6 @@ import { JobsService } from './jobs.service';
     }),
   ],
   controllers: [JobsController],
-  providers: [JobsService, ChunkPublisherService, DatasetResolverService],
+  providers: [JobsService, ChunkPublisherService, DatasetResolverService, RetentionSweeperService],
 })
 export class JobsModule {}

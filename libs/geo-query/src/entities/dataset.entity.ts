@@ -46,4 +46,8 @@ export class Dataset {
   /** The generation that replaced this one (null while current, or once that one is deleted). */
   @Column({ name: 'superseded_by', type: 'uuid', nullable: true })
   supersededBy!: string | null;
+
+  /** The API key the dataset belongs to; null for a shared dataset (the default one, CLI imports), which every key may use. */
+  @Column({ name: 'owner_key_id', type: 'uuid', nullable: true })
+  ownerKeyId!: string | null;
 }

@@ -33,7 +33,7 @@ describe('migrations and DefaultDatasetSeeder (fresh database)', () => {
 
   it('creates the schema once; running the migrations again is a no-op', async () => {
     assert.equal(await hasGeoSchema(ds), false);
-    assert.deepEqual(await runMigrationsExclusive(ds), ['CreateGeoSchema1767000000000', 'DatasetGenerations1767000002000']);
+    assert.deepEqual(await runMigrationsExclusive(ds), ['CreateGeoSchema1767000000000', 'DatasetGenerations1767000002000', 'DatasetOwners1767000003500']);
     assert.deepEqual(await runMigrationsExclusive(ds), []);
     assert.equal(await hasGeoSchema(ds), true);
     const indexes: { indexname: string }[] = await ds.query(
