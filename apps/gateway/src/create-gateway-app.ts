@@ -19,6 +19,9 @@ import { serveWebPage } from './web/web-page';
  */
 const UPLOAD_REQUEST_TIMEOUT_MS = 60 * 60 * 1000;
 
+/** Largest JSON body: 10,000 points with ids and text coordinates fit with room to spare. */
+export const GEOCODE_BODY_LIMIT = '16mb';
+
 /**
  * Builds the gateway application without listening, so main and the integration tests start
  * exactly the same thing. Topics are ensured first: publishing to a missing topic never works.
@@ -36,6 +39,8 @@ export async function createGatewayApp(config: GatewayConfig, logger: LoggerServ
   app.use(requestIds.use.bind(requestIds));
   app.useGlobalFilters(new HttpExceptionFilter());
   app.disable('x-powered-by');
+  // `POST /geocode` takes up to 10,000 points: far beyond body-parser's default 100 kB.
+  app.useBodyParser('json', { limit: GEOCODE_BODY_LIMIT });
   // The browser page at `/`; only its own files answer, every API path falls through to the routes.
   serveWebPage(app);
   app.enableShutdownHooks();

@@ -1,6 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { KafkaProducerModule } from '@geobatch/util-kafka';
+import { AuthModule } from './auth/auth.module';
 import { GATEWAY_CLIENT_ID, GATEWAY_CONFIG, GatewayConfigModule, type GatewayConfig } from './config/gateway-config.module';
+import { DatasetsModule } from './datasets/datasets.module';
+import { GeocodeModule } from './geocode/geocode.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 
@@ -16,7 +19,11 @@ export class GatewayModule {
           inject: [GATEWAY_CONFIG],
           useFactory: (c: GatewayConfig) => ({ clientId: GATEWAY_CLIENT_ID, brokers: c.KAFKA_BROKERS }),
         }),
+        // First: its global guards (API key, then rate limit) run before any other module's.
+        AuthModule,
         JobsModule,
+        DatasetsModule,
+        GeocodeModule,
         HealthModule,
       ],
     };

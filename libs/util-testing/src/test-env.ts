@@ -34,6 +34,19 @@ export const KOSTAT_2018 = {
   eupmyeondong: fixturePath('boundaries', 'kr-kostat-2018', 'emd_2018_kostat.geojson'),
 } as const;
 
+/**
+ * The 2021 행정동 vintage (vuski/admdongkor 2021-04-01; 15 of the 17 시도: no 경상북도, 전라남도): one
+ * 행정동 layer whose features carry `adm_cd` (KOSTAT 7-digit code), `adm_nm` (full name),
+ * `sidonm` and `sggnm`. Import it with these field options.
+ */
+export const ADMDONG_2021 = {
+  eupmyeondong: fixturePath('boundaries', 'kr-admdong-2021-04', 'admdong_2021_04_15sido.geojson'),
+  codeField: 'adm_cd',
+  nameField: 'adm_nm',
+  nameLastWord: true,
+  parentNameFields: { sido: 'sidonm', sigungu: 'sggnm' },
+} as const;
+
 export const SAMPLE_INPUTS = {
   utf8Csv: fixturePath('inputs', 'overspeed-200.utf8.csv'),
   cp949Csv: fixturePath('inputs', 'overspeed-200.cp949.csv'),

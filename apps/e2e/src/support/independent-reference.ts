@@ -9,13 +9,14 @@ import { Client } from 'pg';
 export class IndependentCoversReference {
   private constructor(private readonly client: Client) {}
 
-  static async load(databaseUrl: string, geojsonPath: string): Promise<IndependentCoversReference> {
+  /** `codeProperty`: the feature property holding the code (`adm_cd` in the 2021 행정동 file). */
+  static async load(databaseUrl: string, geojsonPath: string, codeProperty = 'code'): Promise<IndependentCoversReference> {
     const client = new Client({ connectionString: databaseUrl });
     await client.connect();
     await client.query(`CREATE TEMP TABLE ref_area (code text, geom geometry) ON COMMIT PRESERVE ROWS`);
-    const fc = JSON.parse(readFileSync(geojsonPath, 'utf8')) as { features: { properties: { code: string }; geometry: unknown }[] };
+    const fc = JSON.parse(readFileSync(geojsonPath, 'utf8')) as { features: { properties: Record<string, unknown>; geometry: unknown }[] };
     for (let i = 0; i < fc.features.length; i += 200) {
-      const batch = fc.features.slice(i, i + 200).map((f) => ({ code: String(f.properties.code), geometry: f.geometry }));
+      const batch = fc.features.slice(i, i + 200).map((f) => ({ code: String(f.properties[codeProperty]), geometry: f.geometry }));
       await client.query(
         `INSERT INTO ref_area (code, geom)
          SELECT e->>'code', ST_MakeValid(ST_SetSRID(ST_GeomFromGeoJSON(e->'geometry'), 4326))

@@ -11,6 +11,16 @@ describe('GatewayEnvSchema', () => {
     assert.equal(c.CHUNK_SIZE, 2000);
     assert.equal(c.MAX_UPLOAD_BYTES, 2 * 1024 ** 3);
     assert.deepEqual(c.KAFKA_BROKERS, ['127.0.0.1:9092']);
+    assert.deepEqual([c.RETENTION_DAYS, c.RETENTION_SWEEP_INTERVAL_MS], [7, 600_000]);
+    assert.deepEqual([c.RATE_LIMIT_PER_MINUTE, c.UPLOAD_RATE_LIMIT_PER_MINUTE], [600, 60]);
+    assert.equal(c.MAX_DATASET_UPLOAD_BYTES, 1024 ** 3);
+    assert.equal(c.GEOCODE_TIMEOUT_MS, 30_000);
+    assert.equal(c.GEOCODE_REPLY_GROUP_ID, 'geobatch-gateway-geocode');
+  });
+
+  it('keeps the /geocode wait within the time the geocoder still answers a request', () => {
+    assert.equal(loadConfig(GatewayEnvSchema, { GEOCODE_TIMEOUT_MS: '5000' }).GEOCODE_TIMEOUT_MS, 5000);
+    assert.throws(() => loadConfig(GatewayEnvSchema, { GEOCODE_TIMEOUT_MS: '30001' }), /GEOCODE_TIMEOUT_MS: /);
   });
 
   it('converts numbers from the environment', () => {

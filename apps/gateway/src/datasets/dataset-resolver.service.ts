@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { MAX_GEOCODE_DATASETS } from '@geobatch/contracts';
 
 /**
  * The part of `@geobatch/geo-query`'s DatasetRepository the gateway relies on. Kept as a
@@ -11,14 +12,22 @@ export interface DatasetRecord {
   isDefault: boolean;
 }
 
+/** With `visibleTo` (an API key id): only shared datasets (no owner) and that key's own. */
+export interface DatasetScope {
+  visibleTo?: string;
+}
+
 export interface DatasetLookup {
-  list(): Promise<DatasetRecord[]>;
+  list(scope?: DatasetScope): Promise<DatasetRecord[]>;
   /** Latest version of the named dataset. */
-  findByName(name: string): Promise<DatasetRecord | null>;
-  findDefault(): Promise<DatasetRecord | null>;
+  findByName(name: string, version?: string, scope?: DatasetScope): Promise<DatasetRecord | null>;
+  findDefault(scope?: DatasetScope): Promise<DatasetRecord | null>;
 }
 
 export const DATASET_LOOKUP = Symbol('DATASET_LOOKUP');
+
+/** Most datasets one job may name (each adds a group of columns); the same bound as `POST /geocode`. */
+export const MAX_JOB_DATASETS = MAX_GEOCODE_DATASETS;
 
 /** Datasets a job is pinned to: ids for the geocoder, `name@version` labels for people. */
 export interface PinnedDatasets {
@@ -43,11 +52,17 @@ export function datasetLabel(d: Pick<DatasetRecord, 'name' | 'version'>): string
 export class DatasetResolverService {
   constructor(@Inject(DATASET_LOOKUP) private readonly datasets: DatasetLookup) {}
 
-  async resolve(name?: string): Promise<PinnedDatasets> {
+  /**
+   * `ownerKeyId`: the caller's key. Only shared datasets and the caller's own are found; another
+   * key's dataset is as unknown as a name nobody imported (and is not listed as available).
+   */
+  async resolve(name: string | undefined, ownerKeyId?: string): Promise<PinnedDatasets> {
+    if (name?.includes(',')) return this.resolveSeveral(name, ownerKeyId);
     const wanted = name?.trim();
-    const found = wanted ? await this.datasets.findByName(wanted) : await this.datasets.findDefault();
+    const scope: DatasetScope = ownerKeyId === undefined ? {} : { visibleTo: ownerKeyId };
+    const found = wanted ? await this.datasets.findByName(wanted, undefined, scope) : await this.datasets.findDefault(scope);
     if (!found) {
-      const available = [...new Set((await this.datasets.list()).map((d) => d.name))].sort();
+      const available = [...new Set((await this.datasets.list(scope)).map((d) => d.name))].sort();
       const known = available.length > 0 ? available.join(', ') : 'none loaded';
       throw new UnknownDatasetError(
         wanted
@@ -56,5 +71,22 @@ export class DatasetResolverService {
       );
     }
     return { ids: [found.id], labels: [datasetLabel(found)] };
+  }
+
+  /** `a,b`: several datasets, each adding its own group of columns, in the order given. */
+  private async resolveSeveral(names: string, ownerKeyId?: string): Promise<PinnedDatasets> {
+    const wanted = names.split(',').map((n) => n.trim()).filter((n) => n !== '');
+    if (wanted.length === 0) return this.resolve(undefined, ownerKeyId);
+    if (wanted.length > MAX_JOB_DATASETS) {
+      throw new UnknownDatasetError(`dataset: 데이터셋은 최대 ${MAX_JOB_DATASETS}개 (at most ${MAX_JOB_DATASETS} datasets per job, got ${wanted.length})`);
+    }
+    const pinned: PinnedDatasets = { ids: [], labels: [] };
+    for (const one of wanted) {
+      const { ids, labels } = await this.resolve(one, ownerKeyId);
+      if (pinned.ids.includes(ids[0])) throw new UnknownDatasetError(`dataset: "${one}"이(가) 두 번 있습니다 (dataset ${labels[0]} is named twice)`);
+      pinned.ids.push(ids[0]);
+      pinned.labels.push(labels[0]);
+    }
+    return pinned;
   }
 }

@@ -50,4 +50,14 @@ describe('ResultCsvWriter', () => {
     const rows = parse((await readFile(join(dir, 'en.csv'), 'utf8')).slice(1)) as string[][];
     assert.deepEqual(rows[0], ['x', ...APPENDED_COLUMNS_EN]);
   });
+  it('writes one group of columns per dataset when the job has several, titled with the dataset labels', async () => {
+    const file = join(dir, 'two.csv');
+    const w = new ResultCsvWriter(file, { datasets: ['a@1', 'b@2'] });
+    w.addSheet('s', ['x']);
+    w.addRow(['1'], { n: 1, matches: [OK.matches[0], BAD.matches[0]] });
+    await w.commit();
+    const rows = parse((await readFile(file, 'utf8')).slice(1)) as string[][];
+    assert.deepEqual(rows[0], ['x', ...APPENDED_COLUMNS.map((t) => `${t} [a@1]`), ...APPENDED_COLUMNS.map((t) => `${t} [b@2]`)]);
+    assert.deepEqual(rows[1], ['1', '서울특별시', '종로구', '', '', '서울특별시 종로구', '11', '11110', '', '', 'OK', '', '', '', '', '', '', '', '', '', '', 'INVALID', '좌표 없음, "x" 비어 있음']);
+  });
 });

@@ -17,6 +17,12 @@ export interface ResultColumnsOptions {
    * exists; the hook is here so that change only has to switch it on.
    */
   distance?: boolean;
+  /**
+   * Labels (`name@version`) of the job's datasets, in the order of `RowResultV1.matches`. With two or
+   * more, each dataset gets its own group of appended columns, every title followed by
+   * ` [label]`; with one (or none) the columns and titles are those of a single-dataset job.
+   */
+  datasets?: readonly string[];
 }
 
 export interface AppendedColumn {
@@ -34,20 +40,46 @@ const CODE_COLUMNS = new Set([5, 6, 7, 8]);
 
 export function appendedColumns(options: ResultColumnsOptions = {}): AppendedColumn[] {
   const titles: readonly string[] = options.lang === 'en' ? APPENDED_COLUMNS_EN : APPENDED_COLUMNS;
-  const columns = titles.map((title, i) => ({ title, width: WIDTHS[i], text: CODE_COLUMNS.has(i) }));
-  if (options.distance) columns.push({ title: DISTANCE_COLUMN[options.lang === 'en' ? 'en' : 'ko'], width: 10, text: false });
-  return columns;
+  const group = titles.map((title, i) => ({ title, width: WIDTHS[i], text: CODE_COLUMNS.has(i) }));
+  if (options.distance) group.push({ title: DISTANCE_COLUMN[options.lang === 'en' ? 'en' : 'ko'], width: 10, text: false });
+  const labels = groupLabels(options);
+  if (labels.length === 0) return group;
+  // The label makes titles wider: widen each column to fit `시도 [kostat@2018]` (Hangul counts twice).
+  return labels.flatMap((label) =>
+    group.map((c) => {
+      const title = `${c.title} [${label}]`;
+      return { ...c, title, width: Math.min(40, Math.max(c.width, displayWidth(title) + 2)) };
+    }),
+  );
 }
 
-/** Index of `비고` among the appended columns (where notes, such as a clipped cell, go). */
+/** Labels of the column groups when a job has several datasets; empty for one dataset (plain titles). */
+function groupLabels(options: ResultColumnsOptions): readonly string[] {
+  return options.datasets !== undefined && options.datasets.length > 1 ? options.datasets : [];
+}
+
+function displayWidth(text: string): number {
+  let w = 0;
+  for (const ch of text) w += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\uff00-\uff60]/.test(ch) ? 2 : 1;
+  return w;
+}
+
+/** Index of `비고` among the appended columns (where notes, such as a clipped cell, go): the first group's. */
 export const NOTE_COLUMN = APPENDED_COLUMNS.indexOf('비고');
 
 /**
  * The appended values of one row, in column order: names, the joined address, codes, status,
- * note (and distance). Undefined leaves a cell empty. Only the first dataset's match is shown.
+ * note (and distance), for each dataset group in turn (see `ResultColumnsOptions.datasets`; only
+ * the first dataset's match for a single-dataset layout). Undefined leaves a cell empty.
  */
 export function appendedValues(result: RowResultV1, options: ResultColumnsOptions = {}): (string | number | undefined)[] {
-  const match: MatchV1 | undefined = result.matches[0];
+  const groups = Math.max(1, groupLabels(options).length);
+  const values: (string | number | undefined)[] = [];
+  for (let g = 0; g < groups; g++) values.push(...matchValues(result.matches[g], options));
+  return values;
+}
+
+function matchValues(match: MatchV1 | undefined, options: ResultColumnsOptions): (string | number | undefined)[] {
   const areas: (AreaV1 | undefined)[] = [match?.sido, match?.sigungu, match?.eupmyeondong, match?.ri];
   const address = areas.map((a) => a?.name ?? '').filter((n) => n !== '').join(' ');
   const values: (string | number | undefined)[] = [
@@ -74,6 +106,7 @@ export function problemReason(result: RowResultV1, lang: OutputLang = 'ko'): str
   if (problem?.note) return problem.note;
   const status = problem?.status ?? RowStatus.Invalid;
   if (status === RowStatus.NotFound) return lang === 'en' ? 'outside every boundary of the dataset' : '경계 밖 (어느 경계에도 속하지 않음)';
+  if (status === RowStatus.Error) return lang === 'en' ? 'not processed: its chunk kept failing' : '처리 실패 (청크 처리 중 오류)';
   if (result.matches.length === 0) return lang === 'en' ? 'no result' : '결과 없음';
   return status;
 }

@@ -302,6 +302,37 @@ describe('ResultWorkbookWriter', () => {
     assert.equal(ws.getRow(2).getCell(width).value, 12.3);
   });
 
+  it('gives each dataset of a several-dataset job its own group of columns, titled with its label', async () => {
+    const file = join(dir, 'two-datasets.xlsx');
+    const w = new ResultWorkbookWriter(file, { distance: true, datasets: ['kostat@2018', 'admdong@2021-04'] });
+    w.addSheet('s', ['x', 'y']);
+    w.addRow(['127', '37'], { n: 1, matches: [SEOUL.matches[0], { ...MISSING.matches[0], distanceM: 150 }] });
+    w.addRow(['1', '2'], { n: 2, matches: [RI.matches[0]] }); // a result with fewer matches leaves the rest empty
+    await w.commit();
+    const ws = (await readBack(file)).worksheets[0];
+    const group = [...APPENDED_COLUMNS, '거리(m)'];
+    const width = 2 + 2 * group.length;
+    assert.deepEqual(rowValues(ws, 1, width), ['x', 'y', ...group.map((t) => `${t} [kostat@2018]`), ...group.map((t) => `${t} [admdong@2021-04]`)]);
+    const second = 2 + group.length;
+    assert.equal(ws.getRow(2).getCell(3).value, '서울특별시');
+    assert.equal(ws.getRow(2).getCell(2 + APPENDED_COLUMNS.indexOf('읍면동코드') + 1).value, '1111010100');
+    assert.equal(ws.getRow(2).getCell(second + APPENDED_COLUMNS.indexOf('상태') + 1).value, RowStatus.NotFound);
+    assert.equal(ws.getRow(2).getCell(second + group.length).value, 150);
+    assert.equal(ws.getRow(2).getCell(second + APPENDED_COLUMNS.indexOf('읍면동코드') + 1).numFmt, undefined);
+    assert.equal(ws.getRow(3).getCell(3).value, '경기도');
+    assert.equal(ws.getRow(3).getCell(second + 1).value, null);
+  });
+
+  it('keeps the plain single-dataset titles when the job has one dataset', async () => {
+    const file = join(dir, 'one-dataset.xlsx');
+    const w = new ResultWorkbookWriter(file, { datasets: ['kostat@2018'] });
+    w.addSheet('s', ['x']);
+    w.addRow(['127'], SEOUL);
+    await w.commit();
+    const ws = (await readBack(file)).worksheets[0];
+    assert.deepEqual(rowValues(ws, 1, 1 + APPENDED_COLUMNS.length), ['x', ...APPENDED_COLUMNS]);
+  });
+
   it('continues a sheet past the row limit on "<name> (2)", "(3)", header repeated, no row lost', async () => {
     const file = join(dir, 'split.xlsx');
     const w = new ResultWorkbookWriter(file, { maxRowsPerSheet: 3 });

@@ -1,0 +1,161 @@
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  UploadedFiles,
+  UseInterceptors,
+} from '@nestjs/common';
+import { AnyFilesInterceptor } from '@nestjs/platform-express';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiConflictResponse,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiForbiddenResponse,
+  ApiInternalServerErrorResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiPayloadTooLargeResponse,
+  ApiQuery,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { CreateDatasetDto, DatasetDto, DatasetListDto, ErrorResponseDto } from '@geobatch/contracts';
+import { AdminOnly, CurrentPrincipal, type ApiPrincipal } from '../auth/auth.decorators';
+import { RequestId } from '../http/request-id.decorator';
+import { DatasetsService, LEVEL_FIELDS, type DatasetUpload } from './datasets.service';
+
+const LEVEL_FILE = (label: string) => ({
+  type: 'string' as const,
+  format: 'binary',
+  description: `${label} boundaries: a GeoJSON FeatureCollection or a zipped ESRI shapefile (.shp with its .dbf, .prj, .cpg).`,
+});
+
+/** Multipart form of `POST /datasets`: a file per level; the text fields come from CreateDatasetDto (see openapi/). */
+export const CREATE_DATASET_FORM_SCHEMA = {
+  type: 'object' as const,
+  properties: {
+    sido: LEVEL_FILE('시도 (province)'),
+    sigungu: LEVEL_FILE('시군구 (city/county/district)'),
+    eupmyeondong: LEVEL_FILE('읍면동 (town/township/neighbourhood)'),
+    ri: LEVEL_FILE('리 (village)'),
+  },
+  'x-form-model': 'CreateDatasetDto',
+};
+
+const DATASET_EXAMPLE = {
+  id: '0b6f3c1e-7d0a-4c55-9a59-3f3d8f3f2a10',
+  name: 'kostat',
+  version: '2018',
+  effectiveDate: '2018-12-24',
+  levels: ['sido', 'sigungu', 'eupmyeondong'],
+  featureCounts: { sido: 17, sigungu: 250, eupmyeondong: 3504 },
+  attribution: '통계청 통계지리정보서비스(SGIS)',
+  isDefault: true,
+  shared: true,
+  createdAt: '2025-01-31T09:00:00.000Z',
+  superseded: false,
+  supersededAt: null,
+};
+
+const UUID_PARAM = { name: 'id', format: 'uuid', description: 'Dataset (generation) id, as listed by `GET /datasets`.' } as const;
+
+@ApiTags('datasets')
+@ApiBearerAuth()
+@ApiExtraModels(CreateDatasetDto, ErrorResponseDto)
+@ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'No API key, or an unknown or revoked one.' })
+@ApiInternalServerErrorResponse({ type: ErrorResponseDto, description: 'Unexpected failure; details are only in the logs.' })
+@Controller('datasets')
+export class DatasetsController {
+  constructor(private readonly datasets: DatasetsService) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'List the boundary datasets',
+    description: 'Shared datasets and those of the calling key, current generations by name; `all=true` adds the superseded ones.',
+  })
+  @ApiQuery({ name: 'all', required: false, enum: ['true', 'false'], description: 'Also list superseded generations.' })
+  @ApiOkResponse({ type: DatasetListDto, example: { items: [DATASET_EXAMPLE] } })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: '`all` is neither `true` nor `false`.' })
+  list(@CurrentPrincipal() principal: ApiPrincipal, @Query('all') all?: string): Promise<DatasetListDto> {
+    if (all !== undefined && all !== 'true' && all !== 'false') {
+      throw new BadRequestException('all: true 또는 false (all must be "true" or "false")');
+    }
+    return this.datasets.list(principal, all === 'true');
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One dataset generation, superseded or not' })
+  @ApiParam(UUID_PARAM)
+  @ApiOkResponse({ type: DatasetDto, example: DATASET_EXAMPLE })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'The id is not a UUID.' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such dataset (or not one this key may see).' })
+  get(@Param('id', new ParseUUIDPipe()) id: string, @CurrentPrincipal() principal: ApiPrincipal): Promise<DatasetDto> {
+    return this.datasets.get(id, principal);
+  }
+
+  @Post()
+  @AdminOnly()
+  @HttpCode(HttpStatus.CREATED)
+  @UseInterceptors(AnyFilesInterceptor())
+  @ApiOperation({
+    summary: 'Import a boundary dataset (admin key)',
+    description:
+      `One file per level in the fields ${LEVEL_FIELDS.join(', ')} (any subset): GeoJSON, or a zipped shapefile whose .prj ` +
+      '(or `srid`) gives the coordinate system and whose .cpg (or `encoding`) the attribute encoding, e.g. the 도로명주소 ' +
+      '전자지도 TL_SCCO_* files (EPSG:5179, CP949). Geometry is repaired and subdivided for fast lookup. Importing an ' +
+      'existing name and version replaces it as a new generation (a new id); jobs already running keep the old one. ' +
+      'The import is one transaction: a refused file changes nothing.',
+  })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({ schema: CREATE_DATASET_FORM_SCHEMA })
+  @ApiCreatedResponse({ type: DatasetDto, description: 'Imported.', example: DATASET_EXAMPLE })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description:
+      'No file, or one in an unknown field; a broken zip, no .shp, an unknown or unsupported coordinate system, an unknown ' +
+      'encoding, an empty layer, a code or name field that is not there; invalid form fields. The message names the file.',
+  })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'The key is not an admin key.' })
+  @ApiPayloadTooLargeResponse({ type: ErrorResponseDto, description: 'A file is larger than MAX_DATASET_UPLOAD_BYTES.' })
+  create(
+    @UploadedFiles() files: DatasetUpload[] | undefined,
+    @Body() fields: unknown,
+    @CurrentPrincipal() principal: ApiPrincipal,
+    @RequestId() requestId: string | undefined,
+  ): Promise<DatasetDto> {
+    return this.datasets.create(files ?? [], fields, principal, requestId);
+  }
+
+  @Delete(':id')
+  @AdminOnly()
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'Delete a dataset generation with its polygons (admin key)', description: 'Refused while a job that has not ended is pinned to it.' })
+  @ApiParam(UUID_PARAM)
+  @ApiNoContentResponse({ description: 'Deleted.' })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'The id is not a UUID.' })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'The key is not an admin key.' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such dataset.' })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'A queued or running job is pinned to it.' })
+  async delete(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @CurrentPrincipal() principal: ApiPrincipal,
+    @RequestId() requestId: string | undefined,
+  ): Promise<void> {
+    await this.datasets.delete(id, principal, requestId);
+  }
+}
