@@ -108,6 +108,16 @@ describe('docker-compose.yml', () => {
     assert.ok('storage' in compose.volumes);
   });
 
+  it('report-merger: every webhook setting can be set from the host, and webhooks stay off without a secret', () => {
+    const raw = services['report-merger'].environment!;
+    for (const name of ['WEBHOOK_SECRET', 'WEBHOOK_POLL_INTERVAL_MS', 'WEBHOOK_TIMEOUT_MS', 'WEBHOOK_MAX_ATTEMPTS', 'WEBHOOK_RETRY_BASE_MS', 'GATEWAY_PUBLIC_URL']) {
+      assert.match(String(raw[name]), new RegExp(`^\\$\\{${name}:-`), `${name} passes the host's value through`);
+    }
+    const config = loadConfig(ReportMergerEnvSchema, withDefaults(raw));
+    assert.equal(config.WEBHOOK_SECRET, '', 'no secret is baked into the file');
+    assert.equal(config.WEBHOOK_MAX_ATTEMPTS, new ReportMergerEnvSchema().WEBHOOK_MAX_ATTEMPTS, 'same default as the schema');
+  });
+
   it('publishes the port the gateway listens on, and health-checks the port each worker serves', () => {
     const gw = withDefaults(services.gateway.environment!);
     assert.equal(gw.HOST, '0.0.0.0', 'reachable from outside the container');

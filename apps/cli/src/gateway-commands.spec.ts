@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getMetadataStorage } from 'class-validator';
 import { CreateJobDto } from '@geobatch/contracts';
-import { jobFieldOptions } from './commands/submit.command';
+import { jobFieldOptions, jobFields } from './commands/submit.command';
 import { FakeGateway, jobView, sendError, sendJson } from './testing/fake-gateway';
 import { runCapture, type RunOptions } from './testing/run-cli';
 
@@ -176,6 +176,16 @@ describe('gateway commands against a fake gateway', () => {
       assert.equal(r.out[1], `job ${id} queued`);
       assert.match(r.out.join('\n'), new RegExp(`status ${id}`));
       assert.equal(gw.requestsTo('GET', /^\/jobs\//).length, 0);
+    });
+
+    it('says when the gateway answered an earlier job for the same file, and --new-job sends force=true', async () => {
+      gw.on('POST', /^\/jobs$/, (_req, res) => sendJson(res, 200, { id, status: 'completed', deduplicated: true }));
+      const r = await run(['submit', csv, '--x', '3', '--y', '4', '--no-wait']);
+      assert.equal(r.code, 0, r.err.join('\n'));
+      assert.equal(r.out[1], `job ${id} completed: this file was sent before with the same options, so that job answers (--new-job starts another)`);
+      assert.equal(gw.requestsTo('POST', '/jobs')[0].fields.force, undefined);
+      assert.equal((await run(['submit', csv, '--x', '3', '--y', '4', '--no-wait', '--new-job'])).code, 0);
+      assert.equal(gw.requestsTo('POST', '/jobs')[1].fields.force, 'true');
     });
   });
 
@@ -434,7 +444,10 @@ describe('gateway commands against a fake gateway', () => {
   it('has a flag for every field of the POST /jobs form (CreateJobDto), named as the field', () => {
     const contract = new Set(getMetadataStorage().getTargetValidationMetadatas(CreateJobDto, '', true, false).map((m) => m.propertyName));
     const options = Object.entries(jobFieldOptions());
-    assert.deepEqual(options.map(([k]) => k).sort(), [...contract].sort());
+    // `force` travels as --new-job: --force already means "overwrite --out".
+    assert.deepEqual(options.map(([k]) => k).sort(), [...contract].filter((f) => f !== 'force').sort());
+    assert.ok(contract.has('force'));
+    assert.deepEqual(jobFields({ newJob: true, wait: true, interval: 1, retry: 1 }), { force: 'true' });
     for (const [field, option] of options) assert.equal(option!.attributeName(), field);
   });
 });

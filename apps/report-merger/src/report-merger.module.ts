@@ -8,6 +8,7 @@ import {
   type ReportMergerConfig,
 } from './config/report-merger-config.module';
 import { MergingModule } from './merging/merging.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** Root module, built around an already-validated config. */
 @Module({})
@@ -24,6 +25,7 @@ export class ReportMergerModule {
           useFactory: (c: ReportMergerConfig) => ({ clientId: `${REPORT_MERGER_CLIENT_ID}-producer`, brokers: c.KAFKA_BROKERS }),
         }),
         MergingModule,
+        WebhooksModule,
       ],
     };
   }

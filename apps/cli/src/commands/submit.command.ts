@@ -18,34 +18,44 @@ function parseCrs(value: string): string {
 }
 
 /**
+ * Form fields with a flag of the same name. `force` is the exception: `--force` already means
+ * "overwrite --out", so `--new-job` sends `force=true`.
+ */
+export type FlagField = Exclude<keyof CreateJobDto, 'force'>;
+
+/**
  * One flag per text field of the `POST /jobs` form, keyed by the contract's own property
  * names (a name the contract does not have does not compile; a spec checks none is missing).
  */
-export function jobFieldOptions(): { [K in keyof CreateJobDto]?: Option } {
+export function jobFieldOptions(): { [K in FlagField]?: Option } {
   return {
     x: new Option('--x <column>', 'longitude (x) column: header name, 1-based number or letter (detected when omitted)'),
     y: new Option('--y <column>', 'latitude (y) column: header name, 1-based number or letter (detected when omitted)'),
     crs: new Option('--crs <EPSG:code>', 'coordinate system of x/y, e.g. EPSG:5179 (gateway default: EPSG:4326, WGS84 degrees)').argParser(parseCrs),
-    dataset: new Option('--dataset <name>', "boundary dataset name (default: the gateway's default dataset)"),
+    dataset: new Option('--dataset <name>', "boundary dataset name, or several comma-separated (each adds its own group of columns; default: the gateway's default dataset)"),
     encoding: new Option('--encoding <encoding>', 'text encoding of a CSV (default: detected)').choices(INPUT_ENCODINGS),
     sheet: new Option('--sheet <name|number>', 'XLSX: the sheet to read (default: every sheet with coordinate columns)'),
     lang: new Option('--lang <lang>', 'language of the appended headers (gateway default: ko)').choices(OUTPUT_LANGS),
     format: new Option('--format <format>', 'result file format (gateway default: xlsx)').choices(OUTPUT_FORMATS),
     nearestM: new Option('--nearest-m <metres>', 'take the nearest area within this many metres for points in no polygon; 0 = off (gateway default: 200)'),
+    callbackUrl: new Option('--callback-url <url>', 'http(s) URL that gets a signed POST when the job ends (see the README, Webhooks)'),
   };
 }
 
-export interface SubmitFlags extends GatewayCommandFlags, WaitFlags, OutFlags, Partial<Record<keyof CreateJobDto, string>> {
+export interface SubmitFlags extends GatewayCommandFlags, WaitFlags, OutFlags, Partial<Record<FlagField, string>> {
   /** False with --no-wait. */
   wait: boolean;
+  /** Sends `force=true`: a new job even when the gateway has this file with these options already. */
+  newJob?: boolean;
 }
 
 /** The multipart text fields for the flags given. */
 export function jobFields(flags: SubmitFlags): JobFields {
   const fields: JobFields = {};
-  for (const name of Object.keys(jobFieldOptions()) as (keyof CreateJobDto)[]) {
+  for (const name of Object.keys(jobFieldOptions()) as FlagField[]) {
     if (flags[name] !== undefined) fields[name] = flags[name];
   }
+  if (flags.newJob) fields.force = 'true';
   return fields;
 }
 
@@ -65,6 +75,7 @@ export function registerSubmit(program: Command, ctx: CliContext): void {
     .description('upload a CSV or XLSX of coordinates, follow the job and download the result')
     .argument('<file>', 'CSV (UTF-8, CP949…) or XLSX with a header row');
   for (const option of Object.values(jobFieldOptions())) cmd.addOption(option);
+  cmd.option('--new-job', 'start a new job even when this key already sent the same file with the same options (the gateway would answer that job)');
   addOutOptions(cmd).option('--no-wait', 'print the job id and return at once, without waiting or downloading');
   addWaitOptions(cmd);
   addGatewayOptions(cmd).addHelpText(
@@ -91,16 +102,23 @@ Example:
     await ctx.interruptible(async (signal) => {
       const client = gateway.withSignal(signal);
       let id: string;
+      let reused: string | undefined;
       const uploadBar = ctx.stdout.isTTY ? new UploadBar(ctx.stdout, input.size) : undefined;
       try {
-        id = (await client.createJob(input.path, fields, (sent) => uploadBar?.update(sent))).id;
+        const created = await client.createJob(input.path, fields, (sent) => uploadBar?.update(sent));
+        id = created.id;
+        if (created.deduplicated) reused = created.status;
       } catch (e) {
         if (signal.aborted) throw new InterruptedError('upload interrupted before the gateway answered: most likely no job was started');
         throw e;
       } finally {
         uploadBar?.stop();
       }
-      ctx.output.out(`job ${id} queued`);
+      ctx.output.out(
+        reused
+          ? `job ${id} ${reused}: this file was sent before with the same options, so that job answers (--new-job starts another)`
+          : `job ${id} queued`,
+      );
       if (!flags.wait) {
         ctx.output.out(`follow it with: ${ctx.invocation} status ${id}\ndownload it with: ${ctx.invocation} download ${id}`);
         return;

@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { JobWebhookDto } from '@geobatch/contracts';
 import swaggerPluginMetadata from './swagger-plugin-metadata';
 
 export const DOCS_PATH = 'docs';
@@ -40,13 +41,19 @@ export async function buildOpenApiDocument(app: INestApplication): Promise<OpenA
     .setDescription(
       'Appends Korean administrative addresses (시도/시군구/읍면동/리) to spreadsheets of coordinates, offline. ' +
         'Upload a CSV with `POST /jobs`, poll `GET /jobs/{id}`, download `GET /jobs/{id}/result`. ' +
+        'A job created with a `callbackUrl` gets a signed `POST` (body `JobWebhookDto`, header `X-Geobatch-Signature`) when it ends. ' +
         'Every error answers `ErrorResponseDto`; send `x-request-id` to correlate with the logs.',
     )
     .setVersion(API_VERSION)
     .addTag('jobs', 'Geocoding jobs')
+    .addTag('datasets', 'Boundary datasets: list, import (admin), delete (admin)')
+    .addTag('geocode', 'Synchronous lookup of up to 10,000 points')
     .addTag('health', 'Readiness')
+    // Routes marked @ApiBearerAuth() name this scheme ('bearer'): `Authorization: Bearer <API key>`.
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'API key', description: 'API key, sent as `Authorization: Bearer <key>`' })
     .build();
-  const doc = SwaggerModule.createDocument(app, config);
+  // No route answers the webhook body; listed so its schema is documented beside the routes'.
+  const doc = SwaggerModule.createDocument(app, config, { extraModels: [JobWebhookDto] });
   inlineFormModels(doc);
   return doc;
 }
