@@ -8,12 +8,12 @@ import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import ExcelJS from 'exceljs';
 import { Client } from 'pg';
 import { CommonEnvSchema, loadConfig } from '@geobatch/util-config';
-import { REPO_ROOT, ServiceProcess, peakRssMb, waitFor } from '@geobatch/util-testing';
+import { issueTestApiKey, REPO_ROOT, ServiceProcess, peakRssMb, waitFor } from '@geobatch/util-testing';
 import { BENCH_DATASET, GatewayClient, ensureBenchDataset, landPoints, log as logFor, writeSampleCsv } from '../support/stack-harness';
 
 const BASELINE_ROWS = 20_000;
@@ -27,6 +27,8 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '42' },
     json: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    /** Writes a V8 CPU profile of every service into this folder (open in Chrome DevTools). */
+    profile: { type: 'string' },
   },
 });
 const rows = Number(args.rows);
@@ -84,14 +86,15 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
   };
   const logs = join(REPO_ROOT, 'test-output', 'bench-logs');
-  const gateway = new ServiceProcess('gateway', env, logs).start();
-  const merger = new ServiceProcess('report-merger', { ...env, HTTP_PORT: '9390' }, logs).start();
+  const nodeArgs = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(args.profile)}`] : [];
+  const gateway = new ServiceProcess('gateway', env, logs, [], nodeArgs).start();
+  const merger = new ServiceProcess('report-merger', { ...env, HTTP_PORT: '9390' }, logs, [], nodeArgs).start();
   const geocoders = Array.from({ length: geocoderCount }, (_, i) =>
-    new ServiceProcess('geocoder', { ...env, HTTP_PORT: String(9391 + i) }, logs).start(),
+    new ServiceProcess('geocoder', { ...env, HTTP_PORT: String(9391 + i) }, logs, [], nodeArgs).start(),
   );
   const all = [gateway, merger, ...geocoders];
   try {
-    const api = new GatewayClient(`http://127.0.0.1:${port}`);
+    const api = new GatewayClient(`http://127.0.0.1:${port}`, (await issueTestApiKey(config.DATABASE_URL, { name: 'pipeline-bench' })).key);
     await waitFor('gateway health', async () => ((await api.healthy()) ? true : undefined), 90_000, 500);
     const before = await Promise.all(geocoders.map((_, i) => scrapeGeocoded(9391 + i)));
 

@@ -1,19 +1,28 @@
-// `npm run chaos -- [--trials 5] [--rows 200000] [--json]`
+// `npm run chaos -- [--trials 5] [--rows 200000] [--targets gateway,geocoder,merger,kafka,postgres] [--json]`
 // Runs a job through the local stack once per trial and, at a random moment of each, SIGKILLs one
 // of: the gateway, a geocoder, the merger, the Kafka broker or PostgreSQL, restarting it a few
 // seconds later. Then checks the result row by row: every input row exactly once, in order.
 // Prints `{ "trials", "completed", "rows_expected", "rows_exact", "duplicates", "lost" }`.
+//
+// Uses KAFKA_BROKERS and DATABASE_URL (TEST_DATABASE_URL wins when set, so a test setup never
+// touches the dev database). The broker is killed and restarted with tools/stack/kafka.sh on
+// KAFKA_PORT / GEOBATCH_CACHE: it must be the broker KAFKA_BROKERS names.
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import ExcelJS from 'exceljs';
+import { Kafka, logLevel } from 'kafkajs';
+import { ConsumerGroups, Topics } from '@geobatch/contracts';
 import { Client } from 'pg';
+import { IsOptional, IsString } from 'class-validator';
 import { CommonEnvSchema, loadConfig } from '@geobatch/util-config';
-import { REPO_ROOT, ServiceProcess, waitFor } from '@geobatch/util-testing';
+import { ensureTopics } from '@geobatch/util-kafka';
+import { issueTestApiKey, REPO_ROOT, ServiceProcess, waitFor } from '@geobatch/util-testing';
 import {
   BENCH_DATASET,
   GatewayClient,
@@ -26,6 +35,8 @@ import {
 
 const VICTIMS = ['gateway', 'geocoder', 'report-merger', 'kafka', 'postgres'] as const;
 type Victim = (typeof VICTIMS)[number];
+/** `--targets` names: `merger` is the report-merger. */
+const TARGET_ALIASES: Record<string, Victim> = { merger: 'report-merger' };
 
 const { values: args } = parseArgs({
   options: {
@@ -33,16 +44,114 @@ const { values: args } = parseArgs({
     rows: { type: 'string', default: '200000' },
     seed: { type: 'string', default: String(Date.now() % 100000) },
     victim: { type: 'string' },
+    /** Comma-separated victims to rotate through (default: all five). */
+    targets: { type: 'string' },
+
     json: { type: 'boolean', default: false },
   },
 });
 const log = logFor('chaos');
 const rows = Number(args.rows);
 const rand = mulberry32(Number(args.seed));
+const targets: Victim[] = (args.targets ?? args.victim ?? VICTIMS.join(','))
+  .split(',')
+  .map((t) => t.trim())
+  .filter(Boolean)
+  .map((t) => {
+    const victim = (TARGET_ALIASES[t] ?? t) as Victim;
+    if (!VICTIMS.includes(victim)) throw new Error(`unknown target "${t}" (gateway, geocoder, merger, kafka, postgres)`);
+    return victim;
+  });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function sh(cmd: string, cmdArgs: string[]): void {
-  execFileSync(cmd, cmdArgs, { stdio: ['ignore', 'ignore', 'inherit'], cwd: REPO_ROOT });
+function sh(cmd: string, cmdArgs: string[], env: NodeJS.ProcessEnv = process.env): string {
+  return execFileSync(cmd, cmdArgs, { stdio: ['ignore', 'pipe', 'inherit'], cwd: REPO_ROOT, env }).toString().trim();
+}
+
+/**
+ * kafka.sh manages the local broker on KAFKA_PORT/GEOBATCH_CACHE; with KAFKA_BROKERS set it refuses
+ * to kill anything ("external broker"), so it runs without it.
+ */
+function kafkaSh(command: 'kill' | 'ensure' | 'bootstrap'): string {
+  const env = { ...process.env };
+  delete env.KAFKA_BROKERS;
+  return sh('bash', ['tools/stack/kafka.sh', command], env);
+}
+
+/**
+ * Starts the geocoder's and the merger's groups at the end of their topics, so a backlog left on the
+ * broker by earlier work (other jobs, test runs) does not delay, and so distort, the trials. Only a
+ * group without live members can be moved; one that has them is left as it is.
+ */
+async function skipBacklog(brokers: string[]): Promise<void> {
+  const admin = new Kafka({ clientId: 'geobatch-chaos', brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const groups: [string, string[]][] = [
+      [`${ConsumerGroups.geocoder}-server`, [Topics.rows.name]],
+      [`${ConsumerGroups.reportMerger}-server`, [Topics.results.name, Topics.jobs.name]],
+    ];
+    for (const [groupId, topics] of groups) {
+      const [described] = (await admin.describeGroups([groupId])).groups;
+      if (described && described.members.length > 0) {
+        log(`group ${groupId} has live members; its backlog is not skipped`);
+        continue;
+      }
+      for (const topic of topics) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        await admin.setOffsets({ groupId, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.offset })) });
+      }
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** A free TCP port on loopback for the gateway. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+class ChaosEnvSchema extends CommonEnvSchema {
+  /** When set (a test setup), the database to use instead of DATABASE_URL. */
+  @IsOptional()
+  @IsString()
+  TEST_DATABASE_URL?: string;
+}
+
+/**
+ * A random moment in a job's life, by stage, so every stage gets hit whatever the machine's speed:
+ * the upload and publishing (a random delay of 0.5–6.5 s), the geocoding (once a random share of the
+ * rows is processed), or the merge (every row processed, the workbook being written).
+ */
+function killMoment(): { label: string; wait: (api: GatewayClient, id: string) => Promise<void> } {
+  const u = rand();
+  if (u < 0.2) {
+    const ms = 500 + Math.floor(rand() * 6000);
+    return { label: `${ms} ms after the upload`, wait: async () => void (await sleep(ms)) };
+  }
+  const share = u < 0.8 ? (u - 0.2) / 0.6 : 1;
+  const target = Math.max(1, Math.floor(rows * share));
+  const extraMs = share === 1 ? Math.floor(rand() * 1500) : 0;
+  return {
+    label: share === 1 ? `${extraMs} ms into the merge` : `once ${target} rows are processed`,
+    wait: async (api, id) => {
+      const deadline = Date.now() + 10 * 60_000;
+      while (Date.now() < deadline) {
+        const view = await api.job(id).catch(() => undefined);
+        if (view && (view.rows.processed >= target || (view.status !== 'running' && view.status !== 'queued'))) break;
+        await sleep(100);
+      }
+      await sleep(extraMs);
+    },
+  };
 }
 
 /** SIGKILL the PostgreSQL postmaster (the whole cluster goes down uncleanly), then start it again. */
@@ -84,7 +193,23 @@ async function checkResult(path: string): Promise<{ exact: boolean; rows: number
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig(CommonEnvSchema);
+  const loaded = loadConfig(ChaosEnvSchema);
+  const config = { ...loaded, DATABASE_URL: loaded.TEST_DATABASE_URL ?? loaded.DATABASE_URL };
+  if (targets.includes('kafka')) {
+    const managed = kafkaSh('bootstrap');
+    if (!config.KAFKA_BROKERS.includes(managed)) {
+      throw new Error(`tools/stack/kafka.sh manages ${managed} but KAFKA_BROKERS is ${config.KAFKA_BROKERS.join(',')}: set KAFKA_PORT (and GEOBATCH_CACHE) to match`);
+    }
+  }
+  log(`database ${config.DATABASE_URL.replace(/\/\/[^@]*@/, '//')}, broker ${config.KAFKA_BROKERS.join(',')}, targets ${targets.join(',')}`);
+  // The gateway may require an API key (when the api_key table exists): issue one for this run.
+  const apiKey = await issueTestApiKey(config.DATABASE_URL, { name: 'chaos' }).then(
+    (k) => k.key,
+    (e: Error) => {
+      log(`no API key issued (${e.message}); calling the gateway without one`);
+      return undefined;
+    },
+  );
   const work = mkdtempSync(join(tmpdir(), 'geobatch-chaos-'));
   const storage = join(work, 'storage');
   await mkdir(storage, { recursive: true });
@@ -95,7 +220,9 @@ async function main(): Promise<void> {
   await writeSampleCsv(csv, rows, await landPoints(db, datasetId, 7), 7);
   await db.end();
 
-  const port = 3191;
+  const port = await freePort();
+  await ensureTopics({ clientId: 'geobatch-chaos', brokers: config.KAFKA_BROKERS });
+  await skipBacklog(config.KAFKA_BROKERS);
   const env = {
     DATABASE_URL: config.DATABASE_URL,
     KAFKA_BROKERS: config.KAFKA_BROKERS.join(','),
@@ -111,24 +238,45 @@ async function main(): Promise<void> {
     geocoder: new ServiceProcess('geocoder', env, logs).start(),
     'report-merger': new ServiceProcess('report-merger', env, logs).start(),
   };
-  const api = new GatewayClient(`http://127.0.0.1:${port}`);
+  const api = new GatewayClient(`http://127.0.0.1:${port}`, apiKey);
+  // Interrupted (Ctrl-C, a timeout): take the services down with us instead of orphaning them.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping the services`);
+      void Promise.all(Object.values(services).map((s) => s.kill())).finally(() => process.exit(130));
+    });
+  }
   const summary = { trials: Number(args.trials), completed: 0, rows_expected: 0, rows_exact: 0, duplicates: 0, lost: 0 };
   const details: unknown[] = [];
   try {
-    await waitFor('gateway health', async () => ((await api.healthy()) ? true : undefined), 90_000, 500);
+    await waitFor(
+      'gateway health',
+      async () => {
+        for (const [name, service] of Object.entries(services)) {
+          if (!service.running) throw new Error(`${name} exited during start-up (see ${logs}/${name}.log)`);
+        }
+        return (await api.healthy()) ? true : undefined;
+      },
+      90_000,
+      500,
+      () => true,
+    );
     for (let t = 0; t < summary.trials; t++) {
-      const victim: Victim = (args.victim as Victim | undefined) ?? VICTIMS[t % VICTIMS.length];
-      const delayMs = 500 + Math.floor(rand() * 6000);
+      const victim: Victim = targets[t % targets.length];
+      const moment = killMoment();
       summary.rows_expected += rows;
       const t0 = Date.now();
       const id = await api.submit(csv, { x: '5', y: '6', dataset: BENCH_DATASET });
-      log(`trial ${t + 1}: job ${id}; killing ${victim} after ${delayMs} ms`);
-      await sleep(delayMs);
-      if (victim === 'kafka') sh('bash', ['tools/stack/kafka.sh', 'kill']);
+      log(`trial ${t + 1}: job ${id}; killing ${victim} ${moment.label}`);
+      await moment.wait(api, id);
+      const delayMs = Date.now() - t0;
+      // Where the job was when the kill hit.
+      const at = await api.job(id).then((v) => `${v.status}, ${v.rows.processed} rows processed`, () => 'unknown');
+      if (victim === 'kafka') kafkaSh('kill');
       else if (victim === 'postgres') killPostgres();
       else await services[victim].kill();
       await sleep(2000 + Math.floor(rand() * 3000));
-      if (victim === 'kafka') sh('bash', ['tools/stack/kafka.sh', 'ensure']);
+      if (victim === 'kafka') kafkaSh('ensure');
       else if (victim === 'postgres') startPostgres();
       else services[victim] = new ServiceProcess(victim, env, logs).start();
 
@@ -147,7 +295,8 @@ async function main(): Promise<void> {
         outcome = { error: (e as Error).message };
         summary.lost += rows;
       }
-      details.push({ trial: t + 1, victim, delayMs, seconds: Math.round((Date.now() - t0) / 100) / 10, ...outcome });
+      const seconds = Math.round((Date.now() - t0) / 100) / 10;
+      details.push({ trial: t + 1, victim, delayMs, killedWhen: at, seconds, ...outcome });
       log(`trial ${t + 1}: ${JSON.stringify(details[details.length - 1])}`);
     }
   } finally {

@@ -9,6 +9,10 @@ export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:543
 bash tools/stack/prepare.sh "$TEST_DATABASE_URL"
 
 echo "[test] lint" >&2
+# The module-boundary rule reads Nx's project graph and silently skips itself when none is cached:
+# compute it first so the tag constraints are really enforced.
+NX_DAEMON=false npx nx reset >/dev/null
+NX_DAEMON=false npx nx show projects >/dev/null
 npx eslint .
 echo "[test] typecheck" >&2
 npx tsc -p tsconfig.json --noEmit

@@ -20,7 +20,7 @@ import { Dataset, GEO_ENTITIES, GEO_MIGRATIONS, geoDataSourceOptions, runMigrati
 import { JOB_STORE_ENTITIES, JOB_STORE_MIGRATIONS, JobRepository } from '@geobatch/job-store';
 import { loadConfig } from '@geobatch/util-config';
 import { JsonLogger } from '@geobatch/util-observability';
-import { SAMPLE_INPUTS, testEnv } from '@geobatch/util-testing';
+import { issueTestApiKey, SAMPLE_INPUTS, testEnv } from '@geobatch/util-testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { GatewayEnvSchema } from './config/gateway-env.schema';
 import { createGatewayApp } from './create-gateway-app';
@@ -64,6 +64,12 @@ describe('gateway (real Postgres + Kafka)', () => {
   let resumedJobId: string;
   let idleJobId: string;
   let uploadedJobId: string;
+  let apiKey: string;
+  let apiKeyId: string;
+
+  /** fetch with this suite's API key. */
+  const authed = (url: string, init: RequestInit = {}) =>
+    fetch(url, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${apiKey}` } });
 
   const messagesOf = (jobId: string) => seen.filter((m) => m.value?.jobId === jobId);
 
@@ -106,6 +112,7 @@ describe('gateway (real Postgres + Kafka)', () => {
       }),
     ).initialize();
     await runMigrationsExclusive(db);
+    ({ key: apiKey, keyId: apiKeyId } = await issueTestApiKey(databaseUrl, { name: 'gateway-itest' }));
     dataset = await db.getRepository(Dataset).save({ name: `gateway-itest-${randomUUID().slice(0, 8)}`, version: '2018', levels: ['sido'] });
 
     // A job a "previous" gateway accepted but never sealed: the new one must publish it at start-up.
@@ -115,6 +122,7 @@ describe('gateway (real Postgres + Kafka)', () => {
       uploadPath: 'uploads-resume.csv',
       uploadSha256: 'n/a',
       options: { x: 'lon', y: 'lat', crs: 'EPSG:4326', datasetIds: [dataset.id], datasetLabels: [`${dataset.name}@2018`] },
+      ownerKeyId: apiKeyId,
     });
     resumedJobId = resumed.id;
     createdJobs.push(resumedJobId);
@@ -169,7 +177,7 @@ describe('gateway (real Postgres + Kafka)', () => {
   });
 
   it('accepts a CSV with 202 and a UUID, stores it, and publishes its points in chunks, then the sealed totals', async () => {
-    const res = await fetch(`${base}/jobs`, {
+    const res = await authed(`${base}/jobs`, {
       method: 'POST',
       headers: { 'x-request-id': 'itest-upload-1' },
       body: form({ x: '경도', y: '3', dataset: dataset.name }, CSV),
@@ -206,7 +214,7 @@ describe('gateway (real Postgres + Kafka)', () => {
   });
 
   it('reports the sealed job through GET /jobs/:id with its row totals', async () => {
-    const res = await fetch(`${base}/jobs/${uploadedJobId}`);
+    const res = await authed(`${base}/jobs/${uploadedJobId}`);
     assert.equal(res.status, 200);
     const status = (await res.json()) as JobStatusDto;
     assert.equal(status.id, uploadedJobId);
@@ -225,7 +233,7 @@ describe('gateway (real Postgres + Kafka)', () => {
     const f = new FormData();
     f.append('file', new Blob([readFileSync(SAMPLE_INPUTS.xlsx)]), 'overspeed-200.xlsx');
     f.append('dataset', dataset.name);
-    const res = await fetch(`${base}/jobs`, { method: 'POST', body: f });
+    const res = await authed(`${base}/jobs`, { method: 'POST', body: f });
     assert.equal(res.status, 202, await res.clone().text());
     const { id } = (await res.json()) as { id: string };
     createdJobs.push(id);
@@ -236,7 +244,7 @@ describe('gateway (real Postgres + Kafka)', () => {
     assert.deepEqual({ ...chunks[0].points[0] }, { n: 1, x: '127.229305', y: '37.646395' });
     assert.equal(chunks.flatMap((c) => c.points).length, 200);
 
-    const status = (await (await fetch(`${base}/jobs/${id}`)).json()) as JobStatusDto;
+    const status = (await (await authed(`${base}/jobs/${id}`)).json()) as JobStatusDto;
     assert.equal(status.options?.kind, 'xlsx');
     assert.deepEqual(status.options?.columns, [
       { sheet: 2, name: '과속 상세내역', x: { name: '주소', number: 5, letter: 'E', by: 'values' }, y: { name: '', number: 6, letter: 'F', by: 'values' } },
@@ -247,7 +255,7 @@ describe('gateway (real Postgres + Kafka)', () => {
     const before = readdirSync(join(storage, 'uploads')).length;
     const f = new FormData();
     f.append('file', new Blob([readFileSync(SAMPLE_INPUTS.cp949Csv)]), 'overspeed-200.cp949.csv');
-    const res = await fetch(`${base}/jobs/preview`, { method: 'POST', body: f });
+    const res = await authed(`${base}/jobs/preview`, { method: 'POST', body: f });
     assert.equal(res.status, 200, await res.clone().text());
     const preview = (await res.json()) as JobPreviewDto;
     assert.deepEqual([preview.kind, preview.encoding, preview.delimiter], ['csv', 'cp949', ',']);
@@ -259,19 +267,19 @@ describe('gateway (real Postgres + Kafka)', () => {
 
     const xls = new FormData();
     xls.append('file', new Blob([Buffer.concat([Buffer.from('d0cf11e0a1b11ae1', 'hex'), Buffer.alloc(1024)])]), 'old.xls');
-    const refused = await fetch(`${base}/jobs/preview`, { method: 'POST', body: xls });
+    const refused = await authed(`${base}/jobs/preview`, { method: 'POST', body: xls });
     assert.equal(refused.status, 400);
     assert.match(((await refused.json()) as ErrorResponseDto).message, /\.xls/);
   });
 
   it('leaves a job whose upload it cannot see queued, and refuses its result with 409 naming the status', async () => {
-    const status = (await (await fetch(`${base}/jobs/${idleJobId}`)).json()) as JobStatusDto;
+    const status = (await (await authed(`${base}/jobs/${idleJobId}`)).json()) as JobStatusDto;
     assert.equal(status.status, 'queued');
     assert.equal(status.rows.total, null);
     assert.equal(status.resultUrl, null);
     assert.ok(logLines.some((l) => l.level === 'warn' && l.jobId === idleJobId && /cannot resume/.test(l.msg)));
 
-    const result = await fetch(`${base}/jobs/${idleJobId}/result`);
+    const result = await authed(`${base}/jobs/${idleJobId}/result`);
     assert.equal(result.status, 409);
     assert.match(((await result.json()) as ErrorResponseDto).message, /is queued/);
   });
@@ -284,7 +292,7 @@ describe('gateway (real Postgres + Kafka)', () => {
 
   it('answers 400 with a clear message for an unknown column, and keeps nothing of the upload', async () => {
     const before = readdirSync(join(storage, 'uploads')).length;
-    const res = await fetch(`${base}/jobs`, { method: 'POST', body: form({ x: '경도', y: 'latitude', dataset: dataset.name }, CSV) });
+    const res = await authed(`${base}/jobs`, { method: 'POST', body: form({ x: '경도', y: 'latitude', dataset: dataset.name }, CSV) });
     assert.equal(res.status, 400);
     const err = (await res.json()) as ErrorResponseDto;
     assert.equal(err.statusCode, 400);
@@ -295,22 +303,22 @@ describe('gateway (real Postgres + Kafka)', () => {
   });
 
   it('answers 400 for an unknown dataset and for a missing file', async () => {
-    const unknown = await fetch(`${base}/jobs`, { method: 'POST', body: form({ x: '2', y: '3', dataset: `nope-${randomUUID()}` }, CSV) });
+    const unknown = await authed(`${base}/jobs`, { method: 'POST', body: form({ x: '2', y: '3', dataset: `nope-${randomUUID()}` }, CSV) });
     assert.equal(unknown.status, 400);
     assert.match(((await unknown.json()) as ErrorResponseDto).message, /unknown dataset/);
-    const noFile = await fetch(`${base}/jobs`, { method: 'POST', body: form({ x: '2', y: '3' }, null) });
+    const noFile = await authed(`${base}/jobs`, { method: 'POST', body: form({ x: '2', y: '3' }, null) });
     assert.equal(noFile.status, 400);
     assert.match(((await noFile.json()) as ErrorResponseDto).message, /"file" is required/);
   });
 
   it('answers 404 for an unknown job id and 400 for a malformed one', async () => {
     const unknownId = randomUUID();
-    const res = await fetch(`${base}/jobs/${unknownId}`);
+    const res = await authed(`${base}/jobs/${unknownId}`);
     assert.equal(res.status, 404);
     const err = (await res.json()) as ErrorResponseDto;
     assert.deepEqual({ ...err, requestId: undefined }, { statusCode: 404, error: 'Not Found', message: `job ${unknownId} not found`, requestId: undefined });
-    assert.equal((await fetch(`${base}/jobs/${unknownId}/result`)).status, 404);
-    assert.equal((await fetch(`${base}/jobs/not-a-uuid`)).status, 400);
+    assert.equal((await authed(`${base}/jobs/${unknownId}/result`)).status, 404);
+    assert.equal((await authed(`${base}/jobs/not-a-uuid`)).status, 400);
   });
 
   it('is healthy when Kafka and the database both answer', async () => {

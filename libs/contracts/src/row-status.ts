@@ -12,6 +12,11 @@ export enum RowStatus {
   Swapped = 'SWAPPED',
   /** In no polygon; matched to the nearest polygon within `RowsChunkEventV1.nearestM` metres. */
   Nearest = 'NEAREST',
+  /**
+   * Not looked up: its chunk kept failing (or could not be read) and went to the dead-letter topic.
+   * The note says why; the job still completes with the row among the problem rows.
+   */
+  Error = 'ERROR',
 }
 
 /** Administrative levels, most general first. */
@@ -32,4 +37,9 @@ export enum JobStatus {
   Completed = 'completed',
   Failed = 'failed',
   Cancelled = 'cancelled',
+  /** Past the retention period: its upload, result and row results are deleted. */
+  Expired = 'expired',
 }
+
+/** Statuses a job never leaves (it can only still expire). */
+export const ENDED_JOB_STATUSES: readonly JobStatus[] = [JobStatus.Completed, JobStatus.Failed, JobStatus.Cancelled, JobStatus.Expired];

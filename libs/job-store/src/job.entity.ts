@@ -44,6 +44,18 @@ export interface JobOptions {
   nearestM?: number;
   /** The sheets to read, in workbook order, with their columns. */
   columns?: JobSheetColumns[];
+  /** Gets a signed POST when the job ends (see the report-merger's webhook dispatcher). */
+  callbackUrl?: string;
+}
+
+/**
+ * How far the gateway got publishing a job's rows: per sheet, the number of chunks (from 0) whose
+ * publish the broker acknowledged, and the chunk size they were cut with (a restart must cut the
+ * same chunks even if CHUNK_SIZE changed meanwhile). Recorded in batches, so it may lag a little.
+ */
+export interface PublishWatermark {
+  chunkSize: number;
+  sheets: Record<string, number>;
 }
 
 @Entity({ name: 'job' })
@@ -67,9 +79,17 @@ export class JobEntity {
   @Column('jsonb')
   options!: JobOptions;
 
+  /** The API key that created the job; only that key sees it. Null for jobs from before keys. */
+  @Column('uuid', { name: 'owner_key_id', nullable: true })
+  ownerKeyId!: string | null;
+
   /** Per-sheet totals, known once the gateway has published every chunk. */
   @Column('jsonb', { nullable: true })
   sheets!: SheetTotalsV1[] | null;
+
+  /** Null until the first chunk is published. */
+  @Column('jsonb', { name: 'published_chunks', nullable: true })
+  publishedChunks!: PublishWatermark | null;
 
   @Column('int', { name: 'total_chunks', nullable: true })
   totalChunks!: number | null;
@@ -92,4 +112,18 @@ export class JobEntity {
 
   @Column('timestamptz', { name: 'finished_at', nullable: true })
   finishedAt!: Date | null;
+
+  /** Webhook outbox (jobs with `options.callbackUrl`): set once the receiver answered 2xx. */
+  @Column('timestamptz', { name: 'webhook_delivered_at', nullable: true })
+  webhookDeliveredAt!: Date | null;
+
+  @Column('int', { name: 'webhook_attempts', default: 0 })
+  webhookAttempts!: number;
+
+  /** When the next attempt is due; while an attempt runs, the claiming dispatcher's lease. */
+  @Column('timestamptz', { name: 'webhook_next_at', nullable: true })
+  webhookNextAt!: Date | null;
+
+  @Column('text', { name: 'webhook_last_error', nullable: true })
+  webhookLastError!: string | null;
 }

@@ -87,4 +87,29 @@ describe('JobRepository (real PostgreSQL)', () => {
     await jobs.fail(job.id, 'boom');
     assert.equal((await jobs.findById(job.id))!.error, 'boom');
   });
+
+  it('moves the publish watermark forward per sheet, never back, and leaves it alone once sealed', async () => {
+    const job = await newJob();
+    assert.equal(job.publishedChunks ?? null, null);
+    await jobs.recordPublished(job.id, 2000, 0, 3);
+    await jobs.recordPublished(job.id, 2000, 1, 1);
+    await jobs.recordPublished(job.id, 2000, 0, 2); // a late, older batch
+    assert.deepEqual((await jobs.findById(job.id))!.publishedChunks, { chunkSize: 2000, sheets: { '0': 3, '1': 1 } });
+    assert.ok((await jobs.findUnsealed()).find((j) => j.id === job.id)?.publishedChunks?.sheets['0'] === 3);
+    await jobs.seal(job.id, []);
+    await jobs.recordPublished(job.id, 2000, 0, 9);
+    assert.equal((await jobs.findById(job.id))!.publishedChunks!.sheets['0'], 3);
+  });
+
+  it('stores results whose notes quote NUL characters or lone surrogates (jsonb refuses those escapes)', async () => {
+    const job = await newJob();
+    const note = 'x="\u0000\ud800" / \\u0000 stays';
+    const event: ChunkResultEventV1 = { jobId: job.id, sheet: 0, chunk: 0, rows: [{ n: 1, matches: [{ status: RowStatus.Invalid, note }] }] };
+    assert.equal(await jobs.saveChunkResult(event), true);
+    assert.equal(await jobs.hasChunkResult(job.id, 0, 0), true);
+    assert.equal(await jobs.hasChunkResult(job.id, 0, 1), false);
+    const stored = [];
+    for await (const c of jobs.chunksOf(job.id, 0)) stored.push(...c.rows);
+    assert.equal(stored[0].matches[0].note, 'x="\ufffd\ufffd" / \\u0000 stays');
+  });
 });

@@ -9,6 +9,15 @@ export interface NewJob {
   uploadPath: string;
   uploadSha256: string;
   options: JobOptions;
+  /** The API key creating the job (null only for jobs made outside the gateway, e.g. by tools). */
+  ownerKeyId?: string | null;
+}
+
+/** A page of `GET /jobs`: newest first, after the `before` job and skipping `offset`. */
+export interface JobPage {
+  limit: number;
+  before?: string;
+  offset?: number;
 }
 
 export interface JobProgress {
@@ -21,6 +30,17 @@ export interface JobProgress {
 /** A row counts as OK only when every dataset matched it cleanly. */
 export function isOkRow(row: RowResultV1): boolean {
   return row.matches.length > 0 && row.matches.every((m) => m.status === RowStatus.Ok);
+}
+
+/**
+ * JSON text PostgreSQL's jsonb accepts: `\u0000` and lone surrogates (which JSON.stringify writes as
+ * `\udXXX` escapes) are refused by it, and a row's note may quote a raw input cell holding them.
+ * Such escapes become U+FFFD; a chunk without them (nearly every one) is returned untouched after one scan.
+ */
+export function jsonbSafe(json: string): string {
+  if (!/\\u(?:0000|d[89a-f])/i.test(json)) return json;
+  // Escaped backslashes are matched (and kept) first, so `\\u0000` (a backslash, then text) stays.
+  return json.replace(/\\(?:\\|u0000|ud[89a-f][0-9a-f]{2})/gi, (m) => (m === '\\\\' ? m : '\\ufffd'));
 }
 
 /** Jobs and their durable chunk results; the only code that touches these tables. */
@@ -57,6 +77,21 @@ export class JobRepository {
     );
   }
 
+  /**
+   * Moves a job's publish watermark: `chunks` chunks of `sheet` (from 0) are on the broker, cut
+   * `chunkSize` points each. Never moves a sheet back; a sealed job is left alone.
+   */
+  async recordPublished(id: string, chunkSize: number, sheet: number, chunks: number): Promise<void> {
+    await this.db.query(
+      `UPDATE job SET published_chunks = jsonb_build_object(
+                'chunkSize', $2::int,
+                'sheets', coalesce(published_chunks->'sheets', '{}'::jsonb)
+                          || jsonb_build_object($3::text, greatest($4::int, coalesce((published_chunks->'sheets'->>$3::text)::int, 0))))
+        WHERE id = $1 AND sealed_at IS NULL`,
+      [id, chunkSize, String(sheet), chunks],
+    );
+  }
+
   async fail(id: string, error: string): Promise<void> {
     await this.db.query(
       `UPDATE job SET status = 'failed', error = $2, finished_at = now()
@@ -81,9 +116,15 @@ export class JobRepository {
        SELECT $1, $2, $3, $4, $5, $6, $7::jsonb WHERE EXISTS (SELECT 1 FROM job WHERE id = $1)
        ON CONFLICT (job_id, sheet, chunk) DO NOTHING
        RETURNING 1`,
-      [event.jobId, event.sheet, event.chunk, event.rows.length, ok, event.rows.length - ok, JSON.stringify(event.rows)],
+      [event.jobId, event.sheet, event.chunk, event.rows.length, ok, event.rows.length - ok, jsonbSafe(JSON.stringify(event.rows))],
     );
     return inserted.length > 0;
+  }
+
+  /** Whether one chunk's result is stored. */
+  async hasChunkResult(jobId: string, sheet: number, chunk: number): Promise<boolean> {
+    const found: unknown[] = await this.db.query(`SELECT 1 FROM job_chunk_result WHERE job_id = $1 AND sheet = $2 AND chunk = $3`, [jobId, sheet, chunk]);
+    return found.length > 0;
   }
 
   async progress(id: string): Promise<JobProgress> {
@@ -142,5 +183,94 @@ export class JobRepository {
       const found = await this.chunks.findOneBy({ jobId, sheet, chunk });
       if (found) yield { chunk, rows: found.rows };
     }
+  }
+
+  /** The job when it exists and belongs to that key; jobs of other keys are as good as absent. */
+  findOwned(id: string, ownerKeyId: string): Promise<JobEntity | null> {
+    return this.jobs.findOneBy({ id, ownerKeyId });
+  }
+
+  /** One key's jobs, newest first. `before` is a job id: only jobs created before it (ties broken by id). */
+  listOwned(ownerKeyId: string, page: JobPage): Promise<JobEntity[]> {
+    const q = this.jobs.createQueryBuilder('j').where('j.owner_key_id = :owner', { owner: ownerKeyId });
+    if (page.before) {
+      q.andWhere(
+        `(j.created_at, j.id) < (SELECT b.created_at, b.id FROM job b WHERE b.id = :before AND b.owner_key_id = :owner)`,
+        { before: page.before },
+      );
+    }
+    return q.orderBy('j.created_at', 'DESC').addOrderBy('j.id', 'DESC').offset(page.offset ?? 0).limit(page.limit).getMany();
+  }
+
+  /** Progress of several jobs in one query; a job without stored chunks has none in the map. */
+  async progressOf(ids: string[]): Promise<Map<string, JobProgress>> {
+    const out = new Map<string, JobProgress>();
+    if (ids.length === 0) return out;
+    const rows: { job_id: string; chunks: number; processed: number; ok: number; problems: number }[] = await this.db.query(
+      `SELECT job_id, count(*)::int AS chunks, coalesce(sum(row_count),0)::int AS processed,
+              coalesce(sum(ok_count),0)::int AS ok, coalesce(sum(problem_count),0)::int AS problems
+         FROM job_chunk_result WHERE job_id = ANY($1::uuid[]) GROUP BY job_id`,
+      [ids],
+    );
+    for (const r of rows) out.set(r.job_id, { chunksDone: r.chunks, processed: r.processed, ok: r.ok, problems: r.problems });
+    return out;
+  }
+
+  /**
+   * The newest job of this key for the same upload (SHA-256 and name) and the same options that is
+   * still useful: queued, running or completed. Options compare as JSON values (key order aside).
+   */
+  findReusable(ownerKeyId: string, upload: { sha256: string; fileName: string }, options: JobOptions): Promise<JobEntity | null> {
+    return this.jobs
+      .createQueryBuilder('j')
+      .where('j.owner_key_id = :owner AND j.upload_sha256 = :sha AND j.file_name = :name', { owner: ownerKeyId, sha: upload.sha256, name: upload.fileName })
+      .andWhere('j.options = CAST(:options AS jsonb)', { options: JSON.stringify(options) })
+      .andWhere(`j.status IN ('queued', 'running', 'completed')`)
+      .orderBy('j.created_at', 'DESC')
+      .limit(1)
+      .getOne();
+  }
+
+  /** Cancels a queued or running job. False when it had ended already (or does not exist). */
+  async cancel(id: string): Promise<boolean> {
+    // TypeORM answers an UPDATE with [rows, affected].
+    const [, affected]: [unknown[], number] = await this.db.query(
+      `UPDATE job SET status = 'cancelled', finished_at = now()
+        WHERE id = $1 AND status IN ('queued','running')`,
+      [id],
+    );
+    return affected > 0;
+  }
+
+  /** Drops a job's stored chunk results (cancelled or expired: nobody will merge them). */
+  async deleteChunkResults(id: string): Promise<number> {
+    const [, affected]: [unknown[], number] = await this.db.query(`DELETE FROM job_chunk_result WHERE job_id = $1`, [id]);
+    return affected;
+  }
+
+  /** Jobs that ended (or, never ending, were created) before `olderThan` and have not expired yet, oldest first. */
+  findExpirable(olderThan: Date, limit: number): Promise<JobEntity[]> {
+    return this.jobs
+      .createQueryBuilder('j')
+      .where(`j.status <> 'expired'`)
+      .andWhere('coalesce(j.finished_at, j.created_at) < :olderThan', { olderThan })
+      .orderBy('coalesce(j.finished_at, j.created_at)', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
+  /**
+   * Marks a job expired (its files are about to be deleted): the merger can no longer complete it
+   * and its result answers 410. Answers the job as it was, or null when it had expired already.
+   */
+  async expire(id: string): Promise<{ uploadPath: string; resultPath: string | null } | null> {
+    const [rows]: [{ upload_path: string; result_path: string | null }[], number] = await this.db.query(
+      `UPDATE job j SET status = 'expired', finished_at = coalesce(j.finished_at, now()), result_path = NULL
+         FROM job old
+        WHERE j.id = $1 AND old.id = j.id AND j.status <> 'expired'
+        RETURNING old.upload_path, old.result_path`,
+      [id],
+    );
+    return rows.length > 0 ? { uploadPath: rows[0].upload_path, resultPath: rows[0].result_path } : null;
   }
 }

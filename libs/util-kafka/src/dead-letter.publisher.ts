@@ -12,8 +12,9 @@ function printable(value: unknown): unknown {
 }
 
 /**
- * Parks a message that does not decode into its event on the dead-letter topic, so the partition
- * moves on. A failure to publish is thrown: the message is then retried, never dropped.
+ * Parks a message that does not decode into its event, or that kept failing, on the dead-letter
+ * topic, so the partition moves on. A failure to publish is thrown: the message is then retried,
+ * never dropped.
  */
 @Injectable()
 export class DeadLetterPublisher {
@@ -36,7 +37,8 @@ export class DeadLetterPublisher {
       payload: printable(message.value),
       deadAt: new Date().toISOString(),
     };
-    this.logger.error({ msg: 'undecodable message sent to the dead-letter topic', ...at, key, error: error.message });
+    const msg = error instanceof EventDecodeError ? 'undecodable message sent to the dead-letter topic' : 'failing message sent to the dead-letter topic';
+    this.logger.error({ msg, ...at, key, error: error.message });
     await this.publisher.publish(Topics.deadLetter.name, key ?? `${at.topic}:${at.partition}:${at.offset}`, letter);
   }
 }

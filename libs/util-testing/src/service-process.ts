@@ -15,6 +15,8 @@ export class ServiceProcess {
     private readonly env: Record<string, string>,
     private readonly logDir: string,
     private readonly args: string[] = [],
+    /** Extra Node flags, e.g. `--cpu-prof` for the benchmark's `--profile` (NODE_OPTIONS refuses it). */
+    private readonly nodeArgs: string[] = [],
   ) {}
 
   start(): this {
@@ -22,7 +24,7 @@ export class ServiceProcess {
     const log = createWriteStream(join(this.logDir, `${this.app}.log`), { flags: 'a' });
     const child = spawn(
       process.execPath,
-      ['-r', 'reflect-metadata', '-r', '@swc-node/register', join('apps', this.app, 'src', 'main.ts'), ...this.args],
+      [...this.nodeArgs, '-r', 'reflect-metadata', '-r', '@swc-node/register', join('apps', this.app, 'src', 'main.ts'), ...this.args],
       // The child inherits PATH and friends; its configuration is what `env` overrides.
       // eslint-disable-next-line no-restricted-properties
       { cwd: REPO_ROOT, env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] },

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Logger } from '@nestjs/common';
-import { chunkKey, Topics, type JobSealedEventV1, type RowsChunkEventV1 } from '@geobatch/contracts';
+import { chunkKey, JobStatus, Topics, type JobSealedEventV1, type RowsChunkEventV1 } from '@geobatch/contracts';
 import type { JobEntity, JobRepository } from '@geobatch/job-store';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
@@ -191,7 +191,7 @@ describe('ChunkPublisherService', () => {
     await svc.start(job); // the run already in flight, not a second one
     assert.deepEqual(chunks().map((c) => c.value.chunk), [0, 1]);
     assert.equal(world.ofOp('seal').length, 1);
-    assert.ok(logs.lines.some((l) => l.message?.msg === 'resuming unsealed job from chunk 0' && l.message.jobId === job.id));
+    assert.ok(logs.lines.some((l) => l.message?.msg === 'resuming unsealed job' && l.message.jobId === job.id));
   });
 
   it('leaves an unsealed job alone at start-up when its upload is not in STORAGE_DIR', async () => {
@@ -227,5 +227,36 @@ describe('ChunkPublisherService', () => {
     assert.equal(chunks().length, 1);
     assert.equal(world.ofOp('fail').length, 0);
     assert.equal(world.ofOp('seal').length, 0);
+  });
+
+  it('records a publish watermark after the first chunk, then at most once per WATERMARK_EVERY_MS', async () => {
+    const job = jobFor(`lon,lat\n${Array.from({ length: 20 }, (_, i) => `${i},${i}`).join('\n')}\n`);
+    await service(2).start(job);
+    assert.equal(chunks().length, 10);
+    // Ten chunks go out well within 500 ms: one write, pinning the chunk size, not one per chunk.
+    assert.deepEqual(world.watermarks, [{ id: job.id, chunkSize: 2, sheet: 0, chunks: 1 }]);
+  });
+
+  it('resumes from the watermark: counts every row but publishes only the chunks after it, cut with the recorded size', async () => {
+    const job = jobFor(`lon,lat\n${Array.from({ length: 9 }, (_, i) => `${i},${i}`).join('\n')}\n`, {
+      status: JobStatus.Running,
+      publishedChunks: { chunkSize: 2, sheets: { '0': 3 } },
+    });
+    unsealed = [job];
+    const svc = service(5); // CHUNK_SIZE changed since: the job keeps its chunk size of 2
+    await svc.onApplicationBootstrap();
+    await svc.start(job);
+    assert.deepEqual(chunks().map((c) => c.key), [3, 4].map((n) => chunkKey(job.id, 0, n)));
+    assert.deepEqual(chunks().map((c) => c.value.points.map((p) => p.n)), [[7, 8], [9]]);
+    assert.deepEqual(world.ofOp('seal')[0].sheets, [{ sheet: 0, name: '측정 자료', rows: 9, chunks: 5, blankRows: 0 }]);
+    assert.ok(logs.lines.some((l) => l.message?.msg === 'resuming unsealed job' && l.message.published?.['0'] === 3));
+  });
+
+  it('seals without publishing anything when the watermark covers every chunk', async () => {
+    const job = jobFor('lon,lat\n1,2\n3,4\n5,6\n', { publishedChunks: { chunkSize: 2, sheets: { '0': 2 } } });
+    await service(2).start(job);
+    assert.equal(chunks().length, 0);
+    assert.deepEqual(world.ofOp('seal')[0].sheets, [{ sheet: 0, name: '측정 자료', rows: 3, chunks: 2, blankRows: 0 }]);
+    assert.equal(sealedEvents().length, 1);
   });
 });

@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import {
   chunkKey,
+  JobCancelledEventV1,
   JobSealedEventV1,
   Topics,
   type PointV1,
@@ -24,8 +25,14 @@ import { sheetNameFor } from './sheet-name';
 /** PointV1 caps x/y at this length; a longer cell is garbage anyway, and must not poison the whole chunk. */
 const MAX_COORD_CHARS = 200;
 
+/** How often, at most, a run records its publish watermark: a restart re-publishes at most this much. */
+export const WATERMARK_EVERY_MS = 500;
+
 /** Thrown inside a run when the app shuts down: the job stays unsealed and is replayed at the next start. */
 class PublishingStopped extends Error {}
+
+/** Thrown inside a run when its job was cancelled (`DELETE /jobs/:id`): nothing more is published. */
+class PublishingCancelled extends Error {}
 
 /** A coordinate cell as the text the geocoder parses (an XLSX number in its shortest exact form); null when there is no cell. */
 function coordinate(cells: readonly CellValue[], index: number): string | null {
@@ -45,13 +52,16 @@ function legacyColumns(file: TabularFile, job: JobEntity): JobSheetColumns[] {
 
 /**
  * Streams a job's stored upload into RowsChunkEventV1 messages, then seals the job. Chunk keys
- * are stable (job, sheet, chunk) and the merger stores chunks idempotently, so publishing a job
- * again from chunk 0 after a crash is harmless.
+ * are stable (job, sheet, chunk) and the merger stores chunks idempotently, so publishing a chunk
+ * twice after a crash is harmless. A restarted run resumes from the job's publish watermark: it
+ * re-reads the upload (to number rows and count them) but publishes only chunks from there on.
  */
 @Injectable()
 export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ChunkPublisherService.name);
   private readonly running = new Map<string, Promise<void>>();
+  /** Jobs whose run must stop at its next chunk. */
+  private readonly cancelled = new Set<string>();
   private stopping = false;
 
   constructor(
@@ -73,7 +83,7 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
         this.logger.warn({ msg: 'cannot resume unsealed job: upload not in STORAGE_DIR', jobId: job.id, upload });
         continue;
       }
-      this.logger.warn({ msg: 'resuming unsealed job from chunk 0', jobId: job.id, status: job.status });
+      this.logger.warn({ msg: 'resuming unsealed job', jobId: job.id, status: job.status, published: job.publishedChunks?.sheets ?? {} });
       void this.start(job);
     }
   }
@@ -96,11 +106,37 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
     return run;
   }
 
+  /** Stops a job's run before its next chunk (cancelled or expired); resolves once it has ended (at once when none runs). */
+  async stop(jobId: string): Promise<void> {
+    const run = this.running.get(jobId);
+    if (!run) return;
+    this.cancelled.add(jobId);
+    try {
+      await run;
+    } finally {
+      this.cancelled.delete(jobId);
+    }
+  }
+
+  /**
+   * For a job just cancelled in the database: stops its run before the next chunk, waits for the run
+   * to end, then announces JobCancelledEventV1 so consumers can drop its queued chunks. The
+   * announcement is advisory (the status in the database is what counts): a failure is only logged.
+   */
+  async cancel(jobId: string): Promise<void> {
+    await this.stop(jobId);
+    const event: JobCancelledEventV1 = { type: JobCancelledEventV1.type, jobId };
+    await this.publisher.publish(Topics.jobs.name, jobId, event).catch((e: unknown) =>
+      this.logger.warn({ msg: 'could not announce the cancellation', jobId, error: e instanceof Error ? e.message : String(e) }),
+    );
+  }
+
   private async run(job: JobEntity): Promise<void> {
     const jobId = job.id;
     const started = Date.now();
     try {
       const sheets = await this.publishRows(job);
+      if (this.cancelled.has(jobId)) throw new PublishingCancelled();
       // Seal in the database first: a JobSealed event must never announce totals the store does not have.
       await this.jobs.seal(jobId, sheets);
       const sealed: JobSealedEventV1 = { type: JobSealedEventV1.type, jobId, sheets };
@@ -115,6 +151,10 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
         durationMs: Date.now() - started,
       });
     } catch (err) {
+      if (err instanceof PublishingCancelled) {
+        this.logger.log({ msg: 'publishing stopped: the job was cancelled or expired', jobId });
+        return;
+      }
       if (err instanceof PublishingStopped) {
         this.logger.warn({ msg: 'publishing interrupted by shutdown; the job resumes at the next start', jobId });
         return;
@@ -139,7 +179,8 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
       csvSheetName: sheetNameFor(job.fileName),
     });
     const plan = job.options.columns ?? legacyColumns(file, job);
-    const state = { running: false };
+    // Chunks must be cut as in the run that published the watermark's chunks.
+    const state = { running: false, chunkSize: job.publishedChunks?.chunkSize ?? this.config.CHUNK_SIZE, recordedAt: 0 };
     const totals: SheetTotalsV1[] = [];
     for (const columns of plan) {
       const sheet = file.sheets.find((s) => s.index === columns.sheet);
@@ -149,7 +190,12 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
     return totals;
   }
 
-  private async publishSheet(job: JobEntity, sheet: TabularSheet, columns: JobSheetColumns, state: { running: boolean }): Promise<SheetTotalsV1> {
+  private async publishSheet(
+    job: JobEntity,
+    sheet: TabularSheet,
+    columns: JobSheetColumns,
+    state: { running: boolean; chunkSize: number; recordedAt: number },
+  ): Promise<SheetTotalsV1> {
     const jobId = job.id;
     const { crs, datasetIds, nearestM } = job.options;
     const { x: xi, y: yi } = columns;
@@ -158,9 +204,17 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
     let chunk = 0;
     let rows = 0;
     let blankRows = 0;
+    /** Chunks below this one were acknowledged before a restart: counted, not published again. */
+    const resumeAt = job.publishedChunks?.sheets[String(sheet.index)] ?? 0;
 
     const flush = async (): Promise<void> => {
       if (this.stopping) throw new PublishingStopped();
+      if (this.cancelled.has(jobId)) throw new PublishingCancelled();
+      if (chunk < resumeAt) {
+        chunk++;
+        points = [];
+        return;
+      }
       if (!state.running) {
         await this.jobs.markRunning(jobId);
         state.running = true;
@@ -170,6 +224,12 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
       this.logger.debug({ msg: 'chunk published', jobId, sheet: sheet.index, chunk, points: points.length });
       chunk++;
       points = [];
+      // Batched: at most one watermark write per WATERMARK_EVERY_MS (the first chunk pins the chunk size).
+      const now = Date.now();
+      if (now - state.recordedAt >= WATERMARK_EVERY_MS) {
+        state.recordedAt = now;
+        await this.jobs.recordPublished(jobId, state.chunkSize, sheet.index, chunk);
+      }
     };
 
     for await (const row of sheet.rows()) {
@@ -179,10 +239,11 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
       }
       points.push({ n: row.n, x: coordinate(row.cells, xi), y: coordinate(row.cells, yi) });
       rows++;
-      if (points.length >= this.config.CHUNK_SIZE) await flush();
+      if (points.length >= state.chunkSize) await flush();
     }
     if (points.length > 0) await flush();
 
-    return { sheet: sheet.index, name: columns.name || sheet.name, rows, chunks: chunk, blankRows };
+    // SheetTotalsV1 caps the name at 200 characters; a workbook may name a sheet with more.
+    return { sheet: sheet.index, name: (columns.name || sheet.name).slice(0, 200), rows, chunks: chunk, blankRows };
   }
 }

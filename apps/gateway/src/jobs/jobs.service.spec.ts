@@ -7,10 +7,10 @@ import type { JobEntity } from '@geobatch/job-store';
 import { DatasetResolverService, type DatasetLookup, type DatasetRecord } from '../datasets/dataset-resolver.service';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
-import { CapturingLogger, FakeWorld, TempStorage, fakeJob, writeXlsx } from '../testing/gateway-fakes';
+import { CapturingLogger, FAKE_OWNER, FakeWorld, TempStorage, fakeJob, writeXlsx } from '../testing/gateway-fakes';
 import type { ChunkPublisherService } from './chunk-publisher.service';
 import type { StoredUpload } from './hashing-disk-storage';
-import { JobsService } from './jobs.service';
+import { JobsService, progressOf } from './jobs.service';
 
 const DEFAULT_DS: DatasetRecord = { id: '0b5a4c8e-1c3e-4a8b-9d3f-0d1e2f3a4b5c', name: 'kostat', version: '2018', isDefault: true };
 const OTHER_DS: DatasetRecord = { id: '9a8b7c6d-1c3e-4a8b-9d3f-0d1e2f3a4b5c', name: 'mois', version: '2024-01', isDefault: false };
@@ -72,10 +72,11 @@ describe('JobsService', () => {
   describe('create', () => {
     it('accepts a valid upload: pins the default dataset, creates the job and starts publishing', async () => {
       const file = upload(CSV);
-      const created = await service().create(file, { x: '경도', y: '3' });
+      const created = await service().create(file, { x: '경도', y: '3' }, undefined, FAKE_OWNER);
       const [{ job }] = world.ofOp('create');
-      assert.deepEqual(created, { id: started[0].id, status: JobStatus.Queued });
+      assert.deepEqual(created, { id: started[0].id, status: JobStatus.Queued, deduplicated: false });
       assert.deepEqual(job, {
+        ownerKeyId: FAKE_OWNER,
         fileName: '측정.csv',
         uploadPath: 'uploads/abc',
         uploadSha256: 'f00d',
@@ -97,6 +98,28 @@ describe('JobsService', () => {
         },
       });
       assert.equal(existsSync(file.path), true, 'an accepted upload stays');
+    });
+
+    it('answers the existing job of the same key for the same file and options, unless force=true', async () => {
+      const existing = fakeJob({ status: JobStatus.Running });
+      const asked: { owner: string; upload: { sha256: string; fileName: string }; options: { x: string } }[] = [];
+      (world.repository as unknown as { findReusable: unknown }).findReusable = async (owner: string, upload: never, options: never) => {
+        asked.push({ owner, upload, options });
+        return existing;
+      };
+      const file = upload(CSV);
+      const same = await service().create(file, { x: '경도', y: '3' }, undefined, FAKE_OWNER);
+      assert.deepEqual(same, { id: existing.id, status: JobStatus.Running, deduplicated: true });
+      assert.deepEqual(world.ofOp('create'), [], 'no new job');
+      assert.deepEqual(started, []);
+      assert.equal(existsSync(file.path), false, 'the second copy of the upload is not kept');
+      assert.deepEqual([asked[0].owner, asked[0].upload, asked[0].options.x], [FAKE_OWNER, { sha256: 'f00d', fileName: '측정.csv' }, '경도']);
+
+      const forced = await service().create(upload(CSV), { x: '경도', y: '3', force: 'true' }, undefined, FAKE_OWNER);
+      assert.equal(forced.deduplicated, false);
+      assert.notEqual(forced.id, existing.id);
+      assert.equal(world.ofOp('create').length, 1);
+      assert.equal(asked.length, 1, 'force does not even look');
     });
 
     it('pins a named dataset', async () => {
@@ -237,7 +260,7 @@ describe('JobsService', () => {
     it('reports null total before the job is sealed', async () => {
       const job = fakeJob();
       world.jobs.set(job.id, job);
-      const status = await service().status(job.id);
+      const status = await service().status(job.id, FAKE_OWNER);
       assert.deepEqual(status.rows, { total: null, processed: 3, ok: 2, problems: 1, blank: 0 });
       // A job from before XLSX support: its options reported with the defaults.
       assert.deepEqual(status.options, { x: 'lon', y: 'lat', kind: 'csv', encoding: null, sheet: null, lang: 'ko', format: 'xlsx', crs: 'EPSG:4326', nearestM: 200, columns: [] });
@@ -253,15 +276,19 @@ describe('JobsService', () => {
         finishedAt: new Date('2026-01-02T03:05:00Z'),
       });
       world.jobs.set(job.id, job);
-      const status = await service().status(job.id);
+      const status = await service().status(job.id, FAKE_OWNER);
       assert.equal(status.rows.total, 9);
       assert.equal(status.rows.blank, 2);
       assert.equal(status.resultUrl, `/jobs/${job.id}/result`);
       assert.equal(status.finishedAt, '2026-01-02T03:05:00.000Z');
     });
 
-    it('404 for an unknown job', async () => {
-      await assert.rejects(service().status(fakeJob().id), NotFoundException);
+    it("404 for an unknown job, and for another key's job", async () => {
+      await assert.rejects(service().status(fakeJob().id, FAKE_OWNER), NotFoundException);
+      const job = fakeJob();
+      world.jobs.set(job.id, job);
+      await assert.rejects(service().status(job.id, '0c0ffee0-0000-4000-8000-000000000002'), (e: unknown) => e instanceof NotFoundException && e.message === `job ${job.id} not found`);
+      await assert.rejects(service().result(job.id, '0c0ffee0-0000-4000-8000-000000000002'), NotFoundException);
     });
   });
 
@@ -269,14 +296,14 @@ describe('JobsService', () => {
     it('409 naming the status while the job runs', async () => {
       const job = fakeJob({ status: JobStatus.Running });
       world.jobs.set(job.id, job);
-      await assert.rejects(service().result(job.id), (e: unknown) => e instanceof ConflictException && /is running/.test(e.message));
+      await assert.rejects(service().result(job.id, FAKE_OWNER), (e: unknown) => e instanceof ConflictException && /is running/.test(e.message));
     });
 
     it('streams the stored workbook of a completed job', async () => {
       storage.write('result.xlsx', 'PK-data');
       const job = fakeJob({ status: JobStatus.Completed, resultPath: 'result.xlsx' });
       world.jobs.set(job.id, job);
-      const download = await service().result(job.id);
+      const download = await service().result(job.id, FAKE_OWNER);
       assert.equal(download.size, 7);
       assert.equal(download.fileName, 'input.csv');
       assert.equal(download.format, 'xlsx');
@@ -285,12 +312,41 @@ describe('JobsService', () => {
       assert.equal(Buffer.concat(parts).toString(), 'PK-data');
     });
 
+    it('410 for an expired job, saying so', async () => {
+      const job = fakeJob({ status: JobStatus.Expired, finishedAt: new Date() });
+      world.jobs.set(job.id, job);
+      await assert.rejects(service().result(job.id, FAKE_OWNER), (e: unknown) => e instanceof GoneException && /expired after 7 days/.test(e.message));
+    });
+
     it('410 when the workbook is gone, and never serves a path outside STORAGE_DIR', async () => {
       for (const resultPath of ['missing.xlsx', '../../etc/passwd']) {
         const job = fakeJob({ status: JobStatus.Completed, resultPath });
         world.jobs.set(job.id, job);
-        await assert.rejects(service().result(job.id), GoneException);
+        await assert.rejects(service().result(job.id, FAKE_OWNER), GoneException);
       }
     });
+  });
+});
+
+describe('progressOf (GET /jobs/:id progress, rate and ETA)', () => {
+  const createdAt = new Date('2026-01-01T00:00:00Z');
+  const at = (s: number) => new Date(createdAt.getTime() + s * 1000);
+
+  it('gives the rate since acceptance and the ETA at that rate once the total is known', () => {
+    assert.deepEqual(progressOf({ status: JobStatus.Running, createdAt, finishedAt: null }, 30_000, 100_000, at(10)), {
+      fraction: 0.3,
+      rowsPerSecond: 3000,
+      etaSeconds: 23,
+    });
+  });
+
+  it('has no fraction or ETA before the upload is read through, and no rate before the first chunk', () => {
+    assert.deepEqual(progressOf({ status: JobStatus.Running, createdAt, finishedAt: null }, 5_000, null, at(2)), { fraction: null, rowsPerSecond: 2500, etaSeconds: null });
+    assert.deepEqual(progressOf({ status: JobStatus.Queued, createdAt, finishedAt: null }, 0, null, at(2)), { fraction: null, rowsPerSecond: null, etaSeconds: null });
+  });
+
+  it('is complete with ETA 0 once the job has completed, measured to its end', () => {
+    assert.deepEqual(progressOf({ status: JobStatus.Completed, createdAt, finishedAt: at(20) }, 100_000, 100_000, at(500)), { fraction: 1, rowsPerSecond: 5000, etaSeconds: 0 });
+    assert.equal(progressOf({ status: JobStatus.Failed, createdAt, finishedAt: at(5) }, 10, 100, at(50)).etaSeconds, 0);
   });
 });

@@ -1,5 +1,5 @@
 import { createReadStream, type ReadStream } from 'node:fs';
-import { stat, unlink } from 'node:fs/promises';
+import { rm, stat, unlink } from 'node:fs/promises';
 import { extname, isAbsolute, relative, resolve } from 'node:path';
 import {
   BadRequestException,
@@ -14,18 +14,24 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import {
   CreateJobDto,
+  DEFAULT_JOBS_PAGE,
   DEFAULT_NEAREST_M,
   JobStatus,
+  ListJobsQueryDto,
   PreviewJobDto,
+  ENDED_JOB_STATUSES,
   type ColumnRefDto,
   type JobCreatedDto,
+  type JobListDto,
+  type JobSummaryDto,
   type JobOptionsDto,
   type JobPreviewDto,
+  type JobProgressDto,
   type JobStatusDto,
   type OutputFormat,
   type PreviewSheetDto,
 } from '@geobatch/contracts';
-import { JobRepository, type JobEntity, type JobOptions, type JobSheetColumns } from '@geobatch/job-store';
+import { JobRepository, type JobEntity, type JobOptions, type JobProgress, type JobSheetColumns } from '@geobatch/job-store';
 import {
   cellJson,
   ColumnResolutionError,
@@ -107,6 +113,22 @@ function optionsDto(options: JobOptions): JobOptionsDto {
   };
 }
 
+/** Progress, rate and ETA of a job from its geocoded rows and, once the upload is read through, its data rows. */
+export function progressOf(job: Pick<JobEntity, 'status' | 'createdAt' | 'finishedAt'>, processed: number, dataRows: number | null, now: Date): JobProgressDto {
+  const ended = ENDED_JOB_STATUSES.includes(job.status);
+  const seconds = ((job.finishedAt ?? now).getTime() - job.createdAt.getTime()) / 1000;
+  const rate = processed > 0 && seconds > 0 ? processed / seconds : null;
+  const fraction = job.status === JobStatus.Completed ? 1 : dataRows ? Math.min(1, processed / dataRows) : dataRows === 0 ? 1 : null;
+  let etaSeconds: number | null = null;
+  if (ended) etaSeconds = 0;
+  else if (dataRows !== null && rate) etaSeconds = Math.max(0, Math.round((dataRows - processed) / rate));
+  return {
+    fraction: fraction === null ? null : Math.round(fraction * 1000) / 1000,
+    rowsPerSecond: rate === null ? null : Math.round(rate),
+    etaSeconds,
+  };
+}
+
 @Injectable()
 export class JobsService {
   private readonly logger = new Logger(JobsService.name);
@@ -122,7 +144,11 @@ export class JobsService {
    * Accepts an upload only once it reads as a table and its sheets, x/y columns and dataset
    * check out, so every accepted job can be published; a refused upload is deleted from storage.
    */
-  async create(upload: StoredUpload | undefined, fields: unknown, requestId?: string): Promise<JobCreatedDto> {
+  /**
+   * `ownerKeyId`: the caller's API key, which owns the job. The same upload (SHA-256 and name) with
+   * the same options from the same key answers its existing job (`deduplicated`) unless `force`.
+   */
+  async create(upload: StoredUpload | undefined, fields: unknown, requestId?: string, ownerKeyId: string | null = null): Promise<JobCreatedDto> {
     if (!upload) throw new BadRequestException('file: CSV 또는 XLSX 파일이 필요합니다 (multipart field "file" is required)');
     try {
       const dto = await validateFields(CreateJobDto, fields);
@@ -135,7 +161,7 @@ export class JobsService {
             `${columns.map((c) => `"${c.name}"`).join(', ')}; choose one with "sheet")`,
         );
       }
-      const pinned = await this.datasets.resolve(dto.dataset).catch((e: unknown) => {
+      const pinned = await this.datasets.resolve(dto.dataset, ownerKeyId ?? undefined).catch((e: unknown) => {
         throw e instanceof UnknownDatasetError ? new BadRequestException(e.message) : e;
       });
 
@@ -152,12 +178,20 @@ export class JobsService {
         format,
         nearestM: dto.nearestM ?? DEFAULT_NEAREST_M,
         columns,
+        ...(dto.callbackUrl ? { callbackUrl: dto.callbackUrl } : {}),
       };
+      const same = ownerKeyId && !dto.force ? await this.jobs.findReusable(ownerKeyId, { sha256: upload.sha256, fileName: upload.originalname }, options) : null;
+      if (same) {
+        await unlink(upload.path).catch(() => undefined);
+        this.logger.log({ msg: 'job deduplicated: same file and options as an existing job', jobId: same.id, requestId, sha256: upload.sha256, status: same.status });
+        return { id: same.id, status: same.status, deduplicated: true };
+      }
       const job = await this.jobs.create({
         fileName: upload.originalname,
         uploadPath: upload.storagePath,
         uploadSha256: upload.sha256,
         options,
+        ownerKeyId,
       });
       this.logger.log({
         msg: 'job accepted',
@@ -172,7 +206,7 @@ export class JobsService {
         datasets: pinned.labels,
       });
       void this.publisher.start(job);
-      return { id: job.id, status: job.status };
+      return { id: job.id, status: job.status, deduplicated: false };
     } catch (err) {
       await unlink(upload.path).catch(() => undefined);
       throw err;
@@ -192,7 +226,10 @@ export class JobsService {
       let chosen: { sheet: TabularSheet; rows: TabularRow[]; columns: CoordinateColumns | null; problem: string | null } | undefined;
       const candidates = dto.sheet?.trim() ? [this.findSheet(file, dto.sheet)] : file.sheets;
       for (const sheet of candidates) {
-        const rows = await sampleRows(sheet, DETECTION_SAMPLE_ROWS);
+        const rows = await sampleRows(sheet, DETECTION_SAMPLE_ROWS).catch((e: unknown) => {
+          // A file that opens but breaks within its first rows: refused like one that does not open.
+          throw e instanceof SpreadsheetFormatError ? new BadRequestException(`file: ${e.message}`) : e;
+        });
         let columns: CoordinateColumns | null = null;
         let problem: string | null = null;
         try {
@@ -228,14 +265,16 @@ export class JobsService {
     }
   }
 
-  async status(id: string): Promise<JobStatusDto> {
-    const job = await this.find(id);
+  async status(id: string, ownerKeyId: string): Promise<JobStatusDto> {
+    const job = await this.find(id, ownerKeyId);
     const progress = await this.jobs.progress(id);
     const sheets = job.sheets ?? null;
     const blank = sheets?.reduce((sum, s) => sum + s.blankRows, 0) ?? 0;
+    const dataRows = sheets ? sheets.reduce((sum, s) => sum + s.rows, 0) : null;
     return {
       id: job.id,
       status: job.status,
+      progress: progressOf(job, progress.processed, dataRows, new Date()),
       rows: {
         total: sheets ? sheets.reduce((sum, s) => sum + s.rows, 0) + blank : null,
         processed: progress.processed,
@@ -253,8 +292,11 @@ export class JobsService {
     };
   }
 
-  async result(id: string): Promise<ResultDownload> {
-    const job = await this.find(id);
+  async result(id: string, ownerKeyId: string): Promise<ResultDownload> {
+    const job = await this.find(id, ownerKeyId);
+    if (job.status === JobStatus.Expired) {
+      throw new GoneException(`job ${id} expired after ${this.config.RETENTION_DAYS} days; its result was deleted (작업 보관 기간이 지나 결과 파일이 삭제되었습니다)`);
+    }
     if (job.status !== JobStatus.Completed) {
       throw new ConflictException(`job ${id} is ${job.status}; its result is available once it has completed`);
     }
@@ -268,8 +310,73 @@ export class JobsService {
     return { stream: createReadStream(path), size: info.size, fileName: job.fileName, format };
   }
 
-  private async find(id: string): Promise<JobEntity> {
-    const job = await this.jobs.findById(id);
+  /** The caller's jobs, newest first, without their options. */
+  async list(ownerKeyId: string, query: unknown): Promise<JobListDto> {
+    const q = await validateFields(ListJobsQueryDto, query);
+    const limit = q.limit ?? DEFAULT_JOBS_PAGE;
+    // One more than asked tells whether there is a next page.
+    const found = await this.jobs.listOwned(ownerKeyId, { limit: limit + 1, before: q.before, offset: q.offset });
+    const page = found.slice(0, limit);
+    const progress = await this.jobs.progressOf(page.map((j) => j.id));
+    return {
+      items: page.map((j) => this.summaryOf(j, progress.get(j.id))),
+      next: found.length > limit ? page[page.length - 1].id : null,
+    };
+  }
+
+  /**
+   * Cancels a queued or running job: its status becomes `cancelled` (so the merger never completes
+   * it), publishing stops, and its upload, any result and its stored row results are deleted.
+   */
+  async cancel(id: string, ownerKeyId: string, requestId?: string): Promise<JobSummaryDto> {
+    const job = await this.find(id, ownerKeyId);
+    if (!(await this.jobs.cancel(id))) {
+      const now = (await this.jobs.findById(id))?.status ?? job.status;
+      throw new ConflictException(`job ${id} is ${now}; only a queued or running job can be cancelled (이미 끝난 작업은 취소할 수 없습니다)`);
+    }
+    await this.publisher.cancel(id);
+    await this.deleteFiles(id, [job.uploadPath, job.resultPath]);
+    await this.jobs.deleteChunkResults(id);
+    this.logger.log({ msg: 'job cancelled', jobId: id, requestId, was: job.status });
+    const cancelled = (await this.jobs.findById(id)) ?? job;
+    return this.summaryOf(cancelled, undefined);
+  }
+
+  /** Deletes a job's files under STORAGE_DIR; a file already gone is fine, any other failure is logged. */
+  async deleteFiles(jobId: string, stored: (string | null)[]): Promise<void> {
+    for (const path of stored.map((p) => this.storagePath(p))) {
+      if (!path) continue;
+      await rm(path, { force: true }).catch((e: unknown) =>
+        this.logger.warn({ msg: 'could not delete a job file', jobId, path, error: e instanceof Error ? e.message : String(e) }),
+      );
+    }
+  }
+
+  private summaryOf(job: JobEntity, progress: JobProgress | undefined): JobSummaryDto {
+    const sheets = job.sheets ?? null;
+    const blank = sheets?.reduce((sum, s) => sum + s.blankRows, 0) ?? 0;
+    return {
+      id: job.id,
+      status: job.status,
+      fileName: job.fileName,
+      datasets: job.options.datasetLabels,
+      rows: {
+        total: sheets ? sheets.reduce((sum, s) => sum + s.rows, 0) + blank : null,
+        processed: progress?.processed ?? 0,
+        ok: progress?.ok ?? 0,
+        problems: progress?.problems ?? 0,
+        blank,
+      },
+      error: job.error,
+      createdAt: job.createdAt.toISOString(),
+      finishedAt: job.finishedAt ? job.finishedAt.toISOString() : null,
+      resultUrl: job.status === JobStatus.Completed ? resultUrlOf(job.id) : null,
+    };
+  }
+
+  /** A job of another key answers exactly like a job that does not exist. */
+  private async find(id: string, ownerKeyId: string): Promise<JobEntity> {
+    const job = await this.jobs.findOwned(id, ownerKeyId);
     if (!job) throw new NotFoundException(`job ${id} not found`);
     return job;
   }

@@ -11,6 +11,9 @@ import { loadConfig } from '@geobatch/util-config';
 import type { GatewayConfig } from '../config/gateway-config.module';
 import { GatewayEnvSchema } from '../config/gateway-env.schema';
 
+/** The API key id that owns fake jobs unless a test says otherwise. */
+export const FAKE_OWNER = '0c0ffee0-0000-4000-8000-000000000001';
+
 /** Unit-test doubles for the gateway's collaborators. Every call lands in one ordered `calls` log. */
 export type Call =
   | { op: 'publish'; topic: string; key: string; value: any }
@@ -22,6 +25,8 @@ export type Call =
 export class FakeWorld {
   readonly calls: Call[] = [];
   readonly jobs = new Map<string, JobEntity>();
+  /** Publish watermarks recorded, in order (kept apart from `calls`: they are batched by time). */
+  readonly watermarks: { id: string; chunkSize: number; sheet: number; chunks: number }[] = [];
   /** Makes the n-th publish (0-based) reject. */
   failPublishAt: number | null = null;
   private publishes = 0;
@@ -41,6 +46,11 @@ export class FakeWorld {
       return entity;
     },
     findById: async (id: string) => this.jobs.get(id) ?? null,
+    findOwned: async (id: string, owner: string) => {
+      const job = this.jobs.get(id);
+      return job && job.ownerKeyId === owner ? job : null;
+    },
+    findReusable: async () => null,
     markRunning: async (id: string) => {
       this.calls.push({ op: 'markRunning', id });
     },
@@ -49,6 +59,9 @@ export class FakeWorld {
     },
     fail: async (id: string, error: string) => {
       this.calls.push({ op: 'fail', id, error });
+    },
+    recordPublished: async (id: string, chunkSize: number, sheet: number, chunks: number) => {
+      this.watermarks.push({ id, chunkSize, sheet, chunks });
     },
     progress: async (): Promise<JobProgress> => ({ chunksDone: 1, processed: 3, ok: 2, problems: 1 }),
   } as unknown as JobRepository;
@@ -66,8 +79,10 @@ export function fakeJob(over: Partial<JobEntity> = {}): JobEntity {
     uploadPath: 'uploads/input',
     uploadSha256: 'sha',
     options: { x: 'lon', y: 'lat', crs: 'EPSG:4326', datasetIds: [randomUUID()], datasetLabels: ['test@1'] },
+    ownerKeyId: FAKE_OWNER,
     sheets: null,
     totalChunks: null,
+    publishedChunks: null,
     error: null,
     resultPath: null,
     createdAt: new Date('2026-01-02T03:04:05Z'),

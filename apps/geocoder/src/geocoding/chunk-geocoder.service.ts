@@ -128,6 +128,7 @@ export class ChunkGeocoder {
       [RowStatus.Invalid]: 'invalid',
       [RowStatus.Swapped]: 'swapped',
       [RowStatus.Nearest]: 'nearest',
+      [RowStatus.Error]: 'invalid', // never a lookup's answer: only chunks given up on (rows-chunk.handler)
     };
     const rows: RowResultV1[] = input.points.map((p, i) => {
       const matches = input.datasetIds.map((id) => matchFor(parsed[i], i, answers.get(id)!));

@@ -8,6 +8,7 @@ import type { GeocoderConfig } from '../config/geocoder-config.module';
 import { captureLogs, fakeContext } from '../testing/handler-fakes';
 import type { ChunkGeocoder } from './chunk-geocoder.service';
 import type { DeadLetterPublisher } from '@geobatch/util-kafka';
+import type { DataSource } from 'typeorm';
 import { RowsChunkHandler } from './rows-chunk.handler';
 
 const config = { GEOCODER_RETRY_ATTEMPTS: 4, GEOCODER_RETRY_BACKOFF_MS: 10, GEOCODER_ENGINE: 'memory' } as GeocoderConfig;
@@ -17,8 +18,8 @@ function event(): RowsChunkEventV1 {
   return { jobId: randomUUID(), sheet: 0, chunk: 3, datasetIds: [randomUUID()], crs: 'EPSG:4326', points: [{ n: 1, x: '127', y: '37' }] };
 }
 
-/** A handler whose geocoder fails `failures` times (or with `error`), taking `ms` per attempt. */
-function handler(options: { failures?: number; error?: () => Error; ms?: number } = {}) {
+/** A handler whose geocoder fails `failures` times (or with `error`), taking `ms` per attempt; `database` answers or not. */
+function handler(options: { failures?: number; error?: () => Error; ms?: number; database?: 'up' | 'down' } = {}) {
   const attempts = { count: 0 };
   const published: { topic: string; key: string; value: object }[] = [];
   const deadLetters: Error[] = [];
@@ -34,7 +35,10 @@ function handler(options: { failures?: number; error?: () => Error; ms?: number 
   } as unknown as ChunkGeocoder;
   const publisher = { publish: async (topic: string, key: string, value: object) => void published.push({ topic, key, value }) } as unknown as EventPublisher;
   const dead = { publish: async (_ctx: unknown, e: Error) => void deadLetters.push(e) } as unknown as DeadLetterPublisher;
-  const h = new RowsChunkHandler(geocoder, publisher, dead, metrics, config);
+  const db = options.database
+    ? ({ query: async () => (options.database === 'up' ? [{ '?column?': 1 }] : Promise.reject(new Error('ECONNREFUSED'))) } as unknown as DataSource)
+    : undefined;
+  const h = new RowsChunkHandler(geocoder, publisher, dead, metrics, config, db);
   h.heartbeatEveryMs = 10;
   return { h, attempts, published, deadLetters };
 }
@@ -68,10 +72,70 @@ describe('RowsChunkHandler delivery', () => {
     assert.ok(logs.lines.some((l) => l.level === 'error' && l.msg === 'chunk failed; kafkajs will retry it' && l.jobId === ev.jobId));
   });
 
-  it('does not retry what another attempt cannot cure', async () => {
-    const { h, attempts } = handler({ error: () => new RangeError('point key n=1 is used twice') });
-    await assert.rejects(h.onRowsChunk(event(), fakeContext({ topic: Topics.rows.name }).ctx), RangeError);
+  it('does not retry what another attempt cannot cure: dead-letters it and reports its rows as ERROR', async () => {
+    const { h, attempts, published, deadLetters } = handler({ error: () => new RangeError('point key n=1 is used twice') });
+    const ev = event();
+    await h.onRowsChunk(ev, fakeContext({ topic: Topics.rows.name }).ctx);
     assert.equal(attempts.count, 1);
+    assert.match(deadLetters[0].message, /used twice/);
+    assert.deepEqual([published[0].topic, published[0].key], [Topics.results.name, chunkKey(ev.jobId, 0, 3)]);
+    const result = published[0].value as ChunkResultEventV1;
+    assert.deepEqual(result.rows.map((r) => [r.n, r.matches.map((m) => m.status)]), [[1, [RowStatus.Error]]]);
+    assert.match(result.rows[0].matches[0].note!, /^처리 실패 \/ processing failed after retries: point key n=1 is used twice$/);
+  });
+
+  it('gives a chunk up after its retries when the database answers (the chunk itself fails): dead letter, then an all-ERROR result', async () => {
+    const { h, attempts, published, deadLetters } = handler({ error: () => new Error('engine exploded'), database: 'up' });
+    const ev = { ...event(), datasetIds: [randomUUID(), randomUUID()], points: [{ n: 4, x: '1', y: '2' }, { n: 6, x: null, y: null }] };
+    await h.onRowsChunk(ev, fakeContext({ topic: Topics.rows.name, key: chunkKey(ev.jobId, 0, 3) }).ctx);
+    assert.equal(attempts.count, 5, 'GEOCODER_RETRY_ATTEMPTS, then one more once the database answered');
+    assert.equal(deadLetters.length, 1);
+    assert.equal(deadLetters[0].message, 'engine exploded');
+    assert.equal(published.length, 1);
+    const result = published[0].value as ChunkResultEventV1;
+    assert.deepEqual([result.jobId, result.sheet, result.chunk], [ev.jobId, 0, 3]);
+    // One ERROR match per dataset of the job, so the row lines up like any other.
+    assert.deepEqual(result.rows.map((r) => [r.n, r.matches.map((m) => m.status)]), [[4, ['ERROR', 'ERROR']], [6, ['ERROR', 'ERROR']]]);
+    assert.ok(logs.lines.some((l) => l.level === 'error' && l.msg === 'chunk given up on: dead-lettered, its rows reported as ERROR' && l.jobId === ev.jobId));
+  });
+
+  it('geocodes the chunk after all when the database answers again (an outage that just ended)', async () => {
+    const { h, attempts, published, deadLetters } = handler({ failures: 4, database: 'up' });
+    const ev = event();
+    await h.onRowsChunk(ev, fakeContext({ topic: Topics.rows.name }).ctx);
+    assert.equal(attempts.count, 5);
+    assert.equal(deadLetters.length, 0);
+    assert.deepEqual((published[0].value as ChunkResultEventV1).rows[0].matches.map((m) => m.status), [RowStatus.Ok]);
+  });
+
+  it('keeps throwing the chunk back (an outage is waited out) while the database does not answer', async () => {
+    const { h, published, deadLetters } = handler({ failures: 99, database: 'down' });
+    await assert.rejects(h.onRowsChunk(event(), fakeContext({ topic: Topics.rows.name }).ctx), /Connection terminated/);
+    assert.equal(published.length, 0);
+    assert.equal(deadLetters.length, 0);
+  });
+
+  it('stands in an all-ERROR result for an undecodable chunk whose key and row numbers can still be read', async () => {
+    const { h, published, deadLetters } = handler();
+    const jobId = randomUUID();
+    const poisoned = { jobId, sheet: 1, chunk: 5, datasetIds: ['not-a-uuid'], crs: 'EPSG:4326', points: [{ n: 7, x: 1 }, { n: 8 }] };
+    await h.onRowsChunk(poisoned, fakeContext({ topic: Topics.rows.name, key: chunkKey(jobId, 1, 5) }).ctx);
+    assert.match(deadLetters[0].message, /invalid RowsChunkEventV1/);
+    assert.deepEqual([published[0].topic, published[0].key], [Topics.results.name, chunkKey(jobId, 1, 5)]);
+    const result = published[0].value as ChunkResultEventV1;
+    assert.deepEqual(result.rows.map((r) => [r.n, r.matches.map((m) => m.status)]), [[7, ['ERROR']], [8, ['ERROR']]]);
+    assert.match(result.rows[0].matches[0].note!, /^청크를 읽을 수 없음 \/ chunk could not be read: invalid RowsChunkEventV1/);
+  });
+
+  it('fails the job (JobFailedEventV1) for an undecodable chunk whose rows are unknown, found by its key', async () => {
+    const { h, published, deadLetters } = handler();
+    const jobId = randomUUID();
+    await h.onRowsChunk('\u0000garbage', fakeContext({ topic: Topics.rows.name, key: chunkKey(jobId, 0, 2) }).ctx);
+    assert.equal(deadLetters.length, 1);
+    assert.deepEqual([published[0].topic, published[0].key], [Topics.jobs.name, jobId]);
+    const failed = published[0].value as { type: string; jobId: string; reason: string };
+    assert.deepEqual([failed.type, failed.jobId], ['job.failed', jobId]);
+    assert.match(failed.reason, /^입력 청크를 읽을 수 없어 작업을 중단함 \(시트 1, 청크 2\) \(a rows chunk could not be read/);
   });
 
   it('heartbeats while a chunk takes long, and stops once it is done', async () => {

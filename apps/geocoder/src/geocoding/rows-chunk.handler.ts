@@ -1,11 +1,16 @@
-import { Controller, Logger } from '@nestjs/common';
+import { Controller, Logger, Optional } from '@nestjs/common';
 import { Ctx, EventPattern, KafkaContext, Payload } from '@nestjs/microservices';
-import { chunkKey, decodeEvent, EventDecodeError, RowsChunkEventV1, Topics } from '@geobatch/contracts';
+import { DataSource } from 'typeorm';
+import { chunkKey, decodeEvent, EventDecodeError, JobFailedEventV1, RowsChunkEventV1, Topics } from '@geobatch/contracts';
 import { DeadLetterPublisher, EventPublisher, kafkaLogFields } from '@geobatch/util-kafka';
 import { Metrics } from '@geobatch/util-observability';
 import { GeocoderConfig } from '../config/geocoder-config.module';
 import { ChunkGeocoder } from './chunk-geocoder.service';
-import { keepAlive, withRetries } from './retry';
+import { errorResult, failedChunkNote, salvageRowsChunk } from './failed-chunk';
+import { isPermanent, keepAlive, withRetries } from './retry';
+
+/** How long the database may take to answer `SELECT 1` before it counts as down. */
+const PROBE_TIMEOUT_MS = 5_000;
 
 /**
  * Geocodes one chunk per message and publishes its result. Returns only once the broker has
@@ -14,9 +19,16 @@ import { keepAlive, withRetries } from './retry';
  *
  * A lookup that fails (database down) is retried here with backoff (GEOCODER_RETRY_ATTEMPTS,
  * GEOCODER_RETRY_BACKOFF_MS doubling), heartbeating meanwhile so the group keeps the partition; if it
- * still fails the error is thrown and kafkajs retries the message. On SIGTERM the chunk in hand is
- * finished (retries included), its result published and its offset committed before the process exits.
- * Messages that do not decode go to the dead-letter topic.
+ * still fails while the database does not answer, the error is thrown and kafkajs retries the message
+ * (an outage is waited out). If it fails although the database answers, or with an error no retry can
+ * cure, the chunk is given up on: it goes to the dead-letter topic with the error, and a result with
+ * every row ERROR is published so its job still completes, those rows among the problem rows.
+ * On SIGTERM the chunk in hand is finished (retries included), its result published and its offset
+ * committed before the process exits.
+ *
+ * Messages that do not decode go to the dead-letter topic; when the key or payload still tells the
+ * job, sheet, chunk and row numbers, an all-ERROR result stands in for the chunk, else the job is failed
+ * (JobFailedEventV1) with the reason.
  */
 @Controller()
 export class RowsChunkHandler {
@@ -30,6 +42,8 @@ export class RowsChunkHandler {
     private readonly deadLetters: DeadLetterPublisher,
     private readonly metrics: Metrics,
     private readonly config: GeocoderConfig,
+    /** Tells an outage (retry for as long as it lasts) from a chunk that fails on its own (give up). */
+    @Optional() private readonly db?: DataSource,
   ) {}
 
   @EventPattern<string>(Topics.rows.name)
@@ -40,7 +54,7 @@ export class RowsChunkHandler {
       event = decodeEvent(RowsChunkEventV1, payload);
     } catch (e) {
       // A poison message must not block the partition: park it and move on.
-      if (e instanceof EventDecodeError) return this.deadLetters.publish(ctx, e);
+      if (e instanceof EventDecodeError) return this.onUndecodable(payload, ctx, e);
       throw e;
     }
     const { jobId, sheet, chunk } = event;
@@ -48,14 +62,28 @@ export class RowsChunkHandler {
     this.logger.debug({ msg: 'chunk received', jobId, sheet, chunk, ...at, rows: event.points.length });
     const stopHeartbeat = keepAlive(ctx.getHeartbeat(), this.heartbeatEveryMs);
     try {
-      const { result, stats } = await withRetries(
-        () => this.geocoder.geocode(event),
-        { attempts: this.config.GEOCODER_RETRY_ATTEMPTS, backoffMs: this.config.GEOCODER_RETRY_BACKOFF_MS },
-        {
-          onRetry: (e, attempt, delayMs) =>
-            this.logger.warn({ msg: 'chunk lookup failed; retrying', jobId, sheet, chunk, ...at, attempt, delayMs, error: e.message }),
-        },
-      );
+      let geocoded: Awaited<ReturnType<ChunkGeocoder['geocode']>>;
+      try {
+        geocoded = await withRetries(
+          () => this.geocoder.geocode(event),
+          { attempts: this.config.GEOCODER_RETRY_ATTEMPTS, backoffMs: this.config.GEOCODER_RETRY_BACKOFF_MS },
+          {
+            onRetry: (e, attempt, delayMs) =>
+              this.logger.warn({ msg: 'chunk lookup failed; retrying', jobId, sheet, chunk, ...at, attempt, delayMs, error: e.message }),
+          },
+        );
+      } catch (e) {
+        const error = e instanceof Error ? e : new Error(String(e));
+        if (isPermanent(error)) return await this.giveUp(event, ctx, error);
+        if (!(await this.databaseAnswers())) throw error;
+        // The database answers now: one more attempt tells an outage that just ended from a chunk that fails on its own.
+        try {
+          geocoded = await this.geocoder.geocode(event);
+        } catch (again) {
+          return await this.giveUp(event, ctx, again instanceof Error ? again : new Error(String(again)));
+        }
+      }
+      const { result, stats } = geocoded;
       await this.publisher.publish(Topics.results.name, chunkKey(jobId, sheet, chunk), result);
       const seconds = (performance.now() - t0) / 1000;
       this.metrics.rows.inc({ stage: 'geocoded' }, event.points.length);
@@ -67,6 +95,51 @@ export class RowsChunkHandler {
       throw e;
     } finally {
       stopHeartbeat();
+    }
+  }
+
+  /** Parks the chunk with its error and stands in an all-ERROR result for it. */
+  private async giveUp(event: RowsChunkEventV1, ctx: KafkaContext, error: Error): Promise<void> {
+    const { jobId, sheet, chunk } = event;
+    this.logger.error({ msg: 'chunk given up on: dead-lettered, its rows reported as ERROR', jobId, sheet, chunk, ...kafkaLogFields(ctx), error: error.message });
+    await this.deadLetters.publish(ctx, error);
+    const note = failedChunkNote('failed', error.message);
+    const result = errorResult(event, event.points.map((p) => p.n), event.datasetIds.length, note);
+    await this.publisher.publish(Topics.results.name, chunkKey(jobId, sheet, chunk), result);
+    this.metrics.rows.inc({ stage: 'geocoded' }, event.points.length);
+  }
+
+  private async onUndecodable(payload: unknown, ctx: KafkaContext, error: EventDecodeError): Promise<void> {
+    await this.deadLetters.publish(ctx, error);
+    const key = ctx.getMessage().key;
+    const salvaged = salvageRowsChunk(payload, key === null || key === undefined ? null : String(key));
+    if (!salvaged) return; // nothing ties it to a job
+    const { jobId, sheet, chunk, rowNumbers } = salvaged;
+    if (sheet !== null && chunk !== null && rowNumbers) {
+      const result = errorResult({ jobId, sheet, chunk }, rowNumbers, salvaged.datasets, failedChunkNote('unreadable', error.message));
+      await this.publisher.publish(Topics.results.name, chunkKey(jobId, sheet, chunk), result);
+      this.logger.warn({ msg: 'undecodable chunk: its rows reported as ERROR', jobId, sheet, chunk, rows: rowNumbers.length, ...kafkaLogFields(ctx) });
+      return;
+    }
+    const where = sheet !== null && chunk !== null ? `시트 ${sheet + 1}, 청크 ${chunk}` : '위치 불명';
+    const failed: JobFailedEventV1 = {
+      type: JobFailedEventV1.type,
+      jobId,
+      reason: `입력 청크를 읽을 수 없어 작업을 중단함 (${where}) (a rows chunk could not be read, so its rows are unknown: ${error.message})`.slice(0, 1000),
+    };
+    await this.publisher.publish(Topics.jobs.name, jobId, failed);
+    this.logger.warn({ msg: 'undecodable chunk without row numbers: job failed', jobId, ...kafkaLogFields(ctx) });
+  }
+
+  /** True when the database answers now: the failure is the chunk's own, not an outage. */
+  private async databaseAnswers(): Promise<boolean> {
+    if (!this.db) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), PROBE_TIMEOUT_MS)));
+    try {
+      return await Promise.race([this.db.query('SELECT 1').then(() => true, () => false), timeout]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

@@ -7,6 +7,7 @@ import type { JobRepository } from '@geobatch/job-store';
 import { DeadLetterPublisher, type EventPublisher } from '@geobatch/util-kafka';
 import { ChunkResultHandler } from './chunk-result.handler';
 import { JobEventsHandler } from './job-events.handler';
+import { MergeRecoveryService } from './merge-recovery.service';
 import type { WorkbookMergerService } from './workbook-merger.service';
 
 const heartbeat = async () => undefined;
@@ -23,15 +24,20 @@ function fakes(job: { sealedAt: Date | null } | null = { sealedAt: new Date() })
     saveChunkResult: async (e: { jobId: string; chunk: number }) => (calls.push(['saveChunkResult', e.chunk]), true),
     findById: async () => (calls.push(['findById']), job),
     seal: async (_id: string, sheets: unknown[]) => void calls.push(['seal', sheets.length]),
+    fail: async (id: string, error: string) => void calls.push(['fail', id, error]),
+    hasChunkResult: async (_id: string, _sheet: number, chunk: number) => (calls.push(['hasChunkResult', chunk]), chunk === 0),
   };
   const merger = {
     tryFinalize: async (jobId: string, options?: { heartbeat?: unknown }) => (calls.push(['tryFinalize', jobId, options?.heartbeat === heartbeat]), 'not-ready'),
   };
   const deadLetters = { publish: async (_ctx: KafkaContext, e: Error) => void calls.push(['deadLetter', e.constructor.name]) };
+  const chunkHandler = new ChunkResultHandler(jobs as unknown as JobRepository, merger as unknown as WorkbookMergerService, deadLetters as unknown as DeadLetterPublisher);
+  chunkHandler.storeBackoffMs = 1;
+  chunkHandler.undecodableGraceMs = 1;
   return {
     calls,
     jobs,
-    chunkHandler: new ChunkResultHandler(jobs as unknown as JobRepository, merger as unknown as WorkbookMergerService, deadLetters as unknown as DeadLetterPublisher),
+    chunkHandler,
     jobHandler: new JobEventsHandler(jobs as unknown as JobRepository, merger as unknown as WorkbookMergerService, deadLetters as unknown as DeadLetterPublisher),
   };
 }
@@ -52,16 +58,58 @@ describe('ChunkResultHandler', () => {
     for (const bad of ['not json', { ...chunkEvent, jobId: 'nope' }, { ...chunkEvent, rows: [{ n: 0, matches: [] }] }, null]) {
       await f.chunkHandler.onChunkResult(bad, ctxFor(Topics.results.name, bad));
     }
+    await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(f.calls, Array(4).fill(['deadLetter', 'EventDecodeError']));
   });
 
-  it('lets a database error through, so kafkajs retries the message and commits nothing', async () => {
+  it('fails the job an undecodable result is keyed to once no good copy of that chunk came within the grace period', async () => {
     const f = fakes();
+    // Chunk 0 is stored by a good copy (a replay); chunk 9 never is.
+    await f.chunkHandler.onChunkResult('garbage', ctxFor(Topics.results.name, 'garbage', `${jobId}:0:0`));
+    await f.chunkHandler.onChunkResult('garbage', ctxFor(Topics.results.name, 'garbage', `${jobId}:0:9`));
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(f.calls.map((c) => c.slice(0, 2)), [['deadLetter', 'EventDecodeError'], ['deadLetter', 'EventDecodeError'], ['hasChunkResult', 0], ['hasChunkResult', 9], ['fail', jobId]]);
+    assert.match(String(f.calls[4][2]), /^결과 청크를 읽을 수 없음: 시트 1, 청크 9 \(a geocoded chunk could not be read: invalid ChunkResultEventV1/);
+  });
+
+  it('retries a failing write, and lets it through while the database does not answer, so kafkajs retries and commits nothing', async () => {
+    const f = fakes();
+    let attempts = 0;
     f.jobs.saveChunkResult = async () => {
+      attempts++;
+      throw new Error('connection refused');
+    };
+    f.jobs.findById = async () => {
       throw new Error('connection refused');
     };
     await assert.rejects(f.chunkHandler.onChunkResult(chunkEvent, ctxFor(Topics.results.name, chunkEvent)), /connection refused/);
+    assert.equal(attempts, 4);
     assert.deepEqual(f.calls, []);
+  });
+
+  it('stores a chunk that succeeds on a retry as usual', async () => {
+    const f = fakes();
+    let attempts = 0;
+    f.jobs.saveChunkResult = async () => {
+      if (++attempts < 3) throw new Error('connection reset');
+      f.calls.push(['saveChunkResult', 3]);
+      return true;
+    };
+    await f.chunkHandler.onChunkResult(chunkEvent, ctxFor(Topics.results.name, chunkEvent));
+    assert.deepEqual(f.calls, [['saveChunkResult', 3], ['tryFinalize', jobId, true]]);
+  });
+
+  it('dead-letters a chunk it cannot store although the database answers, and fails its job with the reason', async () => {
+    const f = fakes();
+    let attempts = 0;
+    f.jobs.saveChunkResult = async () => {
+      attempts++;
+      throw new Error('unsupported Unicode escape sequence');
+    };
+    await f.chunkHandler.onChunkResult(chunkEvent, ctxFor(Topics.results.name, chunkEvent));
+    assert.deepEqual(f.calls.map((c) => c.slice(0, 2)), [['findById'], ['deadLetter', 'Error'], ['fail', jobId]]);
+    assert.equal(attempts, 5, 'four attempts, then one more once the database answered');
+    assert.equal(f.calls[2][2], '결과 청크를 저장할 수 없음: 시트 1, 청크 3 (a geocoded chunk could not be stored: unsupported Unicode escape sequence)');
   });
 });
 
@@ -83,6 +131,14 @@ describe('JobEventsHandler', () => {
     await f.jobHandler.onJobEvent(sealedEvent, ctxFor(Topics.jobs.name, sealedEvent));
     await f.jobHandler.onJobEvent({ type: 'job.cancelled', jobId }, ctxFor(Topics.jobs.name, {}));
     assert.deepEqual(f.calls, [['findById']]);
+  });
+
+  it('fails a job another service gave up on (job.failed) with its reason', async () => {
+    const f = fakes();
+    const failed = { type: 'job.failed', jobId, reason: '입력 청크를 읽을 수 없음 (a rows chunk could not be read)' };
+    await f.jobHandler.onJobEvent(failed, ctxFor(Topics.jobs.name, failed));
+    await f.jobHandler.onJobEvent({ type: 'job.failed', jobId, reason: '' }, ctxFor(Topics.jobs.name, {}));
+    assert.deepEqual(f.calls, [['fail', jobId, failed.reason], ['deadLetter', 'EventDecodeError']]);
   });
 
   it('parks a malformed job.sealed on the dead-letter topic', async () => {
@@ -107,5 +163,15 @@ describe('DeadLetterPublisher', () => {
     assert.deepEqual(sent[0].value.problems, ['jobId: must be a UUID']);
     assert.match(sent[0].value.error, /invalid ChunkResultEventV1/);
     assert.equal(sent[0].value.payload, 'garbage{');
+  });
+});
+
+describe('MergeRecoveryService sweep', () => {
+  it('tries to finish sealed running jobs nobody is merging, and leaves claimed ones alone', async () => {
+    const tried: string[] = [];
+    const jobs = { findSealedRunning: async () => [{ id: 'a', mergeStartedAt: null }, { id: 'b', mergeStartedAt: new Date() }] };
+    const merger = { tryFinalize: async (id: string) => (tried.push(id), 'completed') };
+    await new MergeRecoveryService(jobs as unknown as JobRepository, merger as unknown as WorkbookMergerService).sweep();
+    assert.deepEqual(tried, ['a']);
   });
 });

@@ -1,6 +1,6 @@
 import { Controller, Logger } from '@nestjs/common';
 import { Ctx, EventPattern, KafkaContext, Payload } from '@nestjs/microservices';
-import { decodeEvent, EventDecodeError, JobSealedEventV1, Topics } from '@geobatch/contracts';
+import { decodeEvent, EventDecodeError, JobFailedEventV1, JobSealedEventV1, Topics } from '@geobatch/contracts';
 import { JobRepository } from '@geobatch/job-store';
 import { DeadLetterPublisher, kafkaLogFields } from '@geobatch/util-kafka';
 import { WorkbookMergerService } from './workbook-merger.service';
@@ -28,6 +28,7 @@ export class JobEventsHandler {
   async onJobEvent(@Payload() payload: unknown, @Ctx() ctx: KafkaContext): Promise<void> {
     const at = kafkaLogFields(ctx);
     const type = eventType(payload);
+    if (type === JobFailedEventV1.type) return this.onJobFailed(payload, ctx);
     if (typeof type === 'string' && type !== JobSealedEventV1.type) {
       // Other lifecycle events (e.g. cancellation) act through the database; nothing to merge.
       this.logger.debug({ msg: 'job event ignored', type, ...at });
@@ -51,5 +52,18 @@ export class JobEventsHandler {
     this.logger.log({ msg: 'job sealed', jobId, sheets: event.sheets.length, chunks: event.sheets.reduce((n, s) => n + s.chunks, 0), ...at });
     const outcome = await this.merger.tryFinalize(jobId, { heartbeat: ctx.getHeartbeat() });
     if (outcome !== 'not-ready') this.logger.log({ msg: `merge ${outcome}`, jobId, ...at });
+  }
+
+  /** Another service gave up on the job (e.g. a rows chunk nobody can read): record why. */
+  private async onJobFailed(payload: unknown, ctx: KafkaContext): Promise<void> {
+    let event: JobFailedEventV1;
+    try {
+      event = decodeEvent(JobFailedEventV1, payload);
+    } catch (e) {
+      if (e instanceof EventDecodeError) return this.deadLetters.publish(ctx, e);
+      throw e;
+    }
+    await this.jobs.fail(event.jobId, event.reason);
+    this.logger.warn({ msg: 'job failed by another service', jobId: event.jobId, reason: event.reason, ...kafkaLogFields(ctx) });
   }
 }

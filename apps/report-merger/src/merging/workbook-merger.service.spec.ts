@@ -34,14 +34,20 @@ class FakeJobs {
       uploadPath: `uploads/${id}.csv`,
       uploadSha256: 'x',
       options: { x: '2', y: '3', crs: 'EPSG:4326', datasetIds: [], datasetLabels: [], nearestM: 0 },
+      ownerKeyId: null,
       sheets,
       totalChunks: sheets.reduce((n, s) => n + s.chunks, 0),
+      publishedChunks: null,
       error: null,
       resultPath: null,
       createdAt: new Date(),
       sealedAt: new Date(),
       mergeStartedAt: null,
       finishedAt: null,
+      webhookDeliveredAt: null,
+      webhookAttempts: 0,
+      webhookNextAt: null,
+      webhookLastError: null,
     };
   }
 

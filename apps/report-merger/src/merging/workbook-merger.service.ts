@@ -317,8 +317,8 @@ export class WorkbookMergerService implements BeforeApplicationShutdown {
     const problemsFile = `${stem}.problems${PARTIAL_SUFFIX}`;
     const writer =
       format === 'csv'
-        ? new ResultCsvWriter(partial, { lang, distance })
-        : new ResultWorkbookWriter(partial, { lang, distance, maxRowsPerSheet: this.maxRowsPerSheet });
+        ? new ResultCsvWriter(partial, { lang, distance, datasets: job.options.datasetLabels })
+        : new ResultWorkbookWriter(partial, { lang, distance, datasets: job.options.datasetLabels, maxRowsPerSheet: this.maxRowsPerSheet });
     const problems = format === 'xlsx' ? new LineSpool(problemsFile) : undefined;
     const summary = new ResultSummaryBuilder();
     let rows = 0;

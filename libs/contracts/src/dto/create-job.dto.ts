@@ -1,5 +1,5 @@
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min } from 'class-validator';
 import { MAX_NEAREST_M } from '../events/rows-chunk.event';
 import { INPUT_ENCODINGS, OUTPUT_FORMATS, OUTPUT_LANGS, type InputEncoding, type OutputFormat, type OutputLang } from '../output-columns';
 
@@ -28,10 +28,14 @@ export class CreateJobDto {
   @Matches(COLUMN_SPEC)
   y?: string;
 
-  /** Boundary dataset name; the default dataset when omitted. */
+  /**
+   * Boundary dataset name; the default dataset when omitted. Several datasets, comma-separated or as
+   * a repeated field (e.g. `kostat,admdong`, at most 5), each add their own group of columns, in this order.
+   */
   @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? value.map(String).join(',') : value))
   @IsString()
-  @MaxLength(100)
+  @MaxLength(500)
   dataset?: string;
 
   /** Text encoding of a CSV upload; detected when omitted or `auto` (UTF-8 with or without BOM, else CP949). `euc-kr` is read as CP949. */
@@ -71,6 +75,26 @@ export class CreateJobDto {
   @Min(0)
   @Max(MAX_NEAREST_M)
   nearestM?: number;
+
+  /**
+   * Webhook: gets a signed `POST` (JSON, `X-Geobatch-Signature`) when the job completes, fails, is
+   * cancelled or expires; retried with backoff until it answers 2xx. http or https.
+   */
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
+  // A literal, not a constant: the Swagger metadata generator reads only literal limits.
+  @MaxLength(2000)
+  callbackUrl?: string;
+
+  /**
+   * `true` always starts a new job. Without it, the same file (same SHA-256 and name) with the same
+   * options, sent again with the same API key, answers the existing job (HTTP 200, `deduplicated: true`)
+   * unless that job failed, was cancelled or expired.
+   */
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value))
+  @IsBoolean()
+  force?: boolean;
 }
 
 /** Text fields of the `POST /jobs/preview` multipart form. */

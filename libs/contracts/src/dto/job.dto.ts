@@ -5,6 +5,8 @@ export class JobCreatedDto {
   /** Random UUID of the job. */
   id!: string;
   status!: JobStatus;
+  /** True when the same file with the same options was already submitted by this key: the answer is that job (HTTP 200), no new job was created. */
+  deduplicated!: boolean;
 }
 
 export class JobRowsDto {
@@ -18,6 +20,16 @@ export class JobRowsDto {
   problems!: number;
   /** Blank lines skipped in the input. */
   blank!: number;
+}
+
+/** How far a job is and how fast it goes, from the rows geocoded so far. */
+export class JobProgressDto {
+  /** Share of the data rows geocoded, 0 to 1; null until the upload has been read through (the total is not known before). */
+  fraction!: number | null;
+  /** Rows geocoded per second since the job was accepted; null before the first chunk. */
+  rowsPerSecond!: number | null;
+  /** Seconds until every row is geocoded at the current rate; 0 once the job has ended, null while it cannot be told. */
+  etaSeconds!: number | null;
 }
 
 /** A column of an input sheet. */
@@ -66,6 +78,7 @@ export class JobStatusDto {
   id!: string;
   status!: JobStatus;
   rows!: JobRowsDto;
+  progress!: JobProgressDto;
   /** Original upload name. */
   fileName!: string;
   /** Dataset the job looks up, as `name@version`. */

@@ -27,7 +27,7 @@ describe('input coordinate systems and statuses', () => {
     assert.equal(decodeEvent(RowsChunkEventV1, { ...base, crs: 'EPSG:2097' }).crs, 'EPSG:2097');
   });
 
-  it('has the SWAPPED and NEAREST statuses', () => {
-    assert.deepEqual(Object.values(RowStatus), ['OK', 'NOT_FOUND', 'INVALID', 'SWAPPED', 'NEAREST']);
+  it('has the SWAPPED, NEAREST and ERROR statuses', () => {
+    assert.deepEqual(Object.values(RowStatus), ['OK', 'NOT_FOUND', 'INVALID', 'SWAPPED', 'NEAREST', 'ERROR']);
   });
 });

@@ -679,7 +679,7 @@ async function download(id, fileName, where) {
 }
 
 function statusBadge(status) {
-  const known = ['queued', 'running', 'completed', 'failed', 'cancelled'].includes(status);
+  const known = ['queued', 'running', 'completed', 'failed', 'cancelled', 'expired'].includes(status);
   return h('span', { class: `status status-${known ? status : 'unknown'}` }, t(known ? `status_${status}` : 'status_unknown'));
 }
 

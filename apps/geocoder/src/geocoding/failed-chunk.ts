@@ -1,0 +1,63 @@
+import { MAX_POINTS_PER_CHUNK, RowStatus, type ChunkResultEventV1 } from '@geobatch/contracts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** MatchV1.note's limit. */
+const MAX_NOTE = 500;
+
+/** The note of a row whose chunk was given up on: Korean first, then English, then the error. */
+export function failedChunkNote(why: 'failed' | 'unreadable', error: string): string {
+  const head = why === 'failed' ? '처리 실패 / processing failed after retries' : '청크를 읽을 수 없음 / chunk could not be read';
+  return `${head}: ${error}`.slice(0, MAX_NOTE);
+}
+
+/** A result for every row of a chunk, each ERROR with `note` (one match per dataset of the job). */
+export function errorResult(
+  target: { jobId: string; sheet: number; chunk: number },
+  rowNumbers: readonly number[],
+  datasets: number,
+  note: string,
+): ChunkResultEventV1 {
+  const matches = Array.from({ length: Math.max(1, datasets) }, () => ({ status: RowStatus.Error, note }));
+  return {
+    jobId: target.jobId,
+    sheet: target.sheet,
+    chunk: target.chunk,
+    rows: rowNumbers.map((n) => ({ n, matches: matches.map((m) => ({ ...m })) })),
+  };
+}
+
+/** What can still be read from a rows message that does not decode. */
+export interface SalvagedChunk {
+  jobId: string;
+  /** Unknown when neither the payload nor the key has them. */
+  sheet: number | null;
+  chunk: number | null;
+  /** The row numbers of its points, when every point has a usable one; else null. */
+  rowNumbers: number[] | null;
+  datasets: number;
+}
+
+const index = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : null);
+
+/**
+ * The job, sheet, chunk and row numbers of an undecodable rows message, from its payload or, failing
+ * that, its key (`chunkKey(jobId, sheet, chunk)`). Null when not even the job can be told.
+ */
+export function salvageRowsChunk(payload: unknown, key: string | null): SalvagedChunk | null {
+  const body = payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? (payload as Record<string, unknown>) : {};
+  const parts = (key ?? '').split(':');
+  const fromKey = parts.length === 3 && UUID.test(parts[0]) ? { jobId: parts[0], sheet: index(Number(parts[1])), chunk: index(Number(parts[2])) } : null;
+  const jobId = typeof body.jobId === 'string' && UUID.test(body.jobId) ? body.jobId : fromKey?.jobId;
+  if (!jobId) return null;
+  // The key is what the gateway wrote; a payload that disagrees with it is the broken part.
+  const sameJob = fromKey?.jobId === jobId;
+  const sheet = (sameJob ? fromKey.sheet : null) ?? index(body.sheet);
+  const chunk = (sameJob ? fromKey.chunk : null) ?? index(body.chunk);
+  let rowNumbers: number[] | null = null;
+  if (Array.isArray(body.points) && body.points.length > 0 && body.points.length <= MAX_POINTS_PER_CHUNK) {
+    const ns = body.points.map((p: unknown) => (p !== null && typeof p === 'object' ? (p as { n?: unknown }).n : undefined));
+    if (ns.every((n): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 1)) rowNumbers = ns;
+  }
+  const datasets = Array.isArray(body.datasetIds) && body.datasetIds.length > 0 ? Math.min(body.datasetIds.length, 100) : 1;
+  return { jobId, sheet, chunk, rowNumbers, datasets };
+}

@@ -1,0 +1,240 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { INestMicroservice } from '@nestjs/common';
+import ExcelJS from 'exceljs';
+import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import {
+  chunkKey,
+  DeadLetterEventV1,
+  JobSealedEventV1,
+  JobStatus,
+  RowStatus,
+  Topics,
+  type ChunkResultEventV1,
+  type RowsChunkEventV1,
+} from '@geobatch/contracts';
+import { BoundaryImporter, GEO_ENTITIES, GEO_MIGRATIONS, geoDataSourceOptions, runMigrationsExclusive } from '@geobatch/geo-query';
+import { JOB_STORE_ENTITIES, JOB_STORE_MIGRATIONS, JobRepository, type JobEntity } from '@geobatch/job-store';
+import { loadConfig } from '@geobatch/util-config';
+import { JsonLogger } from '@geobatch/util-observability';
+import { REPO_ROOT, ServiceProcess, testEnv, waitFor } from '@geobatch/util-testing';
+import { ReportMergerEnvSchema } from './config/report-merger-env.schema';
+import { createReportMergerApp } from './create-report-merger-app';
+
+/*
+ * Poisoned chunks end as problem rows or as a failed job, never as a hung job or a blocked partition
+ * (issue #5): a geocoder process (its own group) and an in-process merger (its own group) on the test
+ * broker, one database schema of this spec's own.
+ *
+ * - A rows chunk whose lookup cannot succeed (its dataset's boundary is corrupt: the engine refuses to
+ *   load it) is dead-lettered by the geocoder, which publishes every row of it as ERROR.
+ * - A rows chunk that does not decode but still tells its job, chunk and row numbers: ERROR rows too.
+ * - One that does not tell its rows: the job fails with the reason.
+ * - A chunk result the merger can decode but not store: dead-lettered, the job fails with the reason.
+ */
+const RUN = randomUUID().replace(/-/g, '').slice(0, 10);
+
+function inSchema(url: string, schema: string): string {
+  return `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema},public`)}`;
+}
+
+describe('poisoned chunks: dead letters, ERROR rows and failed jobs (real broker and database)', () => {
+  const schema = `dead_rows_it_${RUN}`;
+  const databaseUrl = inSchema(testEnv.TEST_DATABASE_URL, schema);
+  const geocoderGroup = `geobatch-dead-rows-geocoder-${RUN}`;
+  const mergerGroup = `geobatch-dead-rows-merger-${RUN}`;
+  const letterGroup = `geobatch-dead-rows-letters-${RUN}`;
+  const kafka = new Kafka({ clientId: `dead-rows-it-${RUN}`, brokers: testEnv.KAFKA_BROKERS, logLevel: logLevel.NOTHING });
+  const letters: { key: string; value: DeadLetterEventV1 }[] = [];
+  let storage: string;
+  let db: DataSource;
+  let jobs: JobRepository;
+  let admin: Admin;
+  let producer: Producer;
+  let letterReader: Consumer;
+  let merger: INestMicroservice;
+  let geocoder: ServiceProcess;
+  let goodDataset: string;
+  let badDataset: string;
+
+  async function startAtEnd(groupId: string, topics: string[]): Promise<void> {
+    for (const topic of topics) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({ groupId, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.offset })) });
+    }
+  }
+
+  async function square(name: string, code: string): Promise<string> {
+    const file = join(storage, `${name}.geojson`);
+    await writeFile(file, JSON.stringify({
+      type: 'FeatureCollection',
+      features: [{ type: 'Feature', properties: { code, name }, geometry: { type: 'Polygon', coordinates: [[[126, 36], [128, 36], [128, 38], [126, 38], [126, 36]]] } }],
+    }));
+    return (await new BoundaryImporter(db).importGeoJson({ name: `${name}-${RUN}`, levels: { sido: file } })).datasetId;
+  }
+
+  /** A job of `rows` data rows (x in column 2, y in column 3), sealed in chunks of 2. */
+  async function newJob(rows: number): Promise<JobEntity> {
+    const path = `uploads/${randomUUID()}.csv`;
+    await writeFile(join(storage, path), ['id,lon,lat', ...Array.from({ length: rows }, (_, i) => `r${i + 1},127.${i},37.${i}`)].join('\n') + '\n');
+    const job = await jobs.create({
+      fileName: 'poison.csv',
+      uploadPath: path,
+      uploadSha256: 'n/a',
+      options: {
+        x: 'lon', y: 'lat', crs: 'EPSG:4326', datasetIds: [goodDataset], datasetLabels: ['good@1'], kind: 'csv', encoding: 'utf-8', delimiter: ',',
+        columns: [{ sheet: 0, name: 'poison', x: 1, y: 2, xName: 'lon', yName: 'lat', xBy: 'given', yBy: 'given' }],
+      },
+    });
+    await jobs.markRunning(job.id);
+    return job;
+  }
+
+  async function seal(job: JobEntity, rows: number): Promise<void> {
+    const sheets = [{ sheet: 0, name: 'poison', rows, chunks: Math.ceil(rows / 2), blankRows: 0 }];
+    await jobs.seal(job.id, sheets);
+    await send(Topics.jobs.name, job.id, { type: JobSealedEventV1.type, jobId: job.id, sheets });
+  }
+
+  async function send(topic: string, key: string, value: unknown): Promise<void> {
+    await producer.send({ topic, acks: -1, messages: [{ key, value: typeof value === 'string' ? value : JSON.stringify(value) }] });
+  }
+
+  function rowsChunk(job: JobEntity, chunk: number, datasetId: string, ns: number[]): RowsChunkEventV1 {
+    return { jobId: job.id, sheet: 0, chunk, datasetIds: [datasetId], crs: 'EPSG:4326', nearestM: 0, points: ns.map((n) => ({ n, x: `127.${n - 1}`, y: `37.${n - 1}` })) };
+  }
+
+  function ended(id: string, timeoutMs = 90_000): Promise<JobEntity> {
+    return waitFor(`job ${id} to end`, async () => {
+      const job = await jobs.findById(id);
+      return job && [JobStatus.Completed, JobStatus.Failed].includes(job.status) ? job : undefined;
+    }, timeoutMs, 250);
+  }
+
+  before(async () => {
+    storage = await mkdtemp(join(tmpdir(), 'geobatch-dead-rows-it-'));
+    await mkdir(join(storage, 'uploads'));
+    const root = await new DataSource({ type: 'postgres', url: testEnv.TEST_DATABASE_URL }).initialize();
+    await root.query(`CREATE SCHEMA ${schema}`);
+    await root.destroy();
+    db = await new DataSource(
+      geoDataSourceOptions(databaseUrl, { migrations: [...GEO_MIGRATIONS, ...JOB_STORE_MIGRATIONS], entities: [...GEO_ENTITIES, ...JOB_STORE_ENTITIES], poolSize: 2 }),
+    ).initialize();
+    await runMigrationsExclusive(db);
+    jobs = new JobRepository(db);
+    goodDataset = await square('good', '11');
+    // A dataset whose boundary was damaged after import: no engine can load it, however often it tries.
+    badDataset = await square('bad', '22');
+    // (This schema's own table: its column may hold any geometry, and this boundary becomes a point.)
+    await db.query(`ALTER TABLE boundary_part ALTER COLUMN geom TYPE geometry(Geometry, 4326)`);
+    await db.query(`UPDATE boundary_part SET geom = ST_SetSRID(ST_MakePoint(127, 37), 4326) WHERE dataset_id = $1`, [badDataset]);
+
+    admin = kafka.admin();
+    await admin.connect();
+    await startAtEnd(`${geocoderGroup}-server`, [Topics.rows.name]);
+    await startAtEnd(letterGroup, [Topics.deadLetter.name]);
+    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await producer.connect();
+    letterReader = kafka.consumer({ groupId: letterGroup });
+    await letterReader.connect();
+    await letterReader.subscribe({ topics: [Topics.deadLetter.name] });
+    await letterReader.run({ eachMessage: async ({ message }) => void letters.push({ key: message.key?.toString() ?? '', value: JSON.parse(message.value!.toString()) }) });
+
+    const config = loadConfig(ReportMergerEnvSchema, { DATABASE_URL: databaseUrl, KAFKA_BROKERS: testEnv.KAFKA_BROKERS.join(','), STORAGE_DIR: storage, LOG_LEVEL: 'warn' });
+    merger = await createReportMergerApp(config, new JsonLogger('report-merger', 'warn', () => undefined), { groupId: mergerGroup, fromBeginning: false });
+    await merger.listen();
+    const [, consumer] = merger.unwrap<[unknown, Consumer, unknown]>();
+    await new Promise<void>((resolve) => {
+      const off = consumer.on(consumer.events.FETCH, () => (off(), resolve()));
+    });
+
+    geocoder = new ServiceProcess('geocoder', {
+      DATABASE_URL: databaseUrl,
+      KAFKA_BROKERS: testEnv.KAFKA_BROKERS.join(','),
+      STORAGE_DIR: storage,
+      GEOCODER_GROUP_ID: geocoderGroup,
+      GEOCODER_RETRY_ATTEMPTS: '2',
+      GEOCODER_RETRY_BACKOFF_MS: '100',
+      LOG_LEVEL: 'log',
+    }, join(REPO_ROOT, 'test-output', `dead-rows-${RUN}`)).start();
+    await waitFor('the geocoder to join its group', async () => {
+      const [group] = (await admin.describeGroups([`${geocoderGroup}-server`])).groups;
+      return group?.state === 'Stable' && group.members.length > 0 ? true : undefined;
+    }, 90_000, 500);
+  });
+
+  after(async () => {
+    await geocoder?.stop();
+    await merger?.close();
+    await letterReader?.disconnect();
+    await producer?.disconnect();
+    await admin?.deleteGroups([`${geocoderGroup}-server`, mergerGroup, letterGroup]).catch(() => undefined);
+    await admin?.disconnect();
+    if (db?.isInitialized) {
+      await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await db.destroy();
+    }
+    if (storage) await rm(storage, { recursive: true, force: true });
+  });
+
+  it('completes a job whose chunks were given up on, with those rows as ERROR among the problem rows', async () => {
+    const job = await newJob(6);
+    await send(Topics.rows.name, chunkKey(job.id, 0, 0), rowsChunk(job, 0, goodDataset, [1, 2]));
+    // The lookup of this one keeps failing although the database answers.
+    await send(Topics.rows.name, chunkKey(job.id, 0, 1), rowsChunk(job, 1, badDataset, [3, 4]));
+    // This one does not decode (no such coordinate system), yet its key and row numbers are readable.
+    await send(Topics.rows.name, chunkKey(job.id, 0, 2), { ...rowsChunk(job, 2, goodDataset, [5, 6]), crs: 'WGS84' });
+    await seal(job, 6);
+
+    const done = await ended(job.id);
+    assert.equal(done.status, JobStatus.Completed, done.error ?? '');
+    assert.deepEqual(await jobs.progress(job.id), { chunksDone: 3, processed: 6, ok: 2, problems: 4 });
+
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(join(storage, done.resultPath!));
+    const problems = wb.getWorksheet('문제 행')!;
+    const listed = problems.getSheetValues().slice(2).map((r) => (r as unknown[]).slice(2, 5));
+    assert.equal(listed.length, 4);
+    // `행` is the spreadsheet row: data row n sits below the header.
+    assert.deepEqual(listed.map(([row, status]) => [row, status]), [[4, RowStatus.Error], [5, RowStatus.Error], [6, RowStatus.Error], [7, RowStatus.Error]]);
+    assert.match(String(listed[0][2]), /^처리 실패 \/ processing failed after retries: /);
+    assert.match(String(listed[2][2]), /^청크를 읽을 수 없음 \/ chunk could not be read: invalid RowsChunkEventV1/);
+
+    await waitFor('both dead letters', async () => (letters.filter((l) => l.value.source.key?.startsWith(job.id)).length >= 2 ? true : undefined), 30_000);
+    const mine = letters.filter((l) => l.value.source.key?.startsWith(job.id));
+    assert.deepEqual(mine.map((l) => l.key).sort(), [chunkKey(job.id, 0, 1), chunkKey(job.id, 0, 2)]);
+    assert.ok(mine.every((l) => l.value.source.topic === Topics.rows.name && l.value.error.length > 0));
+  });
+
+  it('fails a job whose undecodable chunk does not tell its rows, with the reason', async () => {
+    const job = await newJob(2);
+    await send(Topics.rows.name, chunkKey(job.id, 0, 0), '{"not":"a chunk"');
+    await seal(job, 2);
+    const done = await ended(job.id);
+    assert.equal(done.status, JobStatus.Failed);
+    assert.match(done.error!, /^입력 청크를 읽을 수 없어 작업을 중단함 \(시트 1, 청크 0\) \(a rows chunk could not be read/);
+  });
+
+  it('dead-letters a chunk result the merger cannot store, and fails its job instead of blocking the partition', async () => {
+    const job = await newJob(2);
+    await seal(job, 2);
+    // Decodes, but chunk 2^31 does not fit the chunk column: every attempt to store it fails.
+    const unstorable: ChunkResultEventV1 = { jobId: job.id, sheet: 0, chunk: 2 ** 31, rows: [{ n: 1, matches: [{ status: RowStatus.Ok }] }] };
+    await send(Topics.results.name, chunkKey(job.id, 0, 2 ** 31), unstorable);
+    const done = await ended(job.id);
+    assert.equal(done.status, JobStatus.Failed);
+    assert.match(done.error!, /^결과 청크를 저장할 수 없음: 시트 1, 청크 2147483648 \(a geocoded chunk could not be stored: /);
+    await waitFor('its dead letter', async () => (letters.some((l) => l.key === chunkKey(job.id, 0, 2 ** 31) && l.value.source.topic === Topics.results.name) ? true : undefined), 30_000);
+
+    // The partition moved on: a later chunk of another job on the same topic is still stored.
+    const next = await newJob(2);
+    await send(Topics.rows.name, chunkKey(next.id, 0, 0), rowsChunk(next, 0, goodDataset, [1, 2]));
+    await seal(next, 2);
+    assert.equal((await ended(next.id)).status, JobStatus.Completed);
+  });
+});
