@@ -3,6 +3,7 @@ import { KafkaProducerModule } from '@geobatch/util-kafka';
 import { GATEWAY_CLIENT_ID, GATEWAY_CONFIG, GatewayConfigModule, type GatewayConfig } from './config/gateway-config.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
+import { GatewayMetricsModule } from './metrics/metrics.module';
 
 /** Root module; takes the config already validated by the caller (main or a test). */
 @Module({})
@@ -14,8 +15,9 @@ export class GatewayModule {
         GatewayConfigModule.forRoot(config),
         KafkaProducerModule.forRootAsync({
           inject: [GATEWAY_CONFIG],
-          useFactory: (c: GatewayConfig) => ({ clientId: GATEWAY_CLIENT_ID, brokers: c.KAFKA_BROKERS }),
+          useFactory: (c: GatewayConfig) => ({ clientId: GATEWAY_CLIENT_ID, brokers: c.KAFKA_BROKERS, compression: c.KAFKA_COMPRESSION }),
         }),
+        GatewayMetricsModule,
         JobsModule,
         HealthModule,
       ],

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource, In, IsNull, Repository } from 'typeorm';
-import { JobStatus, RowStatus, type ChunkResultEventV1, type RowResultV1, type SheetTotalsV1 } from '@geobatch/contracts';
+import { JobStatus, okRowCount, RowStatus, unpackChunkResult, type ChunkResultEventV2, type RowResultV1, type SheetTotalsV1 } from '@geobatch/contracts';
 import { ChunkResultEntity } from './chunk-result.entity';
 import { JobEntity, type JobOptions } from './job.entity';
 
@@ -21,6 +21,10 @@ export interface JobProgress {
 /** A row counts as OK only when every dataset matched it cleanly. */
 export function isOkRow(row: RowResultV1): boolean {
   return row.matches.length > 0 && row.matches.every((m) => m.status === RowStatus.Ok);
+}
+
+function rowsOf(stored: ChunkResultEntity): RowResultV1[] {
+  return stored.packed ? unpackChunkResult(stored.packed) : (stored.rows ?? []);
 }
 
 /** Jobs and their durable chunk results; the only code that touches these tables. */
@@ -74,16 +78,23 @@ export class JobRepository {
   }
 
   /** Stores a geocoded chunk. Returns false when that chunk was already stored (a replay). */
-  async saveChunkResult(event: ChunkResultEventV1): Promise<boolean> {
-    const ok = event.rows.filter(isOkRow).length;
+  async saveChunkResult(event: ChunkResultEventV2): Promise<boolean> {
+    const ok = okRowCount(event);
+    const rows = event.n.length;
     const inserted: unknown[] = await this.db.query(
-      `INSERT INTO job_chunk_result (job_id, sheet, chunk, row_count, ok_count, problem_count, rows)
+      `INSERT INTO job_chunk_result (job_id, sheet, chunk, row_count, ok_count, problem_count, packed)
        SELECT $1, $2, $3, $4, $5, $6, $7::jsonb WHERE EXISTS (SELECT 1 FROM job WHERE id = $1)
        ON CONFLICT (job_id, sheet, chunk) DO NOTHING
        RETURNING 1`,
-      [event.jobId, event.sheet, event.chunk, event.rows.length, ok, event.rows.length - ok, JSON.stringify(event.rows)],
+      [event.jobId, event.sheet, event.chunk, rows, ok, rows - ok, JSON.stringify({ n: event.n, datasets: event.datasets })],
     );
     return inserted.length > 0;
+  }
+
+  /** One stored chunk's rows, or null when it is not stored (yet). */
+  async findChunkRows(jobId: string, sheet: number, chunk: number): Promise<RowResultV1[] | null> {
+    const found = await this.chunks.findOneBy({ jobId, sheet, chunk });
+    return found ? rowsOf(found) : null;
   }
 
   async progress(id: string): Promise<JobProgress> {
@@ -140,7 +151,7 @@ export class JobRepository {
     );
     for (const { chunk } of numbers) {
       const found = await this.chunks.findOneBy({ jobId, sheet, chunk });
-      if (found) yield { chunk, rows: found.rows };
+      if (found) yield { chunk, rows: rowsOf(found) };
     }
   }
 }

@@ -11,18 +11,40 @@ import {
   chunkKey,
   JobSealedEventV1,
   Topics,
-  type PointV1,
-  type RowsChunkEventV1,
+  MAX_COORD_CHARS,
+  type RowsChunkEventV2,
   type SheetTotalsV1,
 } from '@geobatch/contracts';
 import { JobRepository, type JobEntity, type JobSheetColumns } from '@geobatch/job-store';
 import { EventPublisher } from '@geobatch/util-kafka';
+import { Metrics } from '@geobatch/util-observability';
 import { cellText, openTabularFile, resolveColumn, type CellValue, type CsvDelimiter, type TabularFile, type TabularSheet } from '@geobatch/util-spreadsheet';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config.module';
 import { sheetNameFor } from './sheet-name';
 
-/** PointV1 caps x/y at this length; a longer cell is garbage anyway, and must not poison the whole chunk. */
-const MAX_COORD_CHARS = 200;
+/** Chunks published but not yet acknowledged, per job (the producer still sends them in order). */
+const PUBLISH_WINDOW = 4;
+
+/**
+ * At most `size` publishes in flight: `add` waits for the oldest once the window is full, and
+ * `drain` for all of them. The first failure is thrown by the next `add` or `drain`.
+ */
+export class PublishWindow {
+  private readonly inFlight: Promise<void>[] = [];
+
+  constructor(private readonly size: number) {}
+
+  async add(publish: Promise<void>): Promise<void> {
+    // Observed at once, so a rejection waiting its turn is never reported as unhandled.
+    publish.catch(() => undefined);
+    this.inFlight.push(publish);
+    while (this.inFlight.length >= this.size) await this.inFlight.shift();
+  }
+
+  async drain(): Promise<void> {
+    while (this.inFlight.length > 0) await this.inFlight.shift();
+  }
+}
 
 /** Thrown inside a run when the app shuts down: the job stays unsealed and is replayed at the next start. */
 class PublishingStopped extends Error {}
@@ -44,7 +66,7 @@ function legacyColumns(file: TabularFile, job: JobEntity): JobSheetColumns[] {
 }
 
 /**
- * Streams a job's stored upload into RowsChunkEventV1 messages, then seals the job. Chunk keys
+ * Streams a job's stored upload into RowsChunkEventV2 messages, then seals the job. Chunk keys
  * are stable (job, sheet, chunk) and the merger stores chunks idempotently, so publishing a job
  * again from chunk 0 after a crash is harmless.
  */
@@ -58,6 +80,7 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly publisher: EventPublisher,
     private readonly jobs: JobRepository,
+    private readonly metrics: Metrics,
   ) {}
 
   /**
@@ -119,6 +142,7 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
         this.logger.warn({ msg: 'publishing interrupted by shutdown; the job resumes at the next start', jobId });
         return;
       }
+      this.metrics.jobSeconds.observe({ outcome: 'failed' }, (Date.now() - job.createdAt.getTime()) / 1000);
       const reason = `publishing failed: ${err instanceof Error ? err.message : String(err)}`.slice(0, 1000);
       this.logger.error({ msg: 'publishing failed', jobId, error: err instanceof Error ? err.message : String(err) },
         err instanceof Error ? err.stack : undefined);
@@ -154,22 +178,35 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
     const { crs, datasetIds, nearestM } = job.options;
     const { x: xi, y: yi } = columns;
 
-    let points: PointV1[] = [];
+    // The chunk's columns, filled row by row (RowsChunkEventV2 carries columns, not objects).
+    let n: number[] = [];
+    let xs: (string | null)[] = [];
+    let ys: (string | null)[] = [];
     let chunk = 0;
     let rows = 0;
     let blankRows = 0;
 
+    // The next chunk is read while earlier ones are on their way to the broker.
+    const window = new PublishWindow(PUBLISH_WINDOW);
     const flush = async (): Promise<void> => {
       if (this.stopping) throw new PublishingStopped();
       if (!state.running) {
         await this.jobs.markRunning(jobId);
         state.running = true;
       }
-      const event: RowsChunkEventV1 = { jobId, sheet: sheet.index, chunk, datasetIds, crs, ...(nearestM === undefined ? {} : { nearestM }), points };
-      await this.publisher.publish(Topics.rows.name, chunkKey(jobId, sheet.index, chunk), event);
-      this.logger.debug({ msg: 'chunk published', jobId, sheet: sheet.index, chunk, points: points.length });
+      const event: RowsChunkEventV2 = { jobId, sheet: sheet.index, chunk, datasetIds, crs, ...(nearestM === undefined ? {} : { nearestM }), n, x: xs, y: ys };
+      const sent = performance.now();
+      const count = n.length;
+      const published = this.publisher.publish(Topics.rows.name, chunkKey(jobId, sheet.index, chunk), event).then(() => {
+        this.metrics.rows.inc({ stage: 'read' }, count);
+        this.metrics.chunkSeconds.observe({ stage: 'read' }, (performance.now() - sent) / 1000);
+      });
+      await window.add(published);
+      this.logger.debug({ msg: 'chunk published', jobId, sheet: sheet.index, chunk, points: n.length });
       chunk++;
-      points = [];
+      n = [];
+      xs = [];
+      ys = [];
     };
 
     for await (const row of sheet.rows()) {
@@ -177,11 +214,14 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
         blankRows++;
         continue;
       }
-      points.push({ n: row.n, x: coordinate(row.cells, xi), y: coordinate(row.cells, yi) });
+      n.push(row.n);
+      xs.push(coordinate(row.cells, xi));
+      ys.push(coordinate(row.cells, yi));
       rows++;
-      if (points.length >= this.config.CHUNK_SIZE) await flush();
+      if (n.length >= this.config.CHUNK_SIZE) await flush();
     }
-    if (points.length > 0) await flush();
+    if (n.length > 0) await flush();
+    await window.drain();
 
     return { sheet: sheet.index, name: columns.name || sheet.name, rows, chunks: chunk, blankRows };
   }

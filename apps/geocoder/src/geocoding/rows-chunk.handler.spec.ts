@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { chunkKey, RowStatus, Topics, type ChunkResultEventV1, type RowsChunkEventV1 } from '@geobatch/contracts';
+import { packChunkResult, packPoints, RowStatus, Topics, type RowsChunkEventV2 } from '@geobatch/contracts';
 import type { EventPublisher } from '@geobatch/util-kafka';
 import { Metrics } from '@geobatch/util-observability';
 import type { GeocoderConfig } from '../config/geocoder-config.module';
@@ -13,8 +13,8 @@ import { RowsChunkHandler } from './rows-chunk.handler';
 const config = { GEOCODER_RETRY_ATTEMPTS: 4, GEOCODER_RETRY_BACKOFF_MS: 10, GEOCODER_ENGINE: 'memory' } as GeocoderConfig;
 const metrics = new Metrics('geocoder-spec');
 
-function event(): RowsChunkEventV1 {
-  return { jobId: randomUUID(), sheet: 0, chunk: 3, datasetIds: [randomUUID()], crs: 'EPSG:4326', points: [{ n: 1, x: '127', y: '37' }] };
+function event(): RowsChunkEventV2 {
+  return { jobId: randomUUID(), sheet: 0, chunk: 3, datasetIds: [randomUUID()], crs: 'EPSG:4326', ...packPoints([{ n: 1, x: '127', y: '37' }]) };
 }
 
 /** A handler whose geocoder fails `failures` times (or with `error`), taking `ms` per attempt. */
@@ -23,12 +23,12 @@ function handler(options: { failures?: number; error?: () => Error; ms?: number 
   const published: { topic: string; key: string; value: object }[] = [];
   const deadLetters: Error[] = [];
   const geocoder = {
-    geocode: async (e: RowsChunkEventV1) => {
+    geocode: async (e: RowsChunkEventV2) => {
       attempts.count++;
       if (options.ms) await new Promise((r) => setTimeout(r, options.ms));
       if (options.error) throw options.error();
       if (attempts.count <= (options.failures ?? 0)) throw new Error(`Connection terminated unexpectedly (${attempts.count})`);
-      const result: ChunkResultEventV1 = { jobId: e.jobId, sheet: e.sheet, chunk: e.chunk, rows: [{ n: 1, matches: [{ status: RowStatus.Ok }] }] };
+      const result = packChunkResult({ jobId: e.jobId, sheet: e.sheet, chunk: e.chunk }, [{ n: 1, matches: [{ status: RowStatus.Ok }] }], 1);
       return { result, stats: { rows: 1, ok: 1, notFound: 0, invalid: 0, swapped: 0, nearest: 0 } };
     },
   } as unknown as ChunkGeocoder;
@@ -51,7 +51,9 @@ describe('RowsChunkHandler delivery', () => {
     await h.onRowsChunk(ev, ctx);
     assert.equal(attempts.count, 3);
     assert.equal(published.length, 1);
-    assert.deepEqual([published[0].topic, published[0].key], [Topics.results.name, chunkKey(ev.jobId, 0, 3)]);
+    // Keyed by job, so one merger receives all of a job's chunks.
+    assert.deepEqual([published[0].topic, published[0].key], [Topics.results.name, ev.jobId]);
+    assert.deepEqual((published[0].value as { n: number[] }).n, [1]);
     const retries = logs.lines.filter((l) => l.msg === 'chunk lookup failed; retrying' && l.jobId === ev.jobId);
     assert.deepEqual(retries.map((l) => [l.level, l.attempt, l.delayMs]), [['warn', 1, 10], ['warn', 2, 20]]);
     assert.match(String(retries[0].error), /Connection terminated/);
@@ -90,6 +92,6 @@ describe('RowsChunkHandler delivery', () => {
     await h.onRowsChunk({ jobId: 'nope' }, fakeContext({ topic: Topics.rows.name }).ctx);
     assert.equal(attempts.count, 0);
     assert.equal(published.length, 0);
-    assert.match(deadLetters[0].message, /invalid RowsChunkEventV1/);
+    assert.match(deadLetters[0].message, /invalid RowsChunkEventV2/);
   });
 });

@@ -1,6 +1,6 @@
 import { Controller, Logger } from '@nestjs/common';
 import { Ctx, EventPattern, KafkaContext, Payload } from '@nestjs/microservices';
-import { chunkKey, decodeEvent, EventDecodeError, RowsChunkEventV1, Topics } from '@geobatch/contracts';
+import { decodeEvent, EventDecodeError, RowsChunkEventV2, Topics } from '@geobatch/contracts';
 import { DeadLetterPublisher, EventPublisher, kafkaLogFields } from '@geobatch/util-kafka';
 import { Metrics } from '@geobatch/util-observability';
 import { GeocoderConfig } from '../config/geocoder-config.module';
@@ -10,7 +10,8 @@ import { keepAlive, withRetries } from './retry';
 /**
  * Geocodes one chunk per message and publishes its result. Returns only once the broker has
  * acknowledged the result, so kafkajs commits the chunk's offset only when its result is durable;
- * a crash in between replays the chunk and the same key is published again (downstream dedupes).
+ * a crash in between replays the chunk and it is published again (the merger stores each
+ * (job, sheet, chunk) once).
  *
  * A lookup that fails (database down) is retried here with backoff (GEOCODER_RETRY_ATTEMPTS,
  * GEOCODER_RETRY_BACKOFF_MS doubling), heartbeating meanwhile so the group keeps the partition; if it
@@ -35,9 +36,9 @@ export class RowsChunkHandler {
   @EventPattern<string>(Topics.rows.name)
   async onRowsChunk(@Payload() payload: unknown, @Ctx() ctx: KafkaContext): Promise<void> {
     const at = kafkaLogFields(ctx);
-    let event: RowsChunkEventV1;
+    let event: RowsChunkEventV2;
     try {
-      event = decodeEvent(RowsChunkEventV1, payload);
+      event = decodeEvent(RowsChunkEventV2, payload);
     } catch (e) {
       // A poison message must not block the partition: park it and move on.
       if (e instanceof EventDecodeError) return this.deadLetters.publish(ctx, e);
@@ -45,7 +46,7 @@ export class RowsChunkHandler {
     }
     const { jobId, sheet, chunk } = event;
     const t0 = performance.now();
-    this.logger.debug({ msg: 'chunk received', jobId, sheet, chunk, ...at, rows: event.points.length });
+    this.logger.debug({ msg: 'chunk received', jobId, sheet, chunk, ...at, rows: event.n.length });
     const stopHeartbeat = keepAlive(ctx.getHeartbeat(), this.heartbeatEveryMs);
     try {
       const { result, stats } = await withRetries(
@@ -56,9 +57,10 @@ export class RowsChunkHandler {
             this.logger.warn({ msg: 'chunk lookup failed; retrying', jobId, sheet, chunk, ...at, attempt, delayMs, error: e.message }),
         },
       );
-      await this.publisher.publish(Topics.results.name, chunkKey(jobId, sheet, chunk), result);
+      // Keyed by job: the merger that writes the job's workbook receives all of its chunks.
+      await this.publisher.publish(Topics.results.name, jobId, result);
       const seconds = (performance.now() - t0) / 1000;
-      this.metrics.rows.inc({ stage: 'geocoded' }, event.points.length);
+      this.metrics.rows.inc({ stage: 'geocoded' }, event.n.length);
       this.metrics.chunkSeconds.observe({ stage: 'geocoded' }, seconds);
       this.logger.log({ msg: 'chunk geocoded', jobId, sheet, chunk, ...at, ...stats, engine: this.config.GEOCODER_ENGINE, ms: Math.round(seconds * 1000) });
     } catch (e) {

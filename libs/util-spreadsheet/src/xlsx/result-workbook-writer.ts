@@ -143,6 +143,20 @@ export interface ResultWorkbookOptions extends ResultColumnsOptions {
   maxRowsPerSheet?: number;
 }
 
+/**
+ * One frozen style object per number format. exceljs caches a style's id by object identity, so
+ * sharing the object skips re-serialising the style of every cell (the writer's hottest path).
+ * Frozen because exceljs would otherwise let `cell.numFmt = …` change every cell sharing it.
+ */
+const STYLES = new Map<string, Partial<ExcelJS.Style>>();
+const NO_STYLE: Partial<ExcelJS.Style> = Object.freeze({});
+function styleOf(numFmt: string | undefined): Partial<ExcelJS.Style> {
+  if (!numFmt) return NO_STYLE;
+  let style = STYLES.get(numFmt);
+  if (!style) STYLES.set(numFmt, (style = Object.freeze({ numFmt })));
+  return style;
+}
+
 type WorksheetWriter = ReturnType<ExcelJS.stream.xlsx.WorkbookWriter['addWorksheet']>;
 
 interface SheetState {
@@ -199,7 +213,13 @@ export class ResultWorkbookWriter {
       }),
     );
     this.failed.catch(() => undefined);
-    this.workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: this.out, useSharedStrings: false, useStyles: true });
+    this.workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+      stream: this.out,
+      useSharedStrings: false,
+      useStyles: true,
+      // Fastest deflate: about a quarter faster to write than the default level for a file ~15 % larger.
+      zip: { zlib: { level: 1 } },
+    });
   }
 
   /** Names of the sheets added so far, as written (sanitised and de-duplicated). */
@@ -251,7 +271,7 @@ export class ResultWorkbookWriter {
         truncated = true;
       }
       cell.value = value;
-      if (numFmt) cell.numFmt = numFmt;
+      cell.style = styleOf(numFmt);
     };
 
     const n = Math.min(cells.length, original);
@@ -291,7 +311,7 @@ export class ResultWorkbookWriter {
       const cell = row.getCell(i + 1);
       // Raw coordinates are shown exactly as read, so a `37.50` or `=1` stays what it was.
       cell.value = typeof v === 'string' && v.length > EXCEL_MAX_CELL_CHARS ? v.slice(0, EXCEL_MAX_CELL_CHARS) : v;
-      if (i >= 4) cell.numFmt = TEXT_FORMAT;
+      cell.style = styleOf(i >= 4 ? TEXT_FORMAT : undefined);
     });
     row.commit();
   }
