@@ -23,10 +23,11 @@ import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { Command, InvalidArgumentError } from 'commander';
 import { DataSource } from 'typeorm';
-import { RowStatus, Topics, type ChunkResultEventV1, type RowResultV1, type RowsChunkEventV1 } from '@geobatch/contracts';
+import { packChunkResult, RowStatus, Topics, type RowResultV1, type RowsChunkEventV2 } from '@geobatch/contracts';
 import { JOB_STORE_ENTITIES, JOB_STORE_MIGRATIONS, JobRepository } from '@geobatch/job-store';
 import { CommonEnvSchema, loadConfig } from '@geobatch/util-config';
 import type { EventPublisher } from '@geobatch/util-kafka';
+import { Metrics } from '@geobatch/util-observability';
 import { openTabularFile } from '@geobatch/util-spreadsheet';
 import { GatewayEnvSchema } from '../../apps/gateway/src/config/gateway-env.schema';
 import { ChunkPublisherService } from '../../apps/gateway/src/jobs/chunk-publisher.service';
@@ -111,20 +112,20 @@ async function main(): Promise<void> {
     const publisher = {
       publish: async (topic: string, _key: string, value: object) => {
         if (topic !== Topics.rows.name) return;
-        const chunk = value as RowsChunkEventV1;
-        const result: ChunkResultEventV1 = { jobId: chunk.jobId, sheet: chunk.sheet, chunk: chunk.chunk, rows: chunk.points.map((p) => answer(p.n)) };
+        const chunk = value as RowsChunkEventV2;
+        const result = packChunkResult({ jobId: chunk.jobId, sheet: chunk.sheet, chunk: chunk.chunk }, chunk.n.map(answer), chunk.datasetIds.length);
         await jobs.saveChunkResult(result);
       },
     } as unknown as EventPublisher;
     const gatewayConfig = loadConfig(GatewayEnvSchema, { STORAGE_DIR: dir, CHUNK_SIZE: '20000', DATABASE_URL: url });
     let t = Date.now();
-    await new ChunkPublisherService(gatewayConfig, publisher, jobs).start(job);
+    await new ChunkPublisherService(gatewayConfig, publisher, jobs, new Metrics('gateway')).start(job);
     const publishSeconds = (Date.now() - t) / 1000;
     const sealed = await jobs.findById(job.id);
     if (sealed?.status !== 'running' || !sealed.sealedAt) throw new Error(`publishing did not seal the job: ${sealed?.status} ${sealed?.error}`);
     log(`published and stored ${sealed.totalChunks} chunks in ${publishSeconds.toFixed(1)} s`);
 
-    const merger = new WorkbookMergerService(loadConfig(ReportMergerEnvSchema, { STORAGE_DIR: dir, DATABASE_URL: url }), jobs);
+    const merger = new WorkbookMergerService(loadConfig(ReportMergerEnvSchema, { STORAGE_DIR: dir, DATABASE_URL: url }), jobs, new Metrics('report-merger'));
     t = Date.now();
     const outcome = await merger.tryFinalize(job.id);
     const mergeSeconds = (Date.now() - t) / 1000;

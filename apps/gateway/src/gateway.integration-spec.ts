@@ -10,11 +10,13 @@ import {
   chunkKey,
   decodeEvent,
   JobSealedEventV1,
-  RowsChunkEventV1,
+  pointsOf,
+  RowsChunkEventV2,
   Topics,
   type ErrorResponseDto,
   type JobPreviewDto,
   type JobStatusDto,
+  type PointV1,
 } from '@geobatch/contracts';
 import { Dataset, GEO_ENTITIES, GEO_MIGRATIONS, geoDataSourceOptions, runMigrationsExclusive } from '@geobatch/geo-query';
 import { JOB_STORE_ENTITIES, JOB_STORE_MIGRATIONS, JobRepository } from '@geobatch/job-store';
@@ -74,7 +76,7 @@ describe('gateway (real Postgres + Kafka)', () => {
   const messagesOf = (jobId: string) => seen.filter((m) => m.value?.jobId === jobId);
 
   /** Waits until the job's JobSealed event and all the chunks it announces have arrived. */
-  async function awaitPublished(jobId: string, timeoutMs = 60_000): Promise<{ chunks: RowsChunkEventV1[]; sealed: JobSealedEventV1 }> {
+  async function awaitPublished(jobId: string, timeoutMs = 60_000): Promise<{ chunks: (RowsChunkEventV2 & { points: PointV1[] })[]; sealed: JobSealedEventV1 }> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const mine = messagesOf(jobId);
@@ -84,7 +86,7 @@ describe('gateway (real Postgres + Kafka)', () => {
         for (const c of chunks) assert.equal(c.key, chunkKey(jobId, c.value.sheet, c.value.chunk));
         assert.equal(sealed.key, jobId);
         return {
-          chunks: chunks.map((c) => decodeEvent(RowsChunkEventV1, c.value)).sort((a, b) => a.sheet - b.sheet || a.chunk - b.chunk),
+          chunks: chunks.map((c) => decodeEvent(RowsChunkEventV2, c.value)).map((c) => ({ ...c, points: pointsOf(c) })).sort((a, b) => a.sheet - b.sheet || a.chunk - b.chunk),
           sealed: decodeEvent(JobSealedEventV1, sealed.value),
         };
       }

@@ -6,6 +6,7 @@ import { DatasetsModule } from './datasets/datasets.module';
 import { GeocodeModule } from './geocode/geocode.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
+import { GatewayMetricsModule } from './metrics/metrics.module';
 
 /** Root module; takes the config already validated by the caller (main or a test). */
 @Module({})
@@ -17,10 +18,11 @@ export class GatewayModule {
         GatewayConfigModule.forRoot(config),
         KafkaProducerModule.forRootAsync({
           inject: [GATEWAY_CONFIG],
-          useFactory: (c: GatewayConfig) => ({ clientId: GATEWAY_CLIENT_ID, brokers: c.KAFKA_BROKERS }),
+          useFactory: (c: GatewayConfig) => ({ clientId: GATEWAY_CLIENT_ID, brokers: c.KAFKA_BROKERS, compression: c.KAFKA_COMPRESSION }),
         }),
         // First: its global guards (API key, then rate limit) run before any other module's.
         AuthModule,
+        GatewayMetricsModule,
         JobsModule,
         DatasetsModule,
         GeocodeModule,

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { INestMicroservice } from '@nestjs/common';
 import { AssignerProtocol, Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
-import { chunkKey, RowStatus, Topics, type ChunkResultEventV1, type RowsChunkEventV1 } from '@geobatch/contracts';
+import { chunkKey, packPoints, RowStatus, Topics, unpackChunkResult, type ChunkResultEventV2, type RowsChunkEventV2 } from '@geobatch/contracts';
 import { BoundaryImporter, DatasetRepository, openGeoDataSource, runMigrationsExclusive } from '@geobatch/geo-query';
 import { loadConfig } from '@geobatch/util-config';
 import { ensureTopics } from '@geobatch/util-kafka';
@@ -60,7 +60,8 @@ describe('geocoder delivery: database outage, SIGTERM drain, scale-out (real bro
   let datasetId: string;
   let roleCreated = false;
   const groups: string[] = [READER_GROUP];
-  const results = new Map<string, ChunkResultEventV1>();
+  /** Results by message key, which is the job id (each chunk here is a job of its own). */
+  const results = new Map<string, ChunkResultEventV2>();
 
   before(async () => {
     ds = await openGeoDataSource(testEnv.TEST_DATABASE_URL);
@@ -84,8 +85,8 @@ describe('geocoder delivery: database outage, SIGTERM drain, scale-out (real bro
     await reader.subscribe({ topics: [Topics.results.name] });
     await reader.run({
       eachMessage: async ({ message }) => {
-        const key = message.key?.toString();
-        if (key) results.set(key, JSON.parse(message.value!.toString()) as ChunkResultEventV1);
+        const result = JSON.parse(message.value!.toString()) as ChunkResultEventV2;
+        results.set(result.jobId, result);
       },
     });
     producer = kafka.producer({ allowAutoTopicCreation: false });
@@ -111,24 +112,24 @@ describe('geocoder delivery: database outage, SIGTERM drain, scale-out (real bro
   /** Publishes one chunk of points inside (and one outside) the square; resolves with where it landed. */
   async function publishChunk(options: { partition?: number } = {}): Promise<{ key: string; jobId: string; partition: number; offset: string }> {
     const jobId = randomUUID();
-    const event: RowsChunkEventV1 = {
+    const event: RowsChunkEventV2 = {
       jobId,
       sheet: 0,
       chunk: 0,
       datasetIds: [datasetId],
       crs: 'EPSG:4326',
       nearestM: 0,
-      points: [{ n: 1, x: '127', y: '37' }, { n: 2, x: '125', y: '35' }],
+      ...packPoints([{ n: 1, x: '127', y: '37' }, { n: 2, x: '125', y: '35' }]),
     };
     const key = chunkKey(jobId, 0, 0);
     const [meta] = await producer.send({ topic: Topics.rows.name, acks: -1, messages: [{ key, value: JSON.stringify(event), partition: options.partition }] });
     return { key, jobId, partition: meta.partition, offset: meta.baseOffset! };
   }
 
-  function assertAnswered(key: string): void {
-    const r = results.get(key)!;
-    assert.deepEqual(r.rows.map((row) => row.matches[0].status), [RowStatus.Ok, RowStatus.NotFound]);
-    assert.deepEqual(r.rows[0].matches[0].sido, { code: '98', name: '배달도' });
+  function assertAnswered(jobId: string): void {
+    const rows = unpackChunkResult(results.get(jobId)!);
+    assert.deepEqual(rows.map((row) => row.matches[0].status), [RowStatus.Ok, RowStatus.NotFound]);
+    assert.deepEqual(rows[0].matches[0].sido, { code: '98', name: '배달도' });
   }
 
   async function committedOffset(groupId: string, partition: number): Promise<bigint> {
@@ -178,8 +179,8 @@ describe('geocoder delivery: database outage, SIGTERM drain, scale-out (real bro
       );
 
       const healthy = await publishChunk();
-      await waitFor('the first chunk', async () => (results.has(healthy.key) ? true : undefined), 60_000);
-      assertAnswered(healthy.key);
+      await waitFor('the first chunk', async () => (results.has(healthy.jobId) ? true : undefined), 60_000);
+      assertAnswered(healthy.jobId);
 
       // The database goes away for this geocoder: new connections refused, open ones killed.
       await ds.query(`ALTER ROLE ${ROLE} NOLOGIN`);
@@ -202,8 +203,8 @@ describe('geocoder delivery: database outage, SIGTERM drain, scale-out (real bro
       const log = await processLog(logPath);
       assert.ok(log.some(geocoded), 'the chunk in hand was geocoded and its result published before the exit');
       assert.ok((await committedOffset(`${group}-server`, inHand.partition)) > BigInt(inHand.offset), 'and its offset committed');
-      await waitFor('the drained chunk\'s result', async () => (results.has(inHand.key) ? true : undefined), 30_000);
-      assertAnswered(inHand.key);
+      await waitFor('the drained chunk\'s result', async () => (results.has(inHand.jobId) ? true : undefined), 30_000);
+      assertAnswered(inHand.jobId);
       const retries = log.filter((l) => l.msg === 'chunk lookup failed; retrying' && l.jobId === inHand.jobId);
       assert.ok(retries.length >= 2, `${retries.length} retries`);
       assert.deepEqual(retries.slice(0, 2).map((l) => [l.level, l.attempt, l.delayMs]), [['warn', 1, 300], ['warn', 2, 600]]);
@@ -259,8 +260,8 @@ describe('geocoder delivery: database outage, SIGTERM drain, scale-out (real bro
         for (let k = 0; k < 2; k++) sent.push(await publishChunk({ partition }));
       }
       await waitFor('all 12 chunks geocoded', async () => (counts[0] + counts[1] >= 12 ? true : undefined), 60_000);
-      await waitFor('all 12 results', async () => (sent.every((s) => results.has(s.key)) ? true : undefined), 30_000);
-      for (const s of sent) assertAnswered(s.key);
+      await waitFor('all 12 results', async () => (sent.every((s) => results.has(s.jobId)) ? true : undefined), 30_000);
+      for (const s of sent) assertAnswered(s.jobId);
       assert.deepEqual(counts, [6, 6], 'each geocoder geocoded the 6 chunks of its 3 partitions, none twice');
       const rowsGeocoded = await Promise.all(apps.map(async (app) => (await app.get(Metrics).rows.get()).values.find((v) => v.labels.stage === 'geocoded')?.value ?? 0));
       assert.ok(rowsGeocoded.every((n) => n >= 12), `rows geocoded per geocoder: ${rowsGeocoded.join(', ')}`);

@@ -12,15 +12,19 @@ import { lastValueFrom, timeout } from 'rxjs';
 import type { DataSource } from 'typeorm';
 import {
   chunkKey,
-  ChunkResultEventV1,
+  ChunkResultEventV2,
   decodeEvent,
   GEOCODE_TIMEOUT_MS,
   GeocodeErrorCode,
   GeocodeReplyV1,
+  packPoints,
   RowStatus,
   Topics,
+  unpackChunkResult,
   type GeocodeRequestV1,
-  type RowsChunkEventV1,
+  type PointV1,
+  type RowResultV1,
+  type RowsChunkEventV2,
 } from '@geobatch/contracts';
 import { BoundaryImporter, BoundaryLookup, DatasetRepository, openGeoDataSource, runMigrationsExclusive } from '@geobatch/geo-query';
 import { loadConfig } from '@geobatch/util-config';
@@ -180,7 +184,7 @@ describe('geocoder on the real broker and database', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('geocodes a chunk into a result keyed by chunk, matching an independent ST_Covers query', async () => {
+  it('geocodes a chunk into a result keyed by job, matching an independent ST_Covers query', async () => {
     const jobId = randomUUID();
     // Interior points of some 읍면동, a scatter over the whole country (sea included), and broken rows.
     const interior: { lon: number; lat: number }[] = await ds.query(
@@ -192,7 +196,7 @@ describe('geocoder on the real broker and database', () => {
     let seed = 42;
     const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const scatter = Array.from({ length: 200 }, () => ({ lon: 125.5 + rnd() * 4.5, lat: 33.5 + rnd() * 5 }));
-    const points: RowsChunkEventV1['points'] = [
+    const points: PointV1[] = [
       ...[...interior, ...scatter].map((p, i) => ({ n: i + 1, x: String(p.lon), y: ` ${p.lat} ` })),
       { n: 241, x: 'abc', y: '37.5' },
       { n: 242, x: null, y: '37.5' },
@@ -200,13 +204,14 @@ describe('geocoder on the real broker and database', () => {
       { n: 244, x: '127.0', y: '37.55' }, // inside the square of the second dataset
     ];
     // Exact matching only here (nearestM 0): the scatter has sea points near the coast.
-    const event: RowsChunkEventV1 = { jobId, sheet: 0, chunk: 7, datasetIds: [kostatId, tinyId], crs: 'EPSG:4326', nearestM: 0, points };
+    const event: RowsChunkEventV2 = { jobId, sheet: 0, chunk: 7, datasetIds: [kostatId, tinyId], crs: 'EPSG:4326', nearestM: 0, ...packPoints(points) };
     const key = chunkKey(jobId, 0, 7);
     await producer.send({ topic: Topics.rows.name, acks: -1, messages: [{ key, value: JSON.stringify(event) }] });
 
     const got = await waitFor('the chunk result', () => received.find((r) => r.topic === Topics.results.name && r.key === key));
-    decodeEvent(ChunkResultEventV1, got.value); // valid for the merger's own check
-    const result = got.value as ChunkResultEventV1;
+    decodeEvent(ChunkResultEventV2, got.value); // valid for the merger's own check
+    const published = got.value as ChunkResultEventV2;
+    const result = { ...published, rows: unpackChunkResult(published) };
     assert.deepEqual([result.jobId, result.sheet, result.chunk], [jobId, 0, 7]);
     assert.deepEqual(result.rows.map((r) => r.n), points.map((p) => p.n), 'one row per input point, in order');
     assert.ok(result.rows.every((r) => r.matches.length === 2), 'one match per dataset');
@@ -265,14 +270,18 @@ describe('geocoder on the real broker and database', () => {
   });
 
   /** Publishes one chunk and waits for its result. */
-  async function geocodeChunk(chunk: number, fields: Pick<RowsChunkEventV1, 'datasetIds' | 'crs' | 'points'> & { nearestM?: number }): Promise<ChunkResultEventV1> {
+  async function geocodeChunk(
+    chunk: number,
+    { points, ...fields }: Pick<RowsChunkEventV2, 'datasetIds' | 'crs'> & { points: PointV1[]; nearestM?: number },
+  ): Promise<ChunkResultEventV2 & { rows: RowResultV1[] }> {
     const jobId = randomUUID();
-    const event: RowsChunkEventV1 = { jobId, sheet: 0, chunk, ...fields };
+    const event: RowsChunkEventV2 = { jobId, sheet: 0, chunk, ...fields, ...packPoints(points) };
     const key = chunkKey(jobId, 0, chunk);
     await producer.send({ topic: Topics.rows.name, acks: -1, messages: [{ key, value: JSON.stringify(event) }] });
     const got = await waitFor(`the result of chunk ${chunk}`, () => received.find((r) => r.topic === Topics.results.name && r.key === key));
-    decodeEvent(ChunkResultEventV1, got.value); // valid for the merger's own check
-    return got.value as ChunkResultEventV1;
+    decodeEvent(ChunkResultEventV2, got.value); // valid for the merger's own check
+    const published = got.value as ChunkResultEventV2;
+    return { ...published, rows: unpackChunkResult(published) };
   }
 
   it('answers from two vintages with different level sets in one job (KOSTAT 2018 and the 2021 행정동 set)', async () => {
@@ -581,7 +590,7 @@ describe('geocoder on the real broker and database', () => {
     const jobId = randomUUID();
     const poisonKey = `poison-${RUN}`;
     const garbage = `garbage-${RUN}`;
-    const good: RowsChunkEventV1 = { jobId, sheet: 0, chunk: 0, datasetIds: [kostatId], crs: 'EPSG:4326', points: [{ n: 1, x: '126.978', y: '37.5665' }] };
+    const good: RowsChunkEventV2 = { jobId, sheet: 0, chunk: 0, datasetIds: [kostatId], crs: 'EPSG:4326', ...packPoints([{ n: 1, x: '126.978', y: '37.5665' }]) };
     // All on one partition, the poison first: the good chunk behind it must still be geocoded.
     await producer.send({
       topic: Topics.rows.name,
@@ -592,13 +601,13 @@ describe('geocoder on the real broker and database', () => {
         { partition: 0, key: chunkKey(jobId, 0, 0), value: JSON.stringify(good) },
       ],
     });
-    const result = await waitFor('the good chunk behind the poison', () => received.find((r) => r.key === chunkKey(jobId, 0, 0)));
-    assert.equal(decodeEvent(ChunkResultEventV1, result.value).rows[0].matches[0].sido?.name, '서울특별시');
+    const result = await waitFor('the good chunk behind the poison', () => received.find((r) => r.topic === Topics.results.name && r.key === chunkKey(jobId, 0, 0)));
+    assert.equal(unpackChunkResult(decodeEvent(ChunkResultEventV2, result.value))[0].matches[0].sido?.name, '서울특별시');
 
     const keyed = await waitFor('the keyed dead letter', () => received.find((r) => r.topic === Topics.deadLetter.name && r.key === poisonKey));
     const letter = keyed.value as { source: { topic: string; partition: number; key: string }; error: string; problems: string[]; payload: unknown };
     assert.deepEqual([letter.source.topic, letter.source.partition, letter.source.key], [Topics.rows.name, 0, poisonKey]);
-    assert.match(letter.error, /invalid RowsChunkEventV1/);
+    assert.match(letter.error, /invalid RowsChunkEventV2/);
     assert.ok(letter.problems.some((p) => p.startsWith('jobId')));
     assert.deepEqual(letter.payload, { jobId: 'not-a-uuid', points: 'nope' });
 

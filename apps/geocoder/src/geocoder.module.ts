@@ -17,7 +17,7 @@ export class GeocoderModule {
         // Producer for results and dead letters.
         KafkaProducerModule.forRootAsync({
           inject: [GeocoderConfig],
-          useFactory: (c: GeocoderConfig) => ({ clientId: `${GEOCODER_CLIENT_ID}-producer`, brokers: c.KAFKA_BROKERS }),
+          useFactory: (c: GeocoderConfig) => ({ clientId: `${GEOCODER_CLIENT_ID}-producer`, brokers: c.KAFKA_BROKERS, compression: c.KAFKA_COMPRESSION }),
         }),
         GeocodingModule,
       ],

@@ -15,8 +15,9 @@ import {
   JobStatus,
   RowStatus,
   Topics,
-  type ChunkResultEventV1,
-  type RowsChunkEventV1,
+  packChunkResult,
+  packPoints,
+  type RowsChunkEventV2,
 } from '@geobatch/contracts';
 import { BoundaryImporter, GEO_ENTITIES, GEO_MIGRATIONS, geoDataSourceOptions, runMigrationsExclusive } from '@geobatch/geo-query';
 import { JOB_STORE_ENTITIES, JOB_STORE_MIGRATIONS, JobRepository, type JobEntity } from '@geobatch/job-store';
@@ -105,8 +106,8 @@ describe('poisoned chunks: dead letters, ERROR rows and failed jobs (real broker
     await producer.send({ topic, acks: -1, messages: [{ key, value: typeof value === 'string' ? value : JSON.stringify(value) }] });
   }
 
-  function rowsChunk(job: JobEntity, chunk: number, datasetId: string, ns: number[]): RowsChunkEventV1 {
-    return { jobId: job.id, sheet: 0, chunk, datasetIds: [datasetId], crs: 'EPSG:4326', nearestM: 0, points: ns.map((n) => ({ n, x: `127.${n - 1}`, y: `37.${n - 1}` })) };
+  function rowsChunk(job: JobEntity, chunk: number, datasetId: string, ns: number[]): RowsChunkEventV2 {
+    return { jobId: job.id, sheet: 0, chunk, datasetIds: [datasetId], crs: 'EPSG:4326', nearestM: 0, ...packPoints(ns.map((n) => ({ n, x: `127.${n - 1}`, y: `37.${n - 1}` }))) };
   }
 
   function ended(id: string, timeoutMs = 90_000): Promise<JobEntity> {
@@ -203,7 +204,7 @@ describe('poisoned chunks: dead letters, ERROR rows and failed jobs (real broker
     // `행` is the spreadsheet row: data row n sits below the header.
     assert.deepEqual(listed.map(([row, status]) => [row, status]), [[4, RowStatus.Error], [5, RowStatus.Error], [6, RowStatus.Error], [7, RowStatus.Error]]);
     assert.match(String(listed[0][2]), /^처리 실패 \/ processing failed after retries: /);
-    assert.match(String(listed[2][2]), /^청크를 읽을 수 없음 \/ chunk could not be read: invalid RowsChunkEventV1/);
+    assert.match(String(listed[2][2]), /^청크를 읽을 수 없음 \/ chunk could not be read: invalid RowsChunkEventV2/);
 
     await waitFor('both dead letters', async () => (letters.filter((l) => l.value.source.key?.startsWith(job.id)).length >= 2 ? true : undefined), 30_000);
     const mine = letters.filter((l) => l.value.source.key?.startsWith(job.id));
@@ -224,7 +225,7 @@ describe('poisoned chunks: dead letters, ERROR rows and failed jobs (real broker
     const job = await newJob(2);
     await seal(job, 2);
     // Decodes, but chunk 2^31 does not fit the chunk column: every attempt to store it fails.
-    const unstorable: ChunkResultEventV1 = { jobId: job.id, sheet: 0, chunk: 2 ** 31, rows: [{ n: 1, matches: [{ status: RowStatus.Ok }] }] };
+    const unstorable = packChunkResult({ jobId: job.id, sheet: 0, chunk: 2 ** 31 }, [{ n: 1, matches: [{ status: RowStatus.Ok }] }], 1);
     await send(Topics.results.name, chunkKey(job.id, 0, 2 ** 31), unstorable);
     const done = await ended(job.id);
     assert.equal(done.status, JobStatus.Failed);

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestMicroservice } from '@nestjs/common';
@@ -11,16 +11,16 @@ import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import {
   APPENDED_COLUMNS,
-  chunkKey,
   JobSealedEventV1,
   JobStatus,
+  packChunkResult,
   RowStatus,
   Topics,
-  type ChunkResultEventV1,
+  type ChunkResultEventV2,
   type RowResultV1,
   type SheetTotalsV1,
 } from '@geobatch/contracts';
-import { JOB_STORE_ENTITIES, JOB_STORE_MIGRATIONS, JobRepository, type JobEntity } from '@geobatch/job-store';
+import { JOB_STORE_ENTITIES, JOB_STORE_MIGRATIONS, JobRepository, type JobEntity, type JobOptions } from '@geobatch/job-store';
 import { loadConfig } from '@geobatch/util-config';
 import { JsonLogger } from '@geobatch/util-observability';
 import { testEnv } from '@geobatch/util-testing';
@@ -73,11 +73,11 @@ function resultFor(n: number): RowResultV1 {
   };
 }
 
-function chunksOf(jobId: string, upload: Upload): ChunkResultEventV1[] {
-  const events: ChunkResultEventV1[] = [];
+function chunksOf(jobId: string, upload: Upload): ChunkResultEventV2[] {
+  const events: ChunkResultEventV2[] = [];
   for (let c = 0; c * CHUNK < upload.rows.length; c++) {
     const rows = upload.rows.slice(c * CHUNK, (c + 1) * CHUNK).map((r) => resultFor(r.n));
-    events.push({ jobId, sheet: 0, chunk: c, rows });
+    events.push(packChunkResult({ jobId, sheet: 0, chunk: c }, rows, 1));
   }
   return events;
 }
@@ -121,7 +121,7 @@ describe('report-merger against the real broker and database', { timeout: 180_00
 
   const kafka = new Kafka({ clientId: 'report-merger-it', brokers: testEnv.KAFKA_BROKERS, logLevel: logLevel.NOTHING });
 
-  async function newJob(upload: Upload, fileName: string): Promise<JobEntity> {
+  async function newJob(upload: Upload, fileName: string, options: Partial<JobOptions> = {}): Promise<JobEntity> {
     const id = randomUUID();
     const uploadPath = `uploads/${id}.csv`;
     await writeFile(join(storage, uploadPath), upload.csv);
@@ -129,7 +129,7 @@ describe('report-merger against the real broker and database', { timeout: 180_00
       fileName,
       uploadPath,
       uploadSha256: 'not-checked-by-the-merger',
-      options: { x: '2', y: '3', crs: 'EPSG:4326', datasetIds: [randomUUID()], datasetLabels: ['test@1'] },
+      options: { x: '2', y: '3', crs: 'EPSG:4326', datasetIds: [randomUUID()], datasetLabels: ['test@1'], ...options },
     });
     created.push(job.id);
     return job;
@@ -239,12 +239,12 @@ describe('report-merger against the real broker and database', { timeout: 180_00
     // The sheet name as the gateway reported it; the writer makes it a valid Excel name.
     const seal = totals(upload, '단속 지점: 2024/01*');
 
-    // Out of order, a poison message on chunk 0's partition, and chunk 0 replayed.
-    await publish(Topics.results.name, chunkKey(job.id, 0, 2), chunks[2]);
-    await publish(Topics.results.name, chunkKey(job.id, 0, 0), '{"jobId": "this is not a chunk result"');
-    await publish(Topics.results.name, chunkKey(job.id, 0, 0), chunks[0]);
-    await publish(Topics.results.name, chunkKey(job.id, 0, 1), chunks[1]);
-    await publish(Topics.results.name, chunkKey(job.id, 0, 0), chunks[0]);
+    // Out of order, a poison message on the job's partition (results are keyed by job), and chunk 0 replayed.
+    await publish(Topics.results.name, job.id, chunks[2]);
+    await publish(Topics.results.name, job.id, '{"jobId": "this is not a chunk result"');
+    await publish(Topics.results.name, job.id, chunks[0]);
+    await publish(Topics.results.name, job.id, chunks[1]);
+    await publish(Topics.results.name, job.id, chunks[0]);
 
     // Every chunk stored, but the job is not sealed: no workbook yet.
     await waitFor('3 stored chunks', async () => ((await jobs.progress(job.id)).chunksDone === 3 ? true : undefined));
@@ -268,22 +268,7 @@ describe('report-merger against the real broker and database', { timeout: 180_00
     assert.equal(sheet.getRow(1).getCell(1).font?.bold, true);
 
     // Every data row exactly once, in input order (the replayed chunk added nothing), blank lines dropped.
-    assert.equal(sheet.actualRowCount, 1 + upload.rows.length);
-    const codeCols = [6, 7, 8, 9].map((i) => upload.header.length + i);
-    upload.rows.forEach(({ n, cells }, i) => {
-      const row = sheet.getRow(i + 2);
-      cells.forEach((v, c) => assert.equal(String(row.getCell(c + 1).value ?? ''), v, `row ${n} column ${c + 1}`));
-      const expected = resultFor(n).matches[0];
-      const at = (title: (typeof APPENDED_COLUMNS)[number]) => row.getCell(upload.header.length + APPENDED_COLUMNS.indexOf(title) + 1);
-      assert.equal(at('상태').value, expected.status, `row ${n} status`);
-      assert.equal(at('읍면동').value ?? undefined, expected.eupmyeondong?.name, `row ${n} 읍면동`);
-      assert.equal(at('주소').value ?? undefined, expected.sido ? `서울특별시 종로구 동${n}` : undefined);
-      assert.equal(at('비고').value ?? undefined, expected.note);
-      for (const col of codeCols) {
-        const cell = row.getCell(col);
-        if (cell.value !== null) assert.equal(cell.type, ExcelJS.ValueType.String, `row ${n} code column ${col} is text`);
-      }
-    });
+    assertRowsExact(sheet, upload);
     // Numbers stay numbers, codes and formula-like values stay text.
     const first = sheet.getRow(2);
     assert.equal(first.getCell(1).type, ExcelJS.ValueType.Number);
@@ -303,10 +288,101 @@ describe('report-merger against the real broker and database', { timeout: 180_00
     }
 
     // The poison message was parked on the dead-letter topic, with the error, and did not block its partition.
-    const letter = await readDeadLetter(chunkKey(job.id, 0, 0));
+    const letter = await readDeadLetter(job.id);
     assert.equal(letter.source.topic, Topics.results.name);
-    assert.match(letter.error, /invalid ChunkResultEventV1/);
+    assert.match(letter.error, /invalid ChunkResultEventV2/);
     assert.equal(letter.payload, '{"jobId": "this is not a chunk result"');
+  });
+
+  /** Every data row exactly once, in input order, with its result; blank lines dropped. */
+  function assertRowsExact(sheet: ExcelJS.Worksheet, upload: Upload): void {
+    assert.equal(sheet.actualRowCount, 1 + upload.rows.length);
+    const codeCols = [6, 7, 8, 9].map((i) => upload.header.length + i);
+    upload.rows.forEach(({ n, cells }, i) => {
+      const row = sheet.getRow(i + 2);
+      cells.forEach((v, c) => assert.equal(String(row.getCell(c + 1).value ?? ''), v, `row ${n} column ${c + 1}`));
+      const expected = resultFor(n).matches[0];
+      const at = (title: (typeof APPENDED_COLUMNS)[number]) => row.getCell(upload.header.length + APPENDED_COLUMNS.indexOf(title) + 1);
+      assert.equal(at('상태').value, expected.status, `row ${n} status`);
+      assert.equal(at('읍면동').value ?? undefined, expected.eupmyeondong?.name, `row ${n} 읍면동`);
+      assert.equal(at('주소').value ?? undefined, expected.sido ? `서울특별시 종로구 동${n}` : undefined);
+      assert.equal(at('비고').value ?? undefined, expected.note);
+      for (const col of codeCols) {
+        const cell = row.getCell(col);
+        if (cell.value !== null) assert.equal(cell.type, ExcelJS.ValueType.String, `row ${n} code column ${col} is text`);
+      }
+    });
+  }
+
+  const jsonLogs = (jobId: string, msg: string) => logs.map((l) => JSON.parse(l)).filter((l) => l.jobId === jobId && l.msg === msg);
+
+  /** Spreadsheet row numbers in the job's problem-row spool: the rows the progressive merge has written so far. */
+  async function spooledProblemRows(jobId: string): Promise<number[]> {
+    const files = (await readdir(join(storage, 'results'))).filter((f) => f.startsWith(`.${jobId}.`) && f.endsWith('.problems.part'));
+    if (files.length !== 1) return [];
+    const text = await readFile(join(storage, 'results', files[0]), 'utf8');
+    return text.split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { row: number }).row);
+  }
+
+  it('writes the workbook while the chunks arrive, before the job is sealed, then finishes it exactly; a replayed chunk changes nothing', async () => {
+    const upload = makeUpload(45, [4, 11, 20, 33]);
+    const name = 'progressive';
+    // A job as the gateway records it now: with its sheet plan, running once its first chunk is out.
+    const job = await newJob(upload, 'progressive.csv', {
+      columns: [{ sheet: 0, name, x: 1, y: 2, xName: '경도', yName: '위도', xBy: 'header', yBy: 'header' }],
+    });
+    await jobs.markRunning(job.id);
+    const chunks = chunksOf(job.id, upload);
+    assert.equal(chunks.length, 5);
+    const seal = totals(upload, name);
+
+    // Chunks 0-3 out of order, chunk 1 replayed at once; the job is not sealed.
+    for (const i of [1, 1, 0, 3, 2]) await publish(Topics.results.name, job.id, chunks[i]);
+    await waitFor('4 stored chunks', async () => ((await jobs.progress(job.id)).chunksDone === 4 ? true : undefined));
+
+    // Rows are written as their chunks line up: the problem rows (every 7th) of chunks 0-3 are already spooled for 문제 행.
+    const problemRows = (rows: Upload['rows']) => rows.filter((r) => r.n % 7 === 0).map((r) => r.n + 1);
+    const before = problemRows(upload.rows.slice(0, 4 * CHUNK));
+    assert.ok(before.length >= 4);
+    const spooled = await waitFor('the rows of chunks 0-3 to be written', async () => {
+      const rows = await spooledProblemRows(job.id);
+      return rows.length >= before.length ? rows : undefined;
+    }, 30_000);
+    assert.deepEqual(spooled, before, 'the rows of chunks 0-3, in input order, and none of chunk 4');
+    const partial = (await readdir(join(storage, 'results'))).filter((f) => f.startsWith(`.${job.id}.`) && f.endsWith('.xlsx.part'));
+    assert.equal(partial.length, 1, 'the workbook is being written under a temporary name');
+    assert.equal(existsSync(join(storage, 'results', `${job.id}.xlsx`)), false);
+    assert.equal((await jobs.findById(job.id))!.status, JobStatus.Running);
+    assert.equal(jsonLogs(job.id, 'progressive merge started').length, 1);
+    assert.equal(jsonLogs(job.id, 'chunk result already stored or job unknown; nothing written').length, 1, 'the replay was handled');
+
+    // Sealed, then the last chunk, then chunk 2 replayed once more.
+    await jobs.seal(job.id, seal);
+    await publish(Topics.jobs.name, job.id, { type: JobSealedEventV1.type, jobId: job.id, sheets: seal });
+    await publish(Topics.results.name, job.id, chunks[4]);
+    await publish(Topics.results.name, job.id, chunks[2]);
+    const done = await finished(job.id);
+    assert.equal(done.status, JobStatus.Completed, done.error ?? '');
+    assert.deepEqual(jsonLogs(job.id, 'progressive merge finished').map((l) => l.rows), [upload.rows.length], 'the progressive file was the result');
+    assert.deepEqual(jsonLogs(job.id, 'progressive merge failed; merging from the database'), []);
+    assert.deepEqual(jsonLogs(job.id, 'progressive merge dropped; the job is merged from the database when complete'), []);
+
+    const sheet = await readSheet(done);
+    assert.equal(sheet.name, name);
+    assertRowsExact(sheet, upload);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(join(storage, done.resultPath!));
+    const problems = wb.getWorksheet('문제 행')!;
+    assert.deepEqual(
+      Array.from({ length: problems.actualRowCount - 1 }, (_, i) => problems.getRow(i + 2).getCell(2).value),
+      problemRows(upload.rows),
+      '문제 행: every problem row once, in order',
+    );
+    await waitFor('the replay of chunk 2 to be handled', async () =>
+      jsonLogs(job.id, 'chunk result already stored or job unknown; nothing written').length === 2 ? true : undefined,
+    );
+    assert.deepEqual((await readdir(join(storage, 'results'))).filter((f) => f.includes(job.id)), [`${job.id}.xlsx`], 'no partial file left behind');
+    assert.ok((await stat(join(storage, done.resultPath!))).size > 0);
   });
 
   it('seals from the event when the job is not sealed in the database yet', async () => {
@@ -315,7 +391,7 @@ describe('report-merger against the real broker and database', { timeout: 180_00
     const [chunk] = chunksOf(job.id, upload);
     const seal = totals(upload, 'late-seal');
     await publish(Topics.jobs.name, job.id, { type: JobSealedEventV1.type, jobId: job.id, sheets: seal });
-    await publish(Topics.results.name, chunkKey(job.id, 0, 0), chunk);
+    await publish(Topics.results.name, job.id, chunk);
     const done = await finished(job.id);
     assert.equal(done.status, JobStatus.Completed, done.error ?? '');
     assert.ok(done.sealedAt);
@@ -328,10 +404,10 @@ describe('report-merger against the real broker and database', { timeout: 180_00
     const upload = makeUpload(5, []);
     const job = await newJob(upload, 'misaligned.csv');
     const [chunk] = chunksOf(job.id, upload);
-    chunk.rows[2] = { ...chunk.rows[2], n: 99 };
+    chunk.n[2] = 99;
     const seal = totals(upload, 'misaligned');
     await jobs.seal(job.id, seal);
-    await publish(Topics.results.name, chunkKey(job.id, 0, 0), chunk);
+    await publish(Topics.results.name, job.id, chunk);
     await publish(Topics.jobs.name, job.id, { type: JobSealedEventV1.type, jobId: job.id, sheets: seal });
     const done = await finished(job.id);
     assert.equal(done.status, JobStatus.Failed);

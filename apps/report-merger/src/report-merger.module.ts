@@ -22,7 +22,7 @@ export class ReportMergerModule {
         // Producer for the dead-letter topic.
         KafkaProducerModule.forRootAsync({
           inject: [REPORT_MERGER_CONFIG],
-          useFactory: (c: ReportMergerConfig) => ({ clientId: `${REPORT_MERGER_CLIENT_ID}-producer`, brokers: c.KAFKA_BROKERS }),
+          useFactory: (c: ReportMergerConfig) => ({ clientId: `${REPORT_MERGER_CLIENT_ID}-producer`, brokers: c.KAFKA_BROKERS, compression: c.KAFKA_COMPRESSION }),
         }),
         MergingModule,
         WebhooksModule,

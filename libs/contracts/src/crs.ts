@@ -1,5 +1,5 @@
 /**
- * Coordinate systems an input's x/y may be in (`RowsChunkEventV1.crs`); the geocoder turns them into
+ * Coordinate systems an input's x/y may be in (`RowsChunkEventV2.crs`); the geocoder turns them into
  * WGS84 longitude/latitude. x is always the easting (longitude), y the northing (latitude).
  */
 export const INPUT_CRS = ['EPSG:4326', 'EPSG:5179', 'EPSG:5186', 'EPSG:5181', 'EPSG:5174', 'EPSG:3857', 'EPSG:32652'] as const;

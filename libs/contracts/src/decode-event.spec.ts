@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { decodeEvent, EventDecodeError } from './decode-event';
-import { RowsChunkEventV1 } from './events/rows-chunk.event';
+import { RowsChunkEventV2 } from './events/rows-chunk.event';
 
 describe('decodeEvent', () => {
   const valid = {
@@ -11,25 +11,34 @@ describe('decodeEvent', () => {
     chunk: 3,
     datasetIds: [randomUUID()],
     crs: 'EPSG:4326',
-    points: [{ n: 1, x: '127.1', y: '37.5' }, { n: 2, x: null, y: '' }],
+    n: [1, 2],
+    x: ['127.1', null],
+    y: ['37.5', ''],
   };
 
-  it('returns a class instance with nested points', () => {
-    const ev = decodeEvent(RowsChunkEventV1, valid);
-    assert.ok(ev instanceof RowsChunkEventV1);
-    assert.equal(ev.points.length, 2);
-    assert.equal(ev.points[0].x, '127.1');
+  it('returns a class instance with its columns', () => {
+    const ev = decodeEvent(RowsChunkEventV2, valid);
+    assert.ok(ev instanceof RowsChunkEventV2);
+    assert.deepEqual(ev.n, [1, 2]);
+    assert.equal(ev.x[0], '127.1');
   });
 
-  it('rejects a payload whose nested point is malformed, naming the field', () => {
-    assert.throws(
-      () => decodeEvent(RowsChunkEventV1, { ...valid, points: [{ n: 0, x: 1 }] }),
-      (e: unknown) => e instanceof EventDecodeError && /points\.0\.n/.test(e.message),
-    );
+  it('rejects a payload whose column is malformed, naming the field', () => {
+    for (const [bad, field] of [
+      [{ n: [0, 2] }, /n: /],
+      [{ x: ['127.1', 1] }, /x: /],
+      [{ y: ['37.5'] }, /y: y must have one entry per entry of n/],
+      [{ x: ['1'.repeat(201), null] }, /x: /],
+    ] as const) {
+      assert.throws(
+        () => decodeEvent(RowsChunkEventV2, { ...valid, ...bad }),
+        (e: unknown) => e instanceof EventDecodeError && field.test(e.message),
+      );
+    }
   });
 
   it('rejects non-objects', () => {
-    assert.throws(() => decodeEvent(RowsChunkEventV1, 'nope'), EventDecodeError);
-    assert.throws(() => decodeEvent(RowsChunkEventV1, [valid]), EventDecodeError);
+    assert.throws(() => decodeEvent(RowsChunkEventV2, 'nope'), EventDecodeError);
+    assert.throws(() => decodeEvent(RowsChunkEventV2, [valid]), EventDecodeError);
   });
 });

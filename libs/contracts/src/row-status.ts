@@ -10,7 +10,7 @@ export enum RowStatus {
   Invalid = 'INVALID',
   /** The x and y values were exchanged (EPSG:4326 only); looked up swapped back. */
   Swapped = 'SWAPPED',
-  /** In no polygon; matched to the nearest polygon within `RowsChunkEventV1.nearestM` metres. */
+  /** In no polygon; matched to the nearest polygon within `RowsChunkEventV2.nearestM` metres. */
   Nearest = 'NEAREST',
   /**
    * Not looked up: its chunk kept failing (or could not be read) and went to the dead-letter topic.

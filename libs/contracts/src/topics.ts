@@ -5,9 +5,9 @@
  */
 export const Topics = {
   /** Chunks of input points, gateway → geocoder. Keyed per chunk so one job spreads over every partition. */
-  rows: { name: 'geobatch.rows.v1', partitions: 6 },
-  /** Geocoded chunks, geocoder → report-merger. */
-  results: { name: 'geobatch.results.v1', partitions: 3 },
+  rows: { name: 'geobatch.rows.v2', partitions: 6 },
+  /** Geocoded chunks, geocoder → report-merger. Keyed per chunk, like the rows they answer. */
+  results: { name: 'geobatch.results.v2', partitions: 3 },
   /** Job lifecycle (sealed, cancelled), gateway → report-merger. Keyed by job so events of one job stay ordered. */
   jobs: { name: 'geobatch.jobs.v1', partitions: 3 },
   /** Messages that failed repeatedly or could not be decoded, with the error. */

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { JobStatus, RowStatus, type ChunkResultEventV1 } from '@geobatch/contracts';
+import { JobStatus, packChunkResult, RowStatus, type ChunkResultEventV2, type RowResultV1 } from '@geobatch/contracts';
 import { testEnv } from '@geobatch/util-testing';
 import { JOB_STORE_ENTITIES, JOB_STORE_MIGRATIONS, JobRepository } from './index';
 
@@ -41,12 +41,8 @@ describe('JobRepository (real PostgreSQL)', () => {
       uploadSha256: 'abc',
       options: { x: 'x', y: 'y', crs: 'EPSG:4326', datasetIds: [randomUUID()], datasetLabels: ['d@1'] },
     });
-  const chunk = (jobId: string, n: number, statuses: RowStatus[]): ChunkResultEventV1 => ({
-    jobId,
-    sheet: 0,
-    chunk: n,
-    rows: statuses.map((status, i) => ({ n: n * 10 + i + 1, matches: [{ status }] })),
-  });
+  const chunk = (jobId: string, n: number, statuses: RowStatus[]): ChunkResultEventV2 =>
+    packChunkResult({ jobId, sheet: 0, chunk: n }, statuses.map((status, i) => ({ n: n * 10 + i + 1, matches: [{ status }] })), 1);
 
   it('lets exactly one caller claim the merge, and only once sealed with every chunk stored', async () => {
     const job = await newJob();
@@ -78,6 +74,41 @@ describe('JobRepository (real PostgreSQL)', () => {
     assert.equal(done.resultPath, 'results/x.xlsx');
   });
 
+  it('stores a chunk packed and reads its rows back as they were, and still reads chunks stored one object per row', async () => {
+    const job = await newJob();
+    const seoul = { sido: { code: '11', name: '서울특별시' }, sigungu: { code: '11010', name: '종로구' } };
+    const rows: RowResultV1[] = [
+      { n: 1, matches: [{ status: RowStatus.Ok, ...seoul }, { status: RowStatus.NotFound, note: '경계 밖 / outside every boundary' }] },
+      { n: 2, matches: [{ status: RowStatus.Nearest, ...seoul, distanceM: 12.3, note: 'near' }, { status: RowStatus.Ok, sido: { code: '99', name: '네모도' } }] },
+      { n: 4, matches: [{ status: RowStatus.Invalid, note: 'bad' }, { status: RowStatus.Invalid, note: 'bad' }] },
+    ];
+    assert.equal(await jobs.findChunkRows(job.id, 0, 0), null, 'not stored yet');
+    assert.equal(await jobs.saveChunkResult(packChunkResult({ jobId: job.id, sheet: 0, chunk: 0 }, rows, 2)), true);
+    assert.deepEqual(await jobs.findChunkRows(job.id, 0, 0), rows);
+    assert.equal(await jobs.findChunkRows(job.id, 0, 1), null);
+    assert.equal(await jobs.findChunkRows(job.id, 1, 0), null, 'another sheet');
+    const [stored] = await db.query(`SELECT rows, packed, row_count, ok_count, problem_count FROM job_chunk_result WHERE job_id = $1`, [job.id]);
+    assert.equal(stored.rows, null, 'new chunks are stored packed only');
+    assert.deepEqual(stored.packed.n, [1, 2, 4]);
+    assert.deepEqual([stored.row_count, stored.ok_count, stored.problem_count], [3, 0, 3], 'OK only when every dataset matched cleanly');
+
+    // A chunk stored before the packed column existed.
+    const legacy: RowResultV1[] = [{ n: 5, matches: [{ status: RowStatus.Ok, ...seoul }, { status: RowStatus.Ok, ...seoul }] }];
+    await db.query(
+      `INSERT INTO job_chunk_result (job_id, sheet, chunk, row_count, ok_count, problem_count, rows) VALUES ($1, 0, 1, 1, 1, 0, $2::jsonb)`,
+      [job.id, JSON.stringify(legacy)],
+    );
+    assert.deepEqual(await jobs.findChunkRows(job.id, 0, 1), legacy);
+    const all: { chunk: number; rows: RowResultV1[] }[] = [];
+    for await (const c of jobs.chunksOf(job.id, 0)) all.push(c);
+    assert.deepEqual(all, [{ chunk: 0, rows }, { chunk: 1, rows: legacy }]);
+    await assert.rejects(
+      db.query(`INSERT INTO job_chunk_result (job_id, sheet, chunk, row_count, ok_count, problem_count) VALUES ($1, 0, 2, 0, 0, 0)`, [job.id]),
+      /job_chunk_result_has_rows/,
+      'a chunk without rows is refused',
+    );
+  });
+
   it('ignores results for a job that does not exist, and lists unsealed jobs for replay', async () => {
     assert.equal(await jobs.saveChunkResult(chunk(randomUUID(), 0, [RowStatus.Ok])), false);
     const job = await newJob();
@@ -104,7 +135,7 @@ describe('JobRepository (real PostgreSQL)', () => {
   it('stores results whose notes quote NUL characters or lone surrogates (jsonb refuses those escapes)', async () => {
     const job = await newJob();
     const note = 'x="\u0000\ud800" / \\u0000 stays';
-    const event: ChunkResultEventV1 = { jobId: job.id, sheet: 0, chunk: 0, rows: [{ n: 1, matches: [{ status: RowStatus.Invalid, note }] }] };
+    const event = packChunkResult({ jobId: job.id, sheet: 0, chunk: 0 }, [{ n: 1, matches: [{ status: RowStatus.Invalid, note }] }], 1);
     assert.equal(await jobs.saveChunkResult(event), true);
     assert.equal(await jobs.hasChunkResult(job.id, 0, 0), true);
     assert.equal(await jobs.hasChunkResult(job.id, 0, 1), false);

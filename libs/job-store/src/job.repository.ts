@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource, In, IsNull, Repository } from 'typeorm';
-import { JobStatus, RowStatus, type ChunkResultEventV1, type RowResultV1, type SheetTotalsV1 } from '@geobatch/contracts';
+import { JobStatus, okRowCount, RowStatus, unpackChunkResult, type ChunkResultEventV2, type RowResultV1, type SheetTotalsV1 } from '@geobatch/contracts';
 import { ChunkResultEntity } from './chunk-result.entity';
 import { JobEntity, type JobOptions } from './job.entity';
 
@@ -41,6 +41,10 @@ export function jsonbSafe(json: string): string {
   if (!/\\u(?:0000|d[89a-f])/i.test(json)) return json;
   // Escaped backslashes are matched (and kept) first, so `\\u0000` (a backslash, then text) stays.
   return json.replace(/\\(?:\\|u0000|ud[89a-f][0-9a-f]{2})/gi, (m) => (m === '\\\\' ? m : '\\ufffd'));
+}
+
+function rowsOf(stored: ChunkResultEntity): RowResultV1[] {
+  return stored.packed ? unpackChunkResult(stored.packed) : (stored.rows ?? []);
 }
 
 /** Jobs and their durable chunk results; the only code that touches these tables. */
@@ -109,14 +113,15 @@ export class JobRepository {
   }
 
   /** Stores a geocoded chunk. Returns false when that chunk was already stored (a replay). */
-  async saveChunkResult(event: ChunkResultEventV1): Promise<boolean> {
-    const ok = event.rows.filter(isOkRow).length;
+  async saveChunkResult(event: ChunkResultEventV2): Promise<boolean> {
+    const ok = okRowCount(event);
+    const rows = event.n.length;
     const inserted: unknown[] = await this.db.query(
-      `INSERT INTO job_chunk_result (job_id, sheet, chunk, row_count, ok_count, problem_count, rows)
+      `INSERT INTO job_chunk_result (job_id, sheet, chunk, row_count, ok_count, problem_count, packed)
        SELECT $1, $2, $3, $4, $5, $6, $7::jsonb WHERE EXISTS (SELECT 1 FROM job WHERE id = $1)
        ON CONFLICT (job_id, sheet, chunk) DO NOTHING
        RETURNING 1`,
-      [event.jobId, event.sheet, event.chunk, event.rows.length, ok, event.rows.length - ok, jsonbSafe(JSON.stringify(event.rows))],
+      [event.jobId, event.sheet, event.chunk, rows, ok, rows - ok, jsonbSafe(JSON.stringify({ n: event.n, datasets: event.datasets }))],
     );
     return inserted.length > 0;
   }
@@ -125,6 +130,12 @@ export class JobRepository {
   async hasChunkResult(jobId: string, sheet: number, chunk: number): Promise<boolean> {
     const found: unknown[] = await this.db.query(`SELECT 1 FROM job_chunk_result WHERE job_id = $1 AND sheet = $2 AND chunk = $3`, [jobId, sheet, chunk]);
     return found.length > 0;
+  }
+
+  /** One stored chunk's rows, or null when it is not stored (yet). */
+  async findChunkRows(jobId: string, sheet: number, chunk: number): Promise<RowResultV1[] | null> {
+    const found = await this.chunks.findOneBy({ jobId, sheet, chunk });
+    return found ? rowsOf(found) : null;
   }
 
   async progress(id: string): Promise<JobProgress> {
@@ -181,7 +192,7 @@ export class JobRepository {
     );
     for (const { chunk } of numbers) {
       const found = await this.chunks.findOneBy({ jobId, sheet, chunk });
-      if (found) yield { chunk, rows: found.rows };
+      if (found) yield { chunk, rows: rowsOf(found) };
     }
   }
 

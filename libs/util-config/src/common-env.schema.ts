@@ -8,6 +8,9 @@ export const CommaSeparated = (): PropertyDecorator =>
 export const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+export const KAFKA_COMPRESSIONS = ['none', 'gzip'] as const;
+export type KafkaCompression = (typeof KAFKA_COMPRESSIONS)[number];
+
 /** Variables every service reads: the broker, the database and logging. */
 export class CommonEnvSchema {
   /** Comma-separated Kafka bootstrap servers. */
@@ -28,6 +31,14 @@ export class CommonEnvSchema {
 
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'log';
+
+  /**
+   * Compression of the events this service publishes. `none` by default: on one host the broker is
+   * a loopback away and gzip only spends CPU; `gzip` pays when the broker is across a network
+   * (chunks of coordinate text shrink to about a fifth).
+   */
+  @IsIn(KAFKA_COMPRESSIONS)
+  KAFKA_COMPRESSION: KafkaCompression = 'none';
 
   /** How long the broker waits for a silent consumer before handing its partitions to others. */
   @Type(() => Number)

@@ -1,9 +1,11 @@
 import { Transport, type KafkaOptions } from '@nestjs/microservices';
-import { logLevel } from 'kafkajs';
+import { CompressionTypes, logLevel } from 'kafkajs';
 
 export interface KafkaConnection {
   clientId: string;
   brokers: string[];
+  /** Of what this client publishes (KAFKA_COMPRESSION); consumers read either. */
+  compression?: 'none' | 'gzip';
 }
 
 /** Retries with backoff so a broker that is briefly away does not crash a service. */
@@ -43,6 +45,6 @@ export function producerClientOptions(conn: KafkaConnection): NonNullable<KafkaO
     client: { clientId: conn.clientId, brokers: conn.brokers, retry: RETRY, logLevel: logLevel.WARN },
     producer: { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: RETRY },
     producerOnlyMode: true,
-    send: { acks: -1 },
+    send: { acks: -1, ...(conn.compression === 'gzip' ? { compression: CompressionTypes.GZIP } : {}) },
   };
 }

@@ -5,6 +5,13 @@ import { REPO_ROOT } from './test-env';
 
 export type AppName = 'gateway' | 'geocoder' | 'report-merger' | 'cli';
 
+export interface ServiceProcessOptions {
+  /** Extra Node flags, e.g. `--cpu-prof` for the benchmark's `--profile` (NODE_OPTIONS refuses it). */
+  nodeArgs?: string[];
+  /** Runs the build output (`npm run build`, as the containers do) instead of compiling the sources on the fly. */
+  compiled?: boolean;
+}
+
 /** One of the apps running as its own OS process, the way it runs in production. */
 export class ServiceProcess {
   private child: ChildProcess | undefined;
@@ -15,8 +22,7 @@ export class ServiceProcess {
     private readonly env: Record<string, string>,
     private readonly logDir: string,
     private readonly args: string[] = [],
-    /** Extra Node flags, e.g. `--cpu-prof` for the benchmark's `--profile` (NODE_OPTIONS refuses it). */
-    private readonly nodeArgs: string[] = [],
+    private readonly options: ServiceProcessOptions = {},
   ) {}
 
   start(): this {
@@ -24,7 +30,9 @@ export class ServiceProcess {
     const log = createWriteStream(join(this.logDir, `${this.app}.log`), { flags: 'a' });
     const child = spawn(
       process.execPath,
-      [...this.nodeArgs, '-r', 'reflect-metadata', '-r', '@swc-node/register', join('apps', this.app, 'src', 'main.ts'), ...this.args],
+      this.options.compiled
+        ? [...(this.options.nodeArgs ?? []), join('dist', 'apps', this.app, 'src', 'main.js'), ...this.args]
+        : [...(this.options.nodeArgs ?? []), '-r', 'reflect-metadata', '-r', '@swc-node/register', join('apps', this.app, 'src', 'main.ts'), ...this.args],
       // The child inherits PATH and friends; its configuration is what `env` overrides.
       // eslint-disable-next-line no-restricted-properties
       { cwd: REPO_ROOT, env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] },

@@ -8,7 +8,7 @@ describe('GatewayEnvSchema', () => {
     const c = loadConfig(GatewayEnvSchema, {});
     assert.equal(c.PORT, 3000);
     assert.equal(c.HOST, '127.0.0.1');
-    assert.equal(c.CHUNK_SIZE, 2000);
+    assert.equal(c.CHUNK_SIZE, 5000);
     assert.equal(c.MAX_UPLOAD_BYTES, 2 * 1024 ** 3);
     assert.deepEqual(c.KAFKA_BROKERS, ['127.0.0.1:9092']);
     assert.deepEqual([c.RETENTION_DAYS, c.RETENTION_SWEEP_INTERVAL_MS], [7, 600_000]);

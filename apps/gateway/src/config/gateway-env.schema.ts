@@ -17,12 +17,12 @@ export class GatewayEnvSchema extends CommonEnvSchema {
   @IsNotEmpty()
   HOST = '127.0.0.1';
 
-  /** Points per RowsChunkEventV1; bounded by the contract so a message always fits the broker's limit. */
+  /** Points per RowsChunkEventV2; bounded by the contract so a message always fits the broker's limit. */
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(MAX_POINTS_PER_CHUNK)
-  CHUNK_SIZE = 2000;
+  CHUNK_SIZE = 5000;
 
   /** Largest accepted upload in bytes (default 2 GiB); the upload is refused with 413 beyond it. */
   @Type(() => Number)

@@ -1,12 +1,15 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Logger } from '@nestjs/common';
-import { chunkKey, JobStatus, Topics, type JobSealedEventV1, type RowsChunkEventV1 } from '@geobatch/contracts';
+import { chunkKey, JobStatus, pointsOf, Topics, type JobSealedEventV1, type PointV1, type RowsChunkEventV2 } from '@geobatch/contracts';
 import type { JobEntity, JobRepository } from '@geobatch/job-store';
+import { Metrics } from '@geobatch/util-observability';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { CapturingLogger, FakeWorld, TempStorage, fakeJob, writeXlsx } from '../testing/gateway-fakes';
 import { ChunkPublisherService } from './chunk-publisher.service';
+
+const metrics = new Metrics('gateway-spec');
 
 describe('ChunkPublisherService', () => {
   let storage: TempStorage;
@@ -18,14 +21,18 @@ describe('ChunkPublisherService', () => {
     new ChunkPublisherService(storage.config({ CHUNK_SIZE: String(chunkSize) }), world.publisher, {
       ...world.repository,
       findUnsealed: async () => unsealed,
-    } as JobRepository);
+    } as JobRepository, metrics);
 
   const jobFor = (csv: string, over: Partial<JobEntity> = {}) => {
     storage.write('upload.csv', csv);
     return fakeJob({ uploadPath: 'upload.csv', fileName: '측정 자료.csv', ...over });
   };
   const chunks = () =>
-    world.ofOp('publish').filter((c) => c.topic === Topics.rows.name) as { key: string; value: RowsChunkEventV1 }[];
+    (world.ofOp('publish').filter((c) => c.topic === Topics.rows.name) as { key: string; value: RowsChunkEventV2 }[]).map((c) => {
+      // Every column has one entry per row; `points` reads them back one object per row.
+      assert.deepEqual([c.value.x.length, c.value.y.length], [c.value.n.length, c.value.n.length]);
+      return { ...c, value: { ...c.value, points: pointsOf(c.value) as PointV1[] } };
+    });
   const sealedEvents = () =>
     world.ofOp('publish').filter((c) => c.topic === Topics.jobs.name) as { key: string; value: JobSealedEventV1 }[];
 

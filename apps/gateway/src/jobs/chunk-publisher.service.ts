@@ -12,18 +12,40 @@ import {
   JobCancelledEventV1,
   JobSealedEventV1,
   Topics,
-  type PointV1,
-  type RowsChunkEventV1,
+  MAX_COORD_CHARS,
+  type RowsChunkEventV2,
   type SheetTotalsV1,
 } from '@geobatch/contracts';
 import { JobRepository, type JobEntity, type JobSheetColumns } from '@geobatch/job-store';
 import { EventPublisher } from '@geobatch/util-kafka';
+import { Metrics } from '@geobatch/util-observability';
 import { cellText, openTabularFile, resolveColumn, type CellValue, type CsvDelimiter, type TabularFile, type TabularSheet } from '@geobatch/util-spreadsheet';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config.module';
 import { sheetNameFor } from './sheet-name';
 
-/** PointV1 caps x/y at this length; a longer cell is garbage anyway, and must not poison the whole chunk. */
-const MAX_COORD_CHARS = 200;
+/** Chunks published but not yet acknowledged, per job (the producer still sends them in order). */
+export const PUBLISH_WINDOW = 4;
+
+/**
+ * At most `size` publishes in flight: `add` waits for the oldest once the window is full, and
+ * `drain` for all of them. The first failure is thrown by the next `add` or `drain`.
+ */
+export class PublishWindow {
+  private readonly inFlight: Promise<void>[] = [];
+
+  constructor(private readonly size: number) {}
+
+  async add(publish: Promise<void>): Promise<void> {
+    // Observed at once, so a rejection waiting its turn is never reported as unhandled.
+    publish.catch(() => undefined);
+    this.inFlight.push(publish);
+    while (this.inFlight.length >= this.size) await this.inFlight.shift();
+  }
+
+  async drain(): Promise<void> {
+    while (this.inFlight.length > 0) await this.inFlight.shift();
+  }
+}
 
 /** How often, at most, a run records its publish watermark: a restart re-publishes at most this much. */
 export const WATERMARK_EVERY_MS = 500;
@@ -51,7 +73,7 @@ function legacyColumns(file: TabularFile, job: JobEntity): JobSheetColumns[] {
 }
 
 /**
- * Streams a job's stored upload into RowsChunkEventV1 messages, then seals the job. Chunk keys
+ * Streams a job's stored upload into RowsChunkEventV2 messages, then seals the job. Chunk keys
  * are stable (job, sheet, chunk) and the merger stores chunks idempotently, so publishing a chunk
  * twice after a crash is harmless. A restarted run resumes from the job's publish watermark: it
  * re-reads the upload (to number rows and count them) but publishes only chunks from there on.
@@ -68,6 +90,7 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly publisher: EventPublisher,
     private readonly jobs: JobRepository,
+    private readonly metrics: Metrics,
   ) {}
 
   /**
@@ -159,6 +182,7 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
         this.logger.warn({ msg: 'publishing interrupted by shutdown; the job resumes at the next start', jobId });
         return;
       }
+      this.metrics.jobSeconds.observe({ outcome: 'failed' }, (Date.now() - job.createdAt.getTime()) / 1000);
       const reason = `publishing failed: ${err instanceof Error ? err.message : String(err)}`.slice(0, 1000);
       this.logger.error({ msg: 'publishing failed', jobId, error: err instanceof Error ? err.message : String(err) },
         err instanceof Error ? err.stack : undefined);
@@ -200,36 +224,57 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
     const { crs, datasetIds, nearestM } = job.options;
     const { x: xi, y: yi } = columns;
 
-    let points: PointV1[] = [];
+    // The chunk's columns, filled row by row (RowsChunkEventV2 carries columns, not objects).
+    let n: number[] = [];
+    let xs: (string | null)[] = [];
+    let ys: (string | null)[] = [];
     let chunk = 0;
     let rows = 0;
     let blankRows = 0;
     /** Chunks below this one were acknowledged before a restart: counted, not published again. */
     const resumeAt = job.publishedChunks?.sheets[String(sheet.index)] ?? 0;
 
+    // The next chunk is read while earlier ones are on their way to the broker. The watermark only
+    // ever covers the unbroken run of acknowledged chunks, never one still in flight.
+    const window = new PublishWindow(PUBLISH_WINDOW);
+    const acked = new Set<number>();
+    let ackedUpTo = resumeAt;
     const flush = async (): Promise<void> => {
       if (this.stopping) throw new PublishingStopped();
       if (this.cancelled.has(jobId)) throw new PublishingCancelled();
       if (chunk < resumeAt) {
         chunk++;
-        points = [];
+        n = [];
+        xs = [];
+        ys = [];
         return;
       }
       if (!state.running) {
         await this.jobs.markRunning(jobId);
         state.running = true;
       }
-      const event: RowsChunkEventV1 = { jobId, sheet: sheet.index, chunk, datasetIds, crs, ...(nearestM === undefined ? {} : { nearestM }), points };
-      await this.publisher.publish(Topics.rows.name, chunkKey(jobId, sheet.index, chunk), event);
-      this.logger.debug({ msg: 'chunk published', jobId, sheet: sheet.index, chunk, points: points.length });
+      const event: RowsChunkEventV2 = { jobId, sheet: sheet.index, chunk, datasetIds, crs, ...(nearestM === undefined ? {} : { nearestM }), n, x: xs, y: ys };
+      const sent = performance.now();
+      const count = n.length;
+      const number = chunk;
+      const published = this.publisher.publish(Topics.rows.name, chunkKey(jobId, sheet.index, chunk), event).then(() => {
+        acked.add(number);
+        while (acked.delete(ackedUpTo)) ackedUpTo++;
+        this.metrics.rows.inc({ stage: 'read' }, count);
+        this.metrics.chunkSeconds.observe({ stage: 'read' }, (performance.now() - sent) / 1000);
+      });
+      await window.add(published);
+      this.logger.debug({ msg: 'chunk published', jobId, sheet: sheet.index, chunk, points: n.length });
       chunk++;
-      points = [];
       // Batched: at most one watermark write per WATERMARK_EVERY_MS (the first chunk pins the chunk size).
       const now = Date.now();
       if (now - state.recordedAt >= WATERMARK_EVERY_MS) {
         state.recordedAt = now;
-        await this.jobs.recordPublished(jobId, state.chunkSize, sheet.index, chunk);
+        await this.jobs.recordPublished(jobId, state.chunkSize, sheet.index, ackedUpTo);
       }
+      n = [];
+      xs = [];
+      ys = [];
     };
 
     for await (const row of sheet.rows()) {
@@ -237,11 +282,14 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
         blankRows++;
         continue;
       }
-      points.push({ n: row.n, x: coordinate(row.cells, xi), y: coordinate(row.cells, yi) });
+      n.push(row.n);
+      xs.push(coordinate(row.cells, xi));
+      ys.push(coordinate(row.cells, yi));
       rows++;
-      if (points.length >= state.chunkSize) await flush();
+      if (n.length >= state.chunkSize) await flush();
     }
-    if (points.length > 0) await flush();
+    if (n.length > 0) await flush();
+    await window.drain();
 
     // SheetTotalsV1 caps the name at 200 characters; a workbook may name a sheet with more.
     return { sheet: sheet.index, name: (columns.name || sheet.name).slice(0, 200), rows, chunks: chunk, blankRows };

@@ -74,8 +74,10 @@ describe('OpenAPI document', () => {
 
   it('describes the contracts DTOs from the plugin metadata (types, nullability, enums, doc comments)', () => {
     const status = schema('JobStatusDto');
-    assert.deepEqual(status.required.sort(), ['createdAt', 'datasets', 'error', 'fileName', 'finishedAt', 'id', 'resultUrl', 'rows', 'status']);
+    assert.deepEqual(status.required.sort(), ['createdAt', 'datasets', 'error', 'fileName', 'finishedAt', 'id', 'progress', 'resultUrl', 'rows', 'status']);
     assert.equal(status.properties.rows.$ref, '#/components/schemas/JobRowsDto');
+    assert.equal(status.properties.progress.$ref, '#/components/schemas/JobProgressDto');
+    assert.deepEqual(Object.keys(schema('JobProgressDto').properties).sort(), ['etaSeconds', 'fraction', 'rowsPerSecond']);
     assert.deepEqual(status.properties.status.enum, ['queued', 'running', 'completed', 'failed', 'cancelled', 'expired']);
     assert.deepEqual(status.properties.datasets, { description: status.properties.datasets.description, type: 'array', items: { type: 'string' } });
     assert.equal(status.properties.resultUrl.nullable, true);

@@ -1,7 +1,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { ChunkResultEventV1, decodeEvent, RowStatus, RowsChunkEventV1, type AdminLevel } from '@geobatch/contracts';
+import {
+  ChunkResultEventV2,
+  decodeEvent,
+  packPoints,
+  RowStatus,
+  RowsChunkEventV2,
+  unpackChunkResult,
+  type AdminLevel,
+} from '@geobatch/contracts';
 import type { LookupHit, LookupPoint } from '@geobatch/geo-query';
 import { ChunkGeocoder, DATASET_MISSING_NOTE, nearestNote, NOT_FOUND_NOTE } from './chunk-geocoder.service';
 import type { DatasetEngines } from './engine-registry';
@@ -35,11 +43,20 @@ function fakes(
       };
     },
   };
-  return { geocoder: new ChunkGeocoder(engines), calls, acquired };
+  const chunkGeocoder = new ChunkGeocoder(engines);
+  // The published event is columnar; `result.rows` is it read back one object per row, so the assertions stay per row.
+  const geocoder = {
+    geocode: async (event: RowsChunkEventV2) => {
+      const { result: packed, stats } = await chunkGeocoder.geocode(event);
+      return { packed, result: { jobId: packed.jobId, sheet: packed.sheet, chunk: packed.chunk, rows: unpackChunkResult(packed) }, stats };
+    },
+    geocodePoints: chunkGeocoder.geocodePoints.bind(chunkGeocoder),
+  };
+  return { geocoder, calls, acquired };
 }
 
 function chunk(points: { n: number; x: string | null; y: string | null }[], datasetIds = [randomUUID()], crs = 'EPSG:4326', nearestM?: number) {
-  return decodeEvent(RowsChunkEventV1, { jobId: randomUUID(), sheet: 1, chunk: 4, datasetIds, crs, points, ...(nearestM === undefined ? {} : { nearestM }) });
+  return decodeEvent(RowsChunkEventV2, { jobId: randomUUID(), sheet: 1, chunk: 4, datasetIds, crs, ...packPoints(points), ...(nearestM === undefined ? {} : { nearestM }) });
 }
 
 describe('ChunkGeocoder', () => {
@@ -52,7 +69,7 @@ describe('ChunkGeocoder', () => {
       { n: 13, x: null, y: null },
       { n: 14, x: ' 127.0 ', y: ' 37.6 ' },
     ]);
-    const { result, stats } = await geocoder.geocode(event);
+    const { result, packed, stats } = await geocoder.geocode(event);
     assert.equal(calls.length, 1);
     assert.deepEqual(calls[0].points.map((p) => [p.lon, p.lat]), [[126.97, 37.57], [128, 36], [127, 37.6]], 'only valid rows are looked up');
     assert.deepEqual(result.rows.map((r) => r.n), [10, 11, 12, 13, 14]);
@@ -63,7 +80,8 @@ describe('ChunkGeocoder', () => {
     assert.deepEqual([result.jobId, result.sheet, result.chunk], [event.jobId, 1, 4]);
     assert.deepEqual(stats, { rows: 5, ok: 2, notFound: 1, invalid: 2, swapped: 0, nearest: 0 });
     // What is published must pass the consumer's own validation.
-    assert.deepEqual(decodeEvent(ChunkResultEventV1, JSON.parse(JSON.stringify(result))).rows.length, 5);
+    const decoded = decodeEvent(ChunkResultEventV2, JSON.parse(JSON.stringify(packed)));
+    assert.deepEqual(JSON.parse(JSON.stringify(unpackChunkResult(decoded))), result.rows, 'decoded, it reads back the same rows');
   });
 
   it('gives one match per dataset in the job order, one lookup per distinct dataset', async () => {
@@ -125,7 +143,7 @@ describe('ChunkGeocoder', () => {
     const near = (p: LookupPoint): LookupHit | undefined =>
       p.lon < 127.5 ? SEOUL : p.lon < 128.5 ? { ...SEOUL, nearest: { distanceM: 12.3 } } : undefined;
     const { geocoder, calls } = fakes(undefined, undefined, near);
-    const { result, stats } = await geocoder.geocode(chunk([
+    const { result, packed, stats } = await geocoder.geocode(chunk([
       { n: 1, x: '127.0', y: '37.5' },
       { n: 2, x: '128.0', y: '37.5' },
       { n: 3, x: '37.5', y: '128.0' },
@@ -140,7 +158,7 @@ describe('ChunkGeocoder', () => {
     assert.match(result.rows[2].matches[0].note!, /^경도와 위도가 바뀌어 있어 바꿔서 찾음 .*; 가장 가까운 경계까지 12\.3 m/);
     assert.equal(result.rows[3].matches[0].status, RowStatus.NotFound);
     assert.deepEqual(stats, { rows: 4, ok: 1, notFound: 1, invalid: 0, swapped: 0, nearest: 2 });
-    assert.deepEqual(decodeEvent(ChunkResultEventV1, JSON.parse(JSON.stringify(result))).rows[1].matches[0].distanceM, 12.3);
+    assert.deepEqual(unpackChunkResult(decodeEvent(ChunkResultEventV2, JSON.parse(JSON.stringify(packed))))[1].matches[0].distanceM, 12.3);
 
     const off = fakes(undefined, undefined, near);
     await off.geocoder.geocode(chunk([{ n: 1, x: '127.0', y: '37.5' }], undefined, 'EPSG:4326', 0));

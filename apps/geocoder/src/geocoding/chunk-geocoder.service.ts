@@ -5,10 +5,12 @@ import {
   DEFAULT_NEAREST_M,
   RowStatus,
   type AdminLevel,
-  type ChunkResultEventV1,
+  packChunkResult,
+  pointsOf,
+  type ChunkResultEventV2,
   type MatchV1,
   type RowResultV1,
-  type RowsChunkEventV1,
+  type RowsChunkEventV2,
 } from '@geobatch/contracts';
 import type { LookupHit } from '@geobatch/geo-query';
 import { pointParser, swappedNote, unsupportedCrsNote, type ParsedPoint } from './coordinates';
@@ -90,14 +92,15 @@ export interface GeocodeOutput {
 export class ChunkGeocoder {
   constructor(@Inject(DATASET_ENGINES) private readonly engines: DatasetEngines) {}
 
-  async geocode(event: RowsChunkEventV1): Promise<{ result: ChunkResultEventV1; stats: ChunkStats }> {
+  async geocode(event: RowsChunkEventV2): Promise<{ result: ChunkResultEventV2; stats: ChunkStats }> {
     const { rows, stats } = await this.geocodePoints({
-      points: event.points,
+      points: pointsOf(event),
       crs: event.crs,
       nearestM: event.nearestM ?? DEFAULT_NEAREST_M,
       datasetIds: event.datasetIds,
     });
-    return { result: { jobId: event.jobId, sheet: event.sheet, chunk: event.chunk, rows }, stats };
+    const head = { jobId: event.jobId, sheet: event.sheet, chunk: event.chunk };
+    return { result: packChunkResult(head, rows, event.datasetIds.length), stats };
   }
 
   async geocodePoints(input: GeocodeInput): Promise<GeocodeOutput> {

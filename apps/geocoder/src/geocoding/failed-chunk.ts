@@ -1,4 +1,4 @@
-import { MAX_POINTS_PER_CHUNK, RowStatus, type ChunkResultEventV1 } from '@geobatch/contracts';
+import { MAX_POINTS_PER_CHUNK, packChunkResult, RowStatus, type ChunkResultEventV2 } from '@geobatch/contracts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** MatchV1.note's limit. */
@@ -16,14 +16,10 @@ export function errorResult(
   rowNumbers: readonly number[],
   datasets: number,
   note: string,
-): ChunkResultEventV1 {
-  const matches = Array.from({ length: Math.max(1, datasets) }, () => ({ status: RowStatus.Error, note }));
-  return {
-    jobId: target.jobId,
-    sheet: target.sheet,
-    chunk: target.chunk,
-    rows: rowNumbers.map((n) => ({ n, matches: matches.map((m) => ({ ...m })) })),
-  };
+): ChunkResultEventV2 {
+  const count = Math.max(1, datasets);
+  const rows = rowNumbers.map((n) => ({ n, matches: Array.from({ length: count }, () => ({ status: RowStatus.Error, note })) }));
+  return packChunkResult({ jobId: target.jobId, sheet: target.sheet, chunk: target.chunk }, rows, count);
 }
 
 /** What can still be read from a rows message that does not decode. */
@@ -54,8 +50,8 @@ export function salvageRowsChunk(payload: unknown, key: string | null): Salvaged
   const sheet = (sameJob ? fromKey.sheet : null) ?? index(body.sheet);
   const chunk = (sameJob ? fromKey.chunk : null) ?? index(body.chunk);
   let rowNumbers: number[] | null = null;
-  if (Array.isArray(body.points) && body.points.length > 0 && body.points.length <= MAX_POINTS_PER_CHUNK) {
-    const ns = body.points.map((p: unknown) => (p !== null && typeof p === 'object' ? (p as { n?: unknown }).n : undefined));
+  const ns: unknown = body.n;
+  if (Array.isArray(ns) && ns.length > 0 && ns.length <= MAX_POINTS_PER_CHUNK) {
     if (ns.every((n): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 1)) rowNumbers = ns;
   }
   const datasets = Array.isArray(body.datasetIds) && body.datasetIds.length > 0 ? Math.min(body.datasetIds.length, 100) : 1;

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { chunkKey, RowStatus, Topics, type ChunkResultEventV1, type RowsChunkEventV1 } from '@geobatch/contracts';
+import { chunkKey, packChunkResult, packPoints, RowStatus, Topics, unpackChunkResult, type ChunkResultEventV2, type RowsChunkEventV2 } from '@geobatch/contracts';
 import type { EventPublisher } from '@geobatch/util-kafka';
 import { Metrics } from '@geobatch/util-observability';
 import type { GeocoderConfig } from '../config/geocoder-config.module';
@@ -14,8 +14,8 @@ import { RowsChunkHandler } from './rows-chunk.handler';
 const config = { GEOCODER_RETRY_ATTEMPTS: 4, GEOCODER_RETRY_BACKOFF_MS: 10, GEOCODER_ENGINE: 'memory' } as GeocoderConfig;
 const metrics = new Metrics('geocoder-spec');
 
-function event(): RowsChunkEventV1 {
-  return { jobId: randomUUID(), sheet: 0, chunk: 3, datasetIds: [randomUUID()], crs: 'EPSG:4326', points: [{ n: 1, x: '127', y: '37' }] };
+function event(): RowsChunkEventV2 {
+  return { jobId: randomUUID(), sheet: 0, chunk: 3, datasetIds: [randomUUID()], crs: 'EPSG:4326', ...packPoints([{ n: 1, x: '127', y: '37' }]) };
 }
 
 /** A handler whose geocoder fails `failures` times (or with `error`), taking `ms` per attempt; `database` answers or not. */
@@ -24,12 +24,12 @@ function handler(options: { failures?: number; error?: () => Error; ms?: number;
   const published: { topic: string; key: string; value: object }[] = [];
   const deadLetters: Error[] = [];
   const geocoder = {
-    geocode: async (e: RowsChunkEventV1) => {
+    geocode: async (e: RowsChunkEventV2) => {
       attempts.count++;
       if (options.ms) await new Promise((r) => setTimeout(r, options.ms));
       if (options.error) throw options.error();
       if (attempts.count <= (options.failures ?? 0)) throw new Error(`Connection terminated unexpectedly (${attempts.count})`);
-      const result: ChunkResultEventV1 = { jobId: e.jobId, sheet: e.sheet, chunk: e.chunk, rows: [{ n: 1, matches: [{ status: RowStatus.Ok }] }] };
+      const result = packChunkResult({ jobId: e.jobId, sheet: e.sheet, chunk: e.chunk }, [{ n: 1, matches: [{ status: RowStatus.Ok }] }], 1);
       return { result, stats: { rows: 1, ok: 1, notFound: 0, invalid: 0, swapped: 0, nearest: 0 } };
     },
   } as unknown as ChunkGeocoder;
@@ -55,7 +55,9 @@ describe('RowsChunkHandler delivery', () => {
     await h.onRowsChunk(ev, ctx);
     assert.equal(attempts.count, 3);
     assert.equal(published.length, 1);
-    assert.deepEqual([published[0].topic, published[0].key], [Topics.results.name, chunkKey(ev.jobId, 0, 3)]);
+    // Keyed by job, so one merger receives all of a job's chunks.
+    assert.deepEqual([published[0].topic, published[0].key], [Topics.results.name, chunkKey(ev.jobId, ev.sheet, ev.chunk)]);
+    assert.deepEqual((published[0].value as { n: number[] }).n, [1]);
     const retries = logs.lines.filter((l) => l.msg === 'chunk lookup failed; retrying' && l.jobId === ev.jobId);
     assert.deepEqual(retries.map((l) => [l.level, l.attempt, l.delayMs]), [['warn', 1, 10], ['warn', 2, 20]]);
     assert.match(String(retries[0].error), /Connection terminated/);
@@ -79,23 +81,24 @@ describe('RowsChunkHandler delivery', () => {
     assert.equal(attempts.count, 1);
     assert.match(deadLetters[0].message, /used twice/);
     assert.deepEqual([published[0].topic, published[0].key], [Topics.results.name, chunkKey(ev.jobId, 0, 3)]);
-    const result = published[0].value as ChunkResultEventV1;
-    assert.deepEqual(result.rows.map((r) => [r.n, r.matches.map((m) => m.status)]), [[1, [RowStatus.Error]]]);
-    assert.match(result.rows[0].matches[0].note!, /^처리 실패 \/ processing failed after retries: point key n=1 is used twice$/);
+    const result = unpackChunkResult(published[0].value as ChunkResultEventV2);
+    assert.deepEqual(result.map((r) => [r.n, r.matches.map((m) => m.status)]), [[1, [RowStatus.Error]]]);
+    assert.match(result[0].matches[0].note!, /^처리 실패 \/ processing failed after retries: point key n=1 is used twice$/);
   });
 
   it('gives a chunk up after its retries when the database answers (the chunk itself fails): dead letter, then an all-ERROR result', async () => {
     const { h, attempts, published, deadLetters } = handler({ error: () => new Error('engine exploded'), database: 'up' });
-    const ev = { ...event(), datasetIds: [randomUUID(), randomUUID()], points: [{ n: 4, x: '1', y: '2' }, { n: 6, x: null, y: null }] };
+    const ev = { ...event(), datasetIds: [randomUUID(), randomUUID()], ...packPoints([{ n: 4, x: '1', y: '2' }, { n: 6, x: null, y: null }]) };
     await h.onRowsChunk(ev, fakeContext({ topic: Topics.rows.name, key: chunkKey(ev.jobId, 0, 3) }).ctx);
     assert.equal(attempts.count, 5, 'GEOCODER_RETRY_ATTEMPTS, then one more once the database answered');
     assert.equal(deadLetters.length, 1);
     assert.equal(deadLetters[0].message, 'engine exploded');
     assert.equal(published.length, 1);
-    const result = published[0].value as ChunkResultEventV1;
-    assert.deepEqual([result.jobId, result.sheet, result.chunk], [ev.jobId, 0, 3]);
+    const result = unpackChunkResult(published[0].value as ChunkResultEventV2);
+    const packed = published[0].value as ChunkResultEventV2;
+    assert.deepEqual([packed.jobId, packed.sheet, packed.chunk], [ev.jobId, 0, 3]);
     // One ERROR match per dataset of the job, so the row lines up like any other.
-    assert.deepEqual(result.rows.map((r) => [r.n, r.matches.map((m) => m.status)]), [[4, ['ERROR', 'ERROR']], [6, ['ERROR', 'ERROR']]]);
+    assert.deepEqual(result.map((r) => [r.n, r.matches.map((m) => m.status)]), [[4, ['ERROR', 'ERROR']], [6, ['ERROR', 'ERROR']]]);
     assert.ok(logs.lines.some((l) => l.level === 'error' && l.msg === 'chunk given up on: dead-lettered, its rows reported as ERROR' && l.jobId === ev.jobId));
   });
 
@@ -105,7 +108,7 @@ describe('RowsChunkHandler delivery', () => {
     await h.onRowsChunk(ev, fakeContext({ topic: Topics.rows.name }).ctx);
     assert.equal(attempts.count, 5);
     assert.equal(deadLetters.length, 0);
-    assert.deepEqual((published[0].value as ChunkResultEventV1).rows[0].matches.map((m) => m.status), [RowStatus.Ok]);
+    assert.deepEqual(unpackChunkResult(published[0].value as ChunkResultEventV2)[0].matches.map((m) => m.status), [RowStatus.Ok]);
   });
 
   it('keeps throwing the chunk back (an outage is waited out) while the database does not answer', async () => {
@@ -118,13 +121,13 @@ describe('RowsChunkHandler delivery', () => {
   it('stands in an all-ERROR result for an undecodable chunk whose key and row numbers can still be read', async () => {
     const { h, published, deadLetters } = handler();
     const jobId = randomUUID();
-    const poisoned = { jobId, sheet: 1, chunk: 5, datasetIds: ['not-a-uuid'], crs: 'EPSG:4326', points: [{ n: 7, x: 1 }, { n: 8 }] };
+    const poisoned = { jobId, sheet: 1, chunk: 5, datasetIds: ['not-a-uuid'], crs: 'EPSG:4326', n: [7, 8], x: [1, null], y: [null] };
     await h.onRowsChunk(poisoned, fakeContext({ topic: Topics.rows.name, key: chunkKey(jobId, 1, 5) }).ctx);
-    assert.match(deadLetters[0].message, /invalid RowsChunkEventV1/);
+    assert.match(deadLetters[0].message, /invalid RowsChunkEventV2/);
     assert.deepEqual([published[0].topic, published[0].key], [Topics.results.name, chunkKey(jobId, 1, 5)]);
-    const result = published[0].value as ChunkResultEventV1;
-    assert.deepEqual(result.rows.map((r) => [r.n, r.matches.map((m) => m.status)]), [[7, ['ERROR']], [8, ['ERROR']]]);
-    assert.match(result.rows[0].matches[0].note!, /^청크를 읽을 수 없음 \/ chunk could not be read: invalid RowsChunkEventV1/);
+    const result = unpackChunkResult(published[0].value as ChunkResultEventV2);
+    assert.deepEqual(result.map((r) => [r.n, r.matches.map((m) => m.status)]), [[7, ['ERROR']], [8, ['ERROR']]]);
+    assert.match(result[0].matches[0].note!, /^청크를 읽을 수 없음 \/ chunk could not be read: invalid RowsChunkEventV2/);
   });
 
   it('fails the job (JobFailedEventV1) for an undecodable chunk whose rows are unknown, found by its key', async () => {
@@ -154,6 +157,6 @@ describe('RowsChunkHandler delivery', () => {
     await h.onRowsChunk({ jobId: 'nope' }, fakeContext({ topic: Topics.rows.name }).ctx);
     assert.equal(attempts.count, 0);
     assert.equal(published.length, 0);
-    assert.match(deadLetters[0].message, /invalid RowsChunkEventV1/);
+    assert.match(deadLetters[0].message, /invalid RowsChunkEventV2/);
   });
 });

@@ -1,7 +1,7 @@
 import { Controller, Logger, Optional } from '@nestjs/common';
 import { Ctx, EventPattern, KafkaContext, Payload } from '@nestjs/microservices';
 import { DataSource } from 'typeorm';
-import { chunkKey, decodeEvent, EventDecodeError, JobFailedEventV1, RowsChunkEventV1, Topics } from '@geobatch/contracts';
+import { chunkKey, decodeEvent, EventDecodeError, JobFailedEventV1, RowsChunkEventV2, Topics } from '@geobatch/contracts';
 import { DeadLetterPublisher, EventPublisher, kafkaLogFields } from '@geobatch/util-kafka';
 import { Metrics } from '@geobatch/util-observability';
 import { GeocoderConfig } from '../config/geocoder-config.module';
@@ -15,7 +15,8 @@ const PROBE_TIMEOUT_MS = 5_000;
 /**
  * Geocodes one chunk per message and publishes its result. Returns only once the broker has
  * acknowledged the result, so kafkajs commits the chunk's offset only when its result is durable;
- * a crash in between replays the chunk and the same key is published again (downstream dedupes).
+ * a crash in between replays the chunk and it is published again (the merger stores each
+ * (job, sheet, chunk) once).
  *
  * A lookup that fails (database down) is retried here with backoff (GEOCODER_RETRY_ATTEMPTS,
  * GEOCODER_RETRY_BACKOFF_MS doubling), heartbeating meanwhile so the group keeps the partition; if it
@@ -49,9 +50,9 @@ export class RowsChunkHandler {
   @EventPattern<string>(Topics.rows.name)
   async onRowsChunk(@Payload() payload: unknown, @Ctx() ctx: KafkaContext): Promise<void> {
     const at = kafkaLogFields(ctx);
-    let event: RowsChunkEventV1;
+    let event: RowsChunkEventV2;
     try {
-      event = decodeEvent(RowsChunkEventV1, payload);
+      event = decodeEvent(RowsChunkEventV2, payload);
     } catch (e) {
       // A poison message must not block the partition: park it and move on.
       if (e instanceof EventDecodeError) return this.onUndecodable(payload, ctx, e);
@@ -59,7 +60,7 @@ export class RowsChunkHandler {
     }
     const { jobId, sheet, chunk } = event;
     const t0 = performance.now();
-    this.logger.debug({ msg: 'chunk received', jobId, sheet, chunk, ...at, rows: event.points.length });
+    this.logger.debug({ msg: 'chunk received', jobId, sheet, chunk, ...at, rows: event.n.length });
     const stopHeartbeat = keepAlive(ctx.getHeartbeat(), this.heartbeatEveryMs);
     try {
       let geocoded: Awaited<ReturnType<ChunkGeocoder['geocode']>>;
@@ -86,7 +87,7 @@ export class RowsChunkHandler {
       const { result, stats } = geocoded;
       await this.publisher.publish(Topics.results.name, chunkKey(jobId, sheet, chunk), result);
       const seconds = (performance.now() - t0) / 1000;
-      this.metrics.rows.inc({ stage: 'geocoded' }, event.points.length);
+      this.metrics.rows.inc({ stage: 'geocoded' }, event.n.length);
       this.metrics.chunkSeconds.observe({ stage: 'geocoded' }, seconds);
       this.logger.log({ msg: 'chunk geocoded', jobId, sheet, chunk, ...at, ...stats, engine: this.config.GEOCODER_ENGINE, ms: Math.round(seconds * 1000) });
     } catch (e) {
@@ -99,14 +100,14 @@ export class RowsChunkHandler {
   }
 
   /** Parks the chunk with its error and stands in an all-ERROR result for it. */
-  private async giveUp(event: RowsChunkEventV1, ctx: KafkaContext, error: Error): Promise<void> {
+  private async giveUp(event: RowsChunkEventV2, ctx: KafkaContext, error: Error): Promise<void> {
     const { jobId, sheet, chunk } = event;
     this.logger.error({ msg: 'chunk given up on: dead-lettered, its rows reported as ERROR', jobId, sheet, chunk, ...kafkaLogFields(ctx), error: error.message });
     await this.deadLetters.publish(ctx, error);
     const note = failedChunkNote('failed', error.message);
-    const result = errorResult(event, event.points.map((p) => p.n), event.datasetIds.length, note);
+    const result = errorResult(event, event.n, event.datasetIds.length, note);
     await this.publisher.publish(Topics.results.name, chunkKey(jobId, sheet, chunk), result);
-    this.metrics.rows.inc({ stage: 'geocoded' }, event.points.length);
+    this.metrics.rows.inc({ stage: 'geocoded' }, event.n.length);
   }
 
   private async onUndecodable(payload: unknown, ctx: KafkaContext, error: EventDecodeError): Promise<void> {

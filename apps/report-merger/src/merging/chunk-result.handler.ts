@@ -1,8 +1,9 @@
 import { Controller, Logger } from '@nestjs/common';
 import { Ctx, EventPattern, KafkaContext, Payload } from '@nestjs/microservices';
-import { ChunkResultEventV1, decodeEvent, EventDecodeError, Topics } from '@geobatch/contracts';
+import { ChunkResultEventV2, decodeEvent, EventDecodeError, Topics } from '@geobatch/contracts';
 import { JobRepository } from '@geobatch/job-store';
 import { DeadLetterPublisher, kafkaLogFields } from '@geobatch/util-kafka';
+import { Metrics } from '@geobatch/util-observability';
 import { WorkbookMergerService } from './workbook-merger.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -40,36 +41,40 @@ export class ChunkResultHandler {
     private readonly jobs: JobRepository,
     private readonly merger: WorkbookMergerService,
     private readonly deadLetters: DeadLetterPublisher,
+    private readonly metrics: Metrics,
   ) {}
 
   @EventPattern<string>(Topics.results.name)
   async onChunkResult(@Payload() payload: unknown, @Ctx() ctx: KafkaContext): Promise<void> {
     const at = kafkaLogFields(ctx);
-    let event: ChunkResultEventV1;
+    let event: ChunkResultEventV2;
     try {
-      event = decodeEvent(ChunkResultEventV1, payload);
+      event = decodeEvent(ChunkResultEventV2, payload);
     } catch (e) {
       // A poison message must not block the partition: park it and move on.
       if (e instanceof EventDecodeError) return this.onUndecodable(payload, ctx, e);
       throw e;
     }
     const { jobId, sheet, chunk } = event;
+    const t0 = performance.now();
     const stored = await this.store(event, ctx);
     if (stored === null) return;
+    this.metrics.chunkSeconds.observe({ stage: 'stored' }, (performance.now() - t0) / 1000);
     this.logger.log({
       msg: stored ? 'chunk result stored' : 'chunk result already stored or job unknown; nothing written',
       jobId,
       sheet,
       chunk,
-      rows: event.rows.length,
+      rows: event.n.length,
       ...at,
     });
+    if (stored) await this.merger.offer(event);
     const outcome = await this.merger.tryFinalize(jobId, { heartbeat: ctx.getHeartbeat() });
     if (outcome !== 'not-ready') this.logger.log({ msg: `merge ${outcome}`, jobId, ...at });
   }
 
   /** Whether the chunk was new, or null when it was given up on (dead-lettered, job failed). */
-  private async store(event: ChunkResultEventV1, ctx: KafkaContext): Promise<boolean | null> {
+  private async store(event: ChunkResultEventV2, ctx: KafkaContext): Promise<boolean | null> {
     const { jobId, sheet, chunk } = event;
     const heartbeat = ctx.getHeartbeat();
     let last: Error = new Error('not attempted');

@@ -2,9 +2,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { KafkaContext } from '@nestjs/microservices';
-import { EventDecodeError, JobSealedEventV1, RowStatus, Topics } from '@geobatch/contracts';
+import { EventDecodeError, JobSealedEventV1, packChunkResult, RowStatus, Topics, unpackChunkResult, type ChunkResultEventV2 } from '@geobatch/contracts';
 import type { JobRepository } from '@geobatch/job-store';
 import { DeadLetterPublisher, type EventPublisher } from '@geobatch/util-kafka';
+import { Metrics } from '@geobatch/util-observability';
 import { ChunkResultHandler } from './chunk-result.handler';
 import { JobEventsHandler } from './job-events.handler';
 import { MergeRecoveryService } from './merge-recovery.service';
@@ -18,24 +19,32 @@ function ctxFor(topic: string, value: unknown, key = 'k1', offset = '42'): Kafka
 }
 
 /** Records the calls of the collaborators, in order. */
-function fakes(job: { sealedAt: Date | null } | null = { sealedAt: new Date() }) {
+function fakes(job: { sealedAt: Date | null } | null = { sealedAt: new Date() }, stores = true) {
   const calls: unknown[][] = [];
+  const offered: ChunkResultEventV2[] = [];
   const jobs = {
-    saveChunkResult: async (e: { jobId: string; chunk: number }) => (calls.push(['saveChunkResult', e.chunk]), true),
+    saveChunkResult: async (e: { jobId: string; chunk: number }) => (calls.push(['saveChunkResult', e.chunk]), stores),
     findById: async () => (calls.push(['findById']), job),
     seal: async (_id: string, sheets: unknown[]) => void calls.push(['seal', sheets.length]),
     fail: async (id: string, error: string) => void calls.push(['fail', id, error]),
     hasChunkResult: async (_id: string, _sheet: number, chunk: number) => (calls.push(['hasChunkResult', chunk]), chunk === 0),
   };
   const merger = {
+    offer: async (e: ChunkResultEventV2) => void (calls.push(['offer', e.chunk]), offered.push(e)),
     tryFinalize: async (jobId: string, options?: { heartbeat?: unknown }) => (calls.push(['tryFinalize', jobId, options?.heartbeat === heartbeat]), 'not-ready'),
   };
   const deadLetters = { publish: async (_ctx: KafkaContext, e: Error) => void calls.push(['deadLetter', e.constructor.name]) };
-  const chunkHandler = new ChunkResultHandler(jobs as unknown as JobRepository, merger as unknown as WorkbookMergerService, deadLetters as unknown as DeadLetterPublisher);
+  const chunkHandler = new ChunkResultHandler(
+    jobs as unknown as JobRepository,
+    merger as unknown as WorkbookMergerService,
+    deadLetters as unknown as DeadLetterPublisher,
+    new Metrics('report-merger-spec'),
+  );
   chunkHandler.storeBackoffMs = 1;
   chunkHandler.undecodableGraceMs = 1;
   return {
     calls,
+    offered,
     jobs,
     chunkHandler,
     jobHandler: new JobEventsHandler(jobs as unknown as JobRepository, merger as unknown as WorkbookMergerService, deadLetters as unknown as DeadLetterPublisher),
@@ -43,23 +52,33 @@ function fakes(job: { sealedAt: Date | null } | null = { sealedAt: new Date() })
 }
 
 const jobId = randomUUID();
-const chunkEvent = { jobId, sheet: 0, chunk: 3, rows: [{ n: 7, matches: [{ status: RowStatus.Ok }] }] };
+const chunkRows = [{ n: 7, matches: [{ status: RowStatus.Ok }] }];
+const chunkEvent = packChunkResult({ jobId, sheet: 0, chunk: 3 }, chunkRows, 1);
 const sealedEvent = { type: JobSealedEventV1.type, jobId, sheets: [{ sheet: 0, name: 's', rows: 7, chunks: 4, blankRows: 0 }] };
 
 describe('ChunkResultHandler', () => {
-  it('stores the chunk, then tries to finish the job with the consumer heartbeat', async () => {
+  it('stores the chunk, offers it to the progressive merge, then tries to finish the job with the consumer heartbeat', async () => {
     const f = fakes();
+    await f.chunkHandler.onChunkResult(chunkEvent, ctxFor(Topics.results.name, chunkEvent));
+    assert.deepEqual(f.calls, [['saveChunkResult', 3], ['offer', 3], ['tryFinalize', jobId, true]]);
+    assert.deepEqual(unpackChunkResult(f.offered[0]), chunkRows, 'the decoded chunk is offered');
+  });
+
+  it('does not offer a chunk that was not stored (a replay, or an unknown job), but still tries to finish the job', async () => {
+    const f = fakes(undefined, false);
     await f.chunkHandler.onChunkResult(chunkEvent, ctxFor(Topics.results.name, chunkEvent));
     assert.deepEqual(f.calls, [['saveChunkResult', 3], ['tryFinalize', jobId, true]]);
   });
 
   it('parks an undecodable payload on the dead-letter topic instead of throwing', async () => {
     const f = fakes();
-    for (const bad of ['not json', { ...chunkEvent, jobId: 'nope' }, { ...chunkEvent, rows: [{ n: 0, matches: [] }] }, null]) {
+    const misaligned = { ...chunkEvent, datasets: [{ ...chunkEvent.datasets[0], status: [] }] };
+    const badArea = { ...chunkEvent, datasets: [{ ...chunkEvent.datasets[0], sido: [5] }] };
+    for (const bad of ['not json', { ...chunkEvent, jobId: 'nope' }, { ...chunkEvent, n: [0] }, misaligned, badArea, null]) {
       await f.chunkHandler.onChunkResult(bad, ctxFor(Topics.results.name, bad));
     }
     await new Promise((r) => setTimeout(r, 20));
-    assert.deepEqual(f.calls, Array(4).fill(['deadLetter', 'EventDecodeError']));
+    assert.deepEqual(f.calls.filter((c) => c[0] === 'deadLetter'), Array(6).fill(['deadLetter', 'EventDecodeError']));
   });
 
   it('fails the job an undecodable result is keyed to once no good copy of that chunk came within the grace period', async () => {
@@ -69,7 +88,7 @@ describe('ChunkResultHandler', () => {
     await f.chunkHandler.onChunkResult('garbage', ctxFor(Topics.results.name, 'garbage', `${jobId}:0:9`));
     await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(f.calls.map((c) => c.slice(0, 2)), [['deadLetter', 'EventDecodeError'], ['deadLetter', 'EventDecodeError'], ['hasChunkResult', 0], ['hasChunkResult', 9], ['fail', jobId]]);
-    assert.match(String(f.calls[4][2]), /^결과 청크를 읽을 수 없음: 시트 1, 청크 9 \(a geocoded chunk could not be read: invalid ChunkResultEventV1/);
+    assert.match(String(f.calls[4][2]), /^결과 청크를 읽을 수 없음: 시트 1, 청크 9 \(a geocoded chunk could not be read: invalid ChunkResultEventV2/);
   });
 
   it('retries a failing write, and lets it through while the database does not answer, so kafkajs retries and commits nothing', async () => {
@@ -96,7 +115,7 @@ describe('ChunkResultHandler', () => {
       return true;
     };
     await f.chunkHandler.onChunkResult(chunkEvent, ctxFor(Topics.results.name, chunkEvent));
-    assert.deepEqual(f.calls, [['saveChunkResult', 3], ['tryFinalize', jobId, true]]);
+    assert.deepEqual(f.calls, [['saveChunkResult', 3], ['offer', 3], ['tryFinalize', jobId, true]]);
   });
 
   it('dead-letters a chunk it cannot store although the database answers, and fails its job with the reason', async () => {
@@ -155,13 +174,13 @@ describe('DeadLetterPublisher', () => {
     const sent: { topic: string; key: string; value: Record<string, any> }[] = [];
     const publisher = { publish: async (topic: string, key: string, value: object) => void sent.push({ topic, key, value: value as never }) };
     const dlq = new DeadLetterPublisher(publisher as unknown as EventPublisher, 'geobatch-report-merger-server');
-    await dlq.publish(ctxFor(Topics.results.name, 'garbage{', 'job:0:1', '17'), new EventDecodeError('ChunkResultEventV1', ['jobId: must be a UUID']));
+    await dlq.publish(ctxFor(Topics.results.name, 'garbage{', 'job:0:1', '17'), new EventDecodeError('ChunkResultEventV2', ['jobId: must be a UUID']));
     assert.equal(sent.length, 1);
     assert.equal(sent[0].topic, Topics.deadLetter.name);
     assert.equal(sent[0].key, 'job:0:1');
     assert.deepEqual(sent[0].value.source, { topic: Topics.results.name, partition: 1, offset: '17', key: 'job:0:1' });
     assert.deepEqual(sent[0].value.problems, ['jobId: must be a UUID']);
-    assert.match(sent[0].value.error, /invalid ChunkResultEventV1/);
+    assert.match(sent[0].value.error, /invalid ChunkResultEventV2/);
     assert.equal(sent[0].value.payload, 'garbage{');
   });
 });

@@ -6,12 +6,15 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
-import { APPENDED_COLUMNS, APPENDED_COLUMNS_EN, JobStatus, RowStatus, type RowResultV1, type SheetTotalsV1 } from '@geobatch/contracts';
+import { APPENDED_COLUMNS, APPENDED_COLUMNS_EN, JobStatus, packChunkResult, RowStatus, type RowResultV1, type SheetTotalsV1 } from '@geobatch/contracts';
 import type { JobEntity, JobRepository } from '@geobatch/job-store';
 import { loadConfig } from '@geobatch/util-config';
+import { Metrics } from '@geobatch/util-observability';
 import { ReportMergerEnvSchema } from '../config/report-merger-env.schema';
 import { MergeRecoveryService } from './merge-recovery.service';
 import { WorkbookMergerService } from './workbook-merger.service';
+
+const metrics = new Metrics('report-merger-spec');
 
 const result = (n: number, name = `동${n}`): RowResultV1 => ({
   n,
@@ -25,6 +28,8 @@ class FakeJobs {
   claimed = false;
   calls: string[] = [];
   failChunksWith: Error | undefined;
+  /** Times the full merge read a sheet's chunks back (the progressive merge does not). */
+  chunksRead = 0;
 
   constructor(id: string, sheets: SheetTotalsV1[]) {
     this.job = {
@@ -82,7 +87,11 @@ class FakeJobs {
   async findSealedRunning() {
     return this.job.status === JobStatus.Running ? [{ ...this.job }] : [];
   }
+  async findChunkRows(_id: string, sheet: number, chunk: number) {
+    return this.chunks.find((c) => (c.sheet ?? 0) === sheet && c.chunk === chunk)?.rows ?? null;
+  }
   async *chunksOf(_id: string, sheet: number) {
+    this.chunksRead++;
     if (this.failChunksWith) throw this.failChunksWith;
     yield* this.chunks.filter((c) => (c.sheet ?? 0) === sheet).sort((a, b) => a.chunk - b.chunk);
   }
@@ -109,7 +118,7 @@ describe('WorkbookMergerService', () => {
       { chunk: 1, rows: [result(4), result(5)] },
     ];
     const config = loadConfig(ReportMergerEnvSchema, { STORAGE_DIR: storage, ...env });
-    merger = new WorkbookMergerService(config, jobs as unknown as JobRepository);
+    merger = new WorkbookMergerService(config, jobs as unknown as JobRepository, metrics);
   }
 
   beforeEach(() => setUp());
@@ -135,6 +144,86 @@ describe('WorkbookMergerService', () => {
     assert.deepEqual(rows, [[1, 127.1, '동1'], [2, 127.2, '동2'], [4, 127.4, '동4'], [5, 127.5, '동5'], [7, 127.7, '동7']]);
     assert.equal(ws.actualRowCount, 6);
     assert.deepEqual(await readdir(join(storage, 'results')), [`${id}.xlsx`], 'no partial file left behind');
+  });
+
+  /** The sheet plan the gateway records when it accepts a job: what makes a progressive merge possible. */
+  const PLAN = [{ sheet: 0, name: 'points', x: 1, y: 2, xName: '경도', yName: '위도', xBy: 'header' as const, yBy: 'header' as const }];
+  const offerAll = async (order: number[]) => {
+    for (const i of order) {
+      const c = jobs.chunks[i];
+      await merger.offer(packChunkResult({ jobId: id, sheet: c.sheet ?? 0, chunk: c.chunk }, c.rows, 1));
+    }
+  };
+
+  it('writes the result while chunks are offered, and at finalize finishes that file without reading the chunks back', async () => {
+    jobs.job.options = { ...jobs.job.options, columns: PLAN };
+    await offerAll([0, 2, 1]); // chunks 2, 1, 0
+    // The file stream opens asynchronously: give it a moment.
+    const partial = async () => (await readdir(join(storage, 'results'))).filter((f) => f.startsWith(`.${id}.`) && f.endsWith('.xlsx.part'));
+    for (let i = 0; i < 100 && (await partial()).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal((await partial()).length, 1, 'the progressive file is being written');
+    assert.equal(await merger.tryFinalize(id), 'completed', jobs.job.error ?? '');
+    assert.equal(jobs.chunksRead, 0, 'the progressive file was used');
+    assert.deepEqual(jobs.calls, ['claimMerge', `complete:results/${id}.xlsx`]);
+    const ws = await readResult();
+    assert.equal(ws.name, 'points');
+    const rows = [2, 3, 4, 5, 6].map((r) => [ws.getRow(r).getCell(1).value, ws.getRow(r).getCell(2).value, ws.getRow(r).getCell(3 + 3).value]);
+    assert.deepEqual(rows, [[1, 127.1, '동1'], [2, 127.2, '동2'], [4, 127.4, '동4'], [5, 127.5, '동5'], [7, 127.7, '동7']]);
+    assert.equal(ws.actualRowCount, 6);
+    assert.deepEqual(await readdir(join(storage, 'results')), [`${id}.xlsx`], 'no partial file left behind');
+  });
+
+  it('finishes a progressive merge with the chunks it was never offered, read from the database', async () => {
+    jobs.job.options = { ...jobs.job.options, columns: PLAN };
+    await offerAll([0]); // only chunk 2 reaches this merger; 0 and 1 are stored
+    assert.equal(await merger.tryFinalize(id), 'completed', jobs.job.error ?? '');
+    assert.equal(jobs.chunksRead, 0);
+    const ws = await readResult();
+    assert.deepEqual([2, 3, 4, 5, 6].map((r) => ws.getRow(r).getCell(1).value), [1, 2, 4, 5, 7]);
+  });
+
+  it('drops a progressive merge that fails (a row wider than the header) and merges from the database instead', async () => {
+    await writeFile(join(storage, 'uploads', `${id}.csv`), CSV.replace('4,127.4,37.8\n', '4,127.4,37.8,덧붙인 값\n'));
+    jobs.job.options = { ...jobs.job.options, columns: PLAN };
+    await offerAll([1, 2, 0]);
+    assert.equal(await merger.tryFinalize(id), 'completed', jobs.job.error ?? '');
+    assert.equal(jobs.chunksRead, 1, 'the full merge read the chunks back');
+    const ws = await readResult();
+    assert.deepEqual([2, 3, 4, 5, 6].map((r) => ws.getRow(r).getCell(1).value), [1, 2, 4, 5, 7]);
+    assert.equal(ws.getRow(4).getCell(4).value, '덧붙인 값', 'the full merge sizes the sheet by its widest row');
+    assert.deepEqual(await readdir(join(storage, 'results')), [`${id}.xlsx`], 'the dropped progressive files are removed');
+  });
+
+  it('does not keep a progressive merge opened while the job was being merged in full (no partial files left)', async () => {
+    jobs.job.options = { ...jobs.job.options, columns: PLAN };
+    // The progressive merge's lookup of the job races with the seal: it sees the job running and unclaimed...
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const findById = jobs.findById.bind(jobs);
+    let first = true;
+    jobs.findById = async () => {
+      if (!first) return findById();
+      first = false;
+      const before = { ...jobs.job };
+      await gate;
+      return before;
+    };
+    const offered = offerAll([1]); // chunk 0
+    // ...while the job is claimed and merged from the database.
+    assert.equal(await merger.tryFinalize(id), 'completed', jobs.job.error ?? '');
+    assert.equal(jobs.chunksRead, 1);
+    release();
+    await offered;
+    const left = async () => (await readdir(join(storage, 'results'))).sort();
+    for (let i = 0; i < 25 && (await left()).length > 1; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(await left(), [`${id}.xlsx`]);
+  });
+
+  it('merges from the database a job without a sheet plan (accepted before plans were recorded)', async () => {
+    await offerAll([0, 1, 2]);
+    assert.equal(existsSync(join(storage, 'results')), false, 'nothing is written early');
+    assert.equal(await merger.tryFinalize(id), 'completed', jobs.job.error ?? '');
+    assert.equal(jobs.chunksRead, 1);
   });
 
   it('adds 거리(m) after the appended columns when nearest matching is on, filled for NEAREST rows', async () => {
@@ -359,7 +448,7 @@ describe('MergeRecoveryService', () => {
       jobs.claimed = true;
       jobs.job.mergeStartedAt = new Date();
       const config = loadConfig(ReportMergerEnvSchema, { STORAGE_DIR: storage });
-      const merger = new WorkbookMergerService(config, jobs as unknown as JobRepository);
+      const merger = new WorkbookMergerService(config, jobs as unknown as JobRepository, metrics);
       await new MergeRecoveryService(jobs as unknown as JobRepository, merger).onApplicationBootstrap();
       assert.deepEqual(jobs.calls, ['releaseMerge', 'claimMerge', `complete:results/${id}.xlsx`]);
       assert.deepEqual(await readdir(join(storage, 'results')), [`${id}.xlsx`]);

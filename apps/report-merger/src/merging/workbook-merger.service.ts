@@ -1,40 +1,26 @@
-import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { basename, extname, join, resolve, sep } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
-import { DEFAULT_NEAREST_M, isOkResult, JobStatus, type OutputFormat, type SheetTotalsV1 } from '@geobatch/contracts';
+import { DEFAULT_NEAREST_M, JobStatus, type ChunkResultEventV2, type SheetTotalsV1 } from '@geobatch/contracts';
 import { JobRepository, type JobEntity, type JobSheetColumns } from '@geobatch/job-store';
 import {
-  cellText,
   columnLetter,
   EXCEL_MAX_DATA_ROWS,
   openTabularFile,
-  problemReason,
   resolveColumn,
-  ResultCsvWriter,
-  ResultSummaryBuilder,
-  ResultWorkbookWriter,
-  rowStatus,
   SpreadsheetFormatError,
-  type CellValue,
   type CsvDelimiter,
-  type ProblemRow,
   type TabularFile,
   type TabularSheet,
 } from '@geobatch/util-spreadsheet';
+import { Metrics } from '@geobatch/util-observability';
 import { REPORT_MERGER_CONFIG, type ReportMergerConfig } from '../config/report-merger-config.module';
+import { ProgressiveMerge, type ChunkFetcher } from './progressive-merge';
 import { alignRows, MergeDataError, resultsOfChunks } from './result-alignment';
+import { RESULTS_DIR, ResultOutput } from './result-output';
 
-/** Folder under STORAGE_DIR that holds the result workbooks. */
-export const RESULTS_DIR = 'results';
-/** Suffix of a file being written (a workbook, a CSV, the problem rows); never a finished result. */
-export const PARTIAL_SUFFIX = '.part';
+export { PARTIAL_SUFFIX, RESULTS_DIR } from './result-output';
 
-/** Rows between two waits for the zip pipeline and two consumer heartbeats. */
-const ROWS_PER_TICK = 256;
 /** Delay before the n-th retry of a failed write: 2 s, 8 s, 32 s, then every 60 s. */
 const retryDelayMs = (attempt: number) => Math.min(60_000, 2_000 * 4 ** (attempt - 1));
 
@@ -66,12 +52,6 @@ interface SheetJob {
   label: string;
 }
 
-/** A coordinate cell as read, for `문제 행`; null when absent. */
-function rawCoordinate(cells: readonly CellValue[], index: number): string | null {
-  const v = index < 0 ? undefined : cells[index];
-  return v === undefined || v === null ? null : cellText(v);
-}
-
 function isMissingFile(e: unknown): boolean {
   return (e as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 }
@@ -89,6 +69,12 @@ export class WorkbookMergerService implements BeforeApplicationShutdown {
   private readonly inFlight = new Set<Promise<unknown>>();
   /** Jobs this process is writing right now. */
   private readonly merging = new Set<string>();
+  /** Jobs triggered again while their attempt was running. */
+  private readonly lookAgain = new Set<string>();
+  /** Results being written while their chunks arrive, by job. */
+  private readonly progressive = new Map<string, ProgressiveMerge>();
+  /** Jobs found unfit for a progressive merge (finished, legacy, unreadable): not looked up again. */
+  private readonly noProgressive = new Set<string>();
   private closing = false;
   /** Data rows per output sheet before rows continue on `<name> (2)`; Excel's limit (lowered by tests only). */
   maxRowsPerSheet = EXCEL_MAX_DATA_ROWS;
@@ -96,6 +82,7 @@ export class WorkbookMergerService implements BeforeApplicationShutdown {
   constructor(
     @Inject(REPORT_MERGER_CONFIG) private readonly config: ReportMergerConfig,
     private readonly jobs: JobRepository,
+    private readonly metrics: Metrics,
   ) {}
 
   get resultsDir(): string {
@@ -110,6 +97,68 @@ export class WorkbookMergerService implements BeforeApplicationShutdown {
     return run;
   }
 
+  /**
+   * Takes a chunk just stored and writes the job's rows as far as the chunks in order allow, so
+   * the workbook is nearly done when the last chunk arrives. Never throws: a progressive merge
+   * that fails is dropped, and the job is then merged from the database when it is ready.
+   */
+  async offer(event: ChunkResultEventV2): Promise<void> {
+    const { jobId } = event;
+    if (this.closing || this.noProgressive.has(jobId)) return;
+    let merge = this.progressive.get(jobId);
+    if (!merge) {
+      merge = (await this.openProgressive(jobId).catch((e: Error) => {
+        this.logger.warn({ msg: 'progressive merge not started; the job is merged when complete', jobId, error: e.message });
+        return null;
+      })) ?? undefined;
+      if (!merge) {
+        this.rememberUnfit(jobId);
+        return;
+      }
+      // The job was merged (or the app began shutting down) while the upload was opened: nobody would finish this one.
+      if (this.closing || this.noProgressive.has(jobId)) {
+        await merge.discard();
+        return;
+      }
+      this.progressive.set(jobId, merge);
+    }
+    merge.offer(event);
+    const current = merge;
+    void current.advance(this.fetcher(jobId)).then(() => {
+      if (current.failure && this.progressive.get(jobId) === current) void this.dropProgressive(jobId, current.failure.message);
+    });
+  }
+
+  private async openProgressive(jobId: string): Promise<ProgressiveMerge | null> {
+    const job = await this.jobs.findById(jobId);
+    if (!job || job.status !== JobStatus.Running || job.mergeStartedAt) return null;
+    const file = await this.openUpload(job);
+    const name = (columns: JobSheetColumns, sheet: TabularSheet) =>
+      this.sheetName(job, { sheet: columns.sheet, name: columns.name || sheet.name, rows: 0, chunks: 0, blankRows: 0 });
+    const merge = await ProgressiveMerge.open(job, file, this.config.STORAGE_DIR, this.maxRowsPerSheet, name);
+    if (merge) this.logger.log({ msg: 'progressive merge started', jobId });
+    return merge;
+  }
+
+  private fetcher(jobId: string): ChunkFetcher {
+    return (sheet, chunk) => this.jobs.findChunkRows(jobId, sheet, chunk);
+  }
+
+  private rememberUnfit(jobId: string): void {
+    // Bounded: only a replay after the job ended would look it up again.
+    if (this.noProgressive.size > 10_000) this.noProgressive.clear();
+    this.noProgressive.add(jobId);
+  }
+
+  private async dropProgressive(jobId: string, reason: string): Promise<void> {
+    const merge = this.progressive.get(jobId);
+    if (!merge) return;
+    this.progressive.delete(jobId);
+    this.rememberUnfit(jobId);
+    this.logger.warn({ msg: 'progressive merge dropped; the job is merged from the database when complete', jobId, reason });
+    await merge.discard();
+  }
+
   /** Stops scheduled retries and waits for merges in progress, before the database goes away. */
   async beforeApplicationShutdown(): Promise<void> {
     this.closing = true;
@@ -117,18 +166,28 @@ export class WorkbookMergerService implements BeforeApplicationShutdown {
     for (const timer of this.retryTimers.values()) clearTimeout(timer);
     this.retryTimers.clear();
     await Promise.allSettled([...this.inFlight]);
+    // Unfinished progressive merges are rebuilt from the durable chunks by whoever merges next.
+    await Promise.allSettled([...this.progressive.values()].map((m) => m.discard()));
+    this.progressive.clear();
   }
 
   private async finalize(jobId: string, options: FinalizeOptions): Promise<MergeOutcome> {
     // Checked and taken before any await, so two handlers of this process never write one job twice.
-    if (this.merging.has(jobId)) return 'not-ready';
+    if (this.merging.has(jobId)) {
+      // The attempt in progress may have looked before this trigger's news (e.g. the seal): look again after it.
+      this.lookAgain.add(jobId);
+      return 'not-ready';
+    }
     this.merging.add(jobId);
+    let outcome: MergeOutcome = 'not-ready';
     try {
       const job = await this.jobs.claimMerge(jobId);
-      if (!job) return 'not-ready';
-      return await this.merge(job, options);
+      if (!job) return outcome;
+      outcome = await this.merge(job, options);
+      return outcome;
     } finally {
       this.merging.delete(jobId);
+      if (this.lookAgain.delete(jobId) && outcome === 'not-ready' && !this.closing) void this.tryFinalize(jobId).catch(() => undefined);
     }
   }
 
@@ -138,7 +197,7 @@ export class WorkbookMergerService implements BeforeApplicationShutdown {
     const started = Date.now();
     this.logger.log({ msg: 'merge claimed', jobId, totalChunks: job.totalChunks });
     try {
-      const { rows, resultPath } = await this.writeWorkbook(job, options);
+      const { rows, resultPath } = await this.writeResult(job, options);
       await this.jobs.complete(jobId, resultPath);
       const after = await this.jobs.findById(jobId);
       if (after?.status !== JobStatus.Completed) {
@@ -148,6 +207,8 @@ export class WorkbookMergerService implements BeforeApplicationShutdown {
         return 'abandoned';
       }
       this.attempts.delete(jobId);
+      this.metrics.rows.inc({ stage: 'written' }, rows);
+      this.observeJob(job, 'completed');
       this.logger.log({ msg: 'job completed', jobId, rows, resultPath, ms: Date.now() - started });
       return 'completed';
     } catch (e) {
@@ -155,6 +216,7 @@ export class WorkbookMergerService implements BeforeApplicationShutdown {
       if (err instanceof MergeDataError) {
         await this.jobs.fail(jobId, err.message);
         this.attempts.delete(jobId);
+        this.observeJob(job, 'failed');
         this.logger.warn({ msg: 'job failed: results cannot be merged', jobId, error: err.message });
         return 'failed';
       }
@@ -170,6 +232,8 @@ export class WorkbookMergerService implements BeforeApplicationShutdown {
       this.attempts.delete(jobId);
       const reason = `결과 파일을 만들지 못했습니다 (could not write the result workbook after ${attempt} attempts: ${err.message})`;
       await this.jobs.fail(jobId, reason);
+      const job = await this.jobs.findById(jobId);
+      if (job) this.observeJob(job, 'failed');
       this.logger.error({ msg: 'job failed: merge attempts exhausted', jobId, attempt, error: err.message }, err.stack);
       return 'failed';
     }
@@ -187,6 +251,11 @@ export class WorkbookMergerService implements BeforeApplicationShutdown {
       this.retryTimers.set(jobId, timer);
     }
     return 'retrying';
+  }
+
+  /** From acceptance to the end, so the histogram is what a user waited. */
+  private observeJob(job: JobEntity, outcome: 'completed' | 'failed'): void {
+    this.metrics.jobSeconds.observe({ outcome }, (Date.now() - job.createdAt.getTime()) / 1000);
   }
 
   private clearRetry(jobId: string): void {
@@ -283,7 +352,7 @@ export class WorkbookMergerService implements BeforeApplicationShutdown {
     return out;
   }
 
-  private summaryOptions(job: JobEntity, sheets: SheetJob[]): [string, string][] {
+  summaryOptions(job: JobEntity, sheets: { name: string; header: readonly string[]; columns: { x: number; y: number } }[]): [string, string][] {
     const o = job.options;
     const options: [string, string][] = [
       ['x', o.x],
@@ -296,89 +365,53 @@ export class WorkbookMergerService implements BeforeApplicationShutdown {
       ['nearestM', String(o.nearestM ?? DEFAULT_NEAREST_M)],
     ];
     for (const s of sheets) {
-      const col = (i: number) => `${columnLetter(i)} (${JSON.stringify(s.sheet.header[i] ?? '')})`;
-      options.push([`columns "${s.totals.name}"`, `x=${col(s.columns.x)}, y=${col(s.columns.y)}`]);
+      const col = (i: number) => `${columnLetter(i)} (${JSON.stringify(s.header[i] ?? '')})`;
+      options.push([`columns "${s.name}"`, `x=${col(s.columns.x)}, y=${col(s.columns.y)}`]);
     }
     return options.filter(([, v]) => v !== '');
+  }
+
+  /** The progressive merge's file when this process has one in good order, else a full merge from the database. */
+  private async writeResult(job: JobEntity, options: FinalizeOptions): Promise<{ rows: number; resultPath: string }> {
+    const merge = this.progressive.get(job.id);
+    this.progressive.delete(job.id);
+    this.rememberUnfit(job.id);
+    if (merge && !merge.failure) {
+      try {
+        const written = await merge.complete(this.fetcher(job.id), job.sheets ?? [], (sheets) => this.summaryOptions(job, sheets), () => this.beat(options));
+        this.logger.log({ msg: 'progressive merge finished', jobId: job.id, rows: written.rows });
+        return written;
+      } catch (e) {
+        this.logger.warn({ msg: 'progressive merge failed; merging from the database', jobId: job.id, error: (e as Error).message });
+      }
+    }
+    await merge?.discard();
+    return this.writeWorkbook(job, options);
   }
 
   private async writeWorkbook(job: JobEntity, options: FinalizeOptions): Promise<{ rows: number; resultPath: string }> {
     const file = await this.openUpload(job);
     const sheets = await this.sheetJobs(job, file);
-    const format: OutputFormat = job.options.format ?? 'xlsx';
-    const lang = job.options.lang ?? 'ko';
-    // `거리(m)` appears whenever nearest matching was on for the job.
-    const distance = (job.options.nearestM ?? DEFAULT_NEAREST_M) > 0;
-
-    await mkdir(this.resultsDir, { recursive: true });
-    const resultPath = `${RESULTS_DIR}/${job.id}.${format}`;
-    const stem = join(this.resultsDir, `.${job.id}.${process.pid}-${randomBytes(4).toString('hex')}`);
-    const partial = `${stem}.${format}${PARTIAL_SUFFIX}`;
-    const problemsFile = `${stem}.problems${PARTIAL_SUFFIX}`;
-    const writer =
-      format === 'csv'
-        ? new ResultCsvWriter(partial, { lang, distance, datasets: job.options.datasetLabels })
-        : new ResultWorkbookWriter(partial, { lang, distance, datasets: job.options.datasetLabels, maxRowsPerSheet: this.maxRowsPerSheet });
-    const problems = format === 'xlsx' ? new LineSpool(problemsFile) : undefined;
-    const summary = new ResultSummaryBuilder();
-    let rows = 0;
+    const output = await ResultOutput.open(this.config.STORAGE_DIR, job, this.maxRowsPerSheet);
+    const tick = () => this.beat(options);
     try {
       for (const { totals, sheet, columns, scan, label } of sheets) {
         const name = this.sheetName(job, totals);
-        writer.addSheet(name, sheet.header, { columnCount: scan.columns, inferNumbers: file.kind === 'csv' });
-        summary.startSheet(name);
+        output.startSheet({ name, header: sheet.header, columnCount: scan.columns, inferNumbers: file.kind === 'csv', columns });
         let sheetRows = 0;
         const results = resultsOfChunks(this.jobs.chunksOf(job.id, totals.sheet), totals.chunks, label);
         for await (const { row, result } of alignRows(sheet.rows(), results, label)) {
-          writer.addRow(row.cells, result, row.numFmts);
-          summary.addRow(result);
-          if (writer instanceof ResultWorkbookWriter) summary.addOutputSheet(writer.currentSheet!);
-          if (problems && !isOkResult(result)) {
-            const problem: ProblemRow = {
-              sheet: name,
-              row: row.row,
-              status: rowStatus(result),
-              reason: problemReason(result, lang),
-              x: rawCoordinate(row.cells, columns.x),
-              y: rawCoordinate(row.cells, columns.y),
-            };
-            await problems.write(JSON.stringify(problem));
-          }
-          rows++;
-          if (++sheetRows % ROWS_PER_TICK === 0) {
-            await writer.drain();
-            await this.beat(options);
-          }
+          await output.addRow(row, result, tick);
+          sheetRows++;
         }
         if (sheetRows !== totals.rows) throw new MergeDataError(`${label}: ${sheetRows} rows merged but ${totals.rows} were published`);
-        summary.addBlank(scan.blankRows);
+        output.addBlank(scan.blankRows);
       }
-
-      if (writer instanceof ResultWorkbookWriter && problems) {
-        // 문제 행 after every data sheet (the streaming writer finishes one sheet before the next), from the spool.
-        writer.addProblemsSheet();
-        let n = 0;
-        for await (const line of problems.lines()) {
-          writer.addProblem(JSON.parse(line) as ProblemRow);
-          if (++n % ROWS_PER_TICK === 0) {
-            await writer.drain();
-            await this.beat(options);
-          }
-        }
-        writer.addSummarySheet(
-          summary.build({ fileName: job.fileName, jobId: job.id, datasets: job.options.datasetLabels, options: this.summaryOptions(job, sheets) }),
-        );
-      }
-      await writer.commit();
-      // Readers only ever see a complete file: the final name appears atomically.
-      await rename(partial, join(this.config.STORAGE_DIR, resultPath));
-      return { rows, resultPath };
+      const resultPath = await output.commit(this.summaryOptions(job, sheets.map((s) => ({ name: s.totals.name, header: s.sheet.header, columns: s.columns }))), tick);
+      return { rows: output.rows, resultPath };
     } catch (e) {
-      await writer.abort().catch(() => undefined);
-      await rm(partial, { force: true }).catch(() => undefined);
+      await output.abort();
       throw e;
-    } finally {
-      await problems?.dispose();
     }
   }
 
@@ -388,38 +421,5 @@ export class WorkbookMergerService implements BeforeApplicationShutdown {
     } catch {
       // A rebalance is under way; the merge claim in the database still protects this job.
     }
-  }
-}
-
-/**
- * Lines appended to a temporary file and read back once, so the problem rows of every sheet can
- * be written after the data sheets without holding them in memory.
- */
-class LineSpool {
-  private out: WriteStream | undefined;
-
-  constructor(private readonly path: string) {}
-
-  async write(line: string): Promise<void> {
-    this.out ??= createWriteStream(this.path, { flags: 'w' });
-    if (!this.out.write(`${line}\n`)) await once(this.out, 'drain');
-  }
-
-  async *lines(): AsyncGenerator<string> {
-    if (!this.out) return;
-    const out = this.out;
-    this.out = undefined;
-    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-    const input = createReadStream(this.path, { encoding: 'utf8' });
-    try {
-      for await (const line of createInterface({ input, crlfDelay: Infinity })) if (line !== '') yield line;
-    } finally {
-      input.destroy();
-    }
-  }
-
-  async dispose(): Promise<void> {
-    this.out?.destroy();
-    await rm(this.path, { force: true }).catch(() => undefined);
   }
 }

@@ -6,7 +6,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger, type LoggerService } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { JobStatus, RowStatus } from '@geobatch/contracts';
+import { JobStatus, RowStatus, packChunkResult } from '@geobatch/contracts';
 import { JOB_STORE_ENTITIES, JOB_STORE_MIGRATIONS, JobRepository, JobWebhookRepository } from '@geobatch/job-store';
 import { loadConfig } from '@geobatch/util-config';
 import { testEnv } from '@geobatch/util-testing';
@@ -97,12 +97,9 @@ describe('WebhookDispatcherService (real PostgreSQL, a local receiver)', () => {
       },
     });
     await jobs.seal(job.id, [{ sheet: 0, name: 'in', rows: 3, chunks: 1, blankRows: 1 }]);
-    await jobs.saveChunkResult({
-      jobId: job.id,
-      sheet: 0,
-      chunk: 0,
-      rows: [RowStatus.Ok, RowStatus.Ok, RowStatus.NotFound].map((s, i) => ({ n: i + 1, matches: [{ status: s }] })),
-    });
+    await jobs.saveChunkResult(
+      packChunkResult({ jobId: job.id, sheet: 0, chunk: 0 }, [RowStatus.Ok, RowStatus.Ok, RowStatus.NotFound].map((s, i) => ({ n: i + 1, matches: [{ status: s }] })), 1),
+    );
     if (status === JobStatus.Completed) await jobs.complete(job.id, `results/${job.id}.xlsx`);
     else if (status === JobStatus.Failed) await jobs.fail(job.id, '입력 파일을 읽을 수 없습니다 (the upload cannot be read)');
     else await db.query(`UPDATE job SET status = $2, finished_at = now() WHERE id = $1`, [job.id, status]);

@@ -1,6 +1,7 @@
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
+  buildMessage,
   IsArray,
   IsEnum,
   IsInt,
@@ -10,9 +11,13 @@ import {
   IsUUID,
   MaxLength,
   Min,
+  ValidateBy,
   ValidateNested,
+  type ValidationOptions,
 } from 'class-validator';
-import { RowStatus } from '../row-status';
+import { instancesOf } from '../decode-event';
+import { ADMIN_LEVELS, RowStatus } from '../row-status';
+import { IsEachIn, IsIntArray, IsNullableNumberArray, IsNullableStringArray } from './columnar';
 import { Topics } from '../topics';
 import { AreaV1 } from './area';
 import { MAX_POINTS_PER_CHUNK } from './rows-chunk.event';
@@ -75,9 +80,87 @@ export function isOkResult(row: RowResultV1): boolean {
   return row.matches.length > 0 && row.matches.every((m) => m.status === RowStatus.Ok);
 }
 
-/** A geocoded chunk, geocoder → report-merger. Key: `chunkKey(jobId, sheet, chunk)`. */
-export class ChunkResultEventV1 {
+/** Most distinct areas one dataset's answer for one chunk may name (all of Korea's 읍면동 is ~5,000). */
+export const MAX_AREAS_PER_CHUNK = 4 * MAX_POINTS_PER_CHUNK;
+
+/**
+ * One dataset's answers for a chunk, as columns (entry i is row i of the chunk). Each area is
+ * listed once in `areas`; the level columns hold its index there, or -1 when the row has no area
+ * at that level. A chunk names few distinct areas, so this is a fraction of an object per row.
+ */
+export class DatasetMatchesV2 {
+  @IsArray()
+  @ArrayMaxSize(MAX_AREAS_PER_CHUNK)
+  @ValidateNested({ each: true })
+  @Type(() => AreaV1)
+  areas!: AreaV1[];
+
+  @IsEachIn(Object.values(RowStatus))
+  status!: RowStatus[];
+
+  /** Why the row is not a clean match (shown in `비고`); null when there is nothing to say. */
+  @IsNullableStringArray(500)
+  note!: (string | null)[];
+
+  /** Metres to the matched polygon for NEAREST rows, else null. */
+  @IsNullableNumberArray()
+  distanceM!: (number | null)[];
+
+  @IsIntArray(-1, MAX_AREAS_PER_CHUNK)
+  sido!: number[];
+
+  @IsIntArray(-1, MAX_AREAS_PER_CHUNK)
+  sigungu!: number[];
+
+  @IsIntArray(-1, MAX_AREAS_PER_CHUNK)
+  eupmyeondong!: number[];
+
+  @IsIntArray(-1, MAX_AREAS_PER_CHUNK)
+  ri!: number[];
+}
+
+/** Every column of every dataset has one entry per row, and every area index points into `areas`. */
+function IsAlignedWithRows(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isAlignedWithRows',
+      validator: {
+        validate: (value: unknown, args) => {
+          const rows = (args?.object as { n?: unknown } | undefined)?.n;
+          if (!Array.isArray(value) || !Array.isArray(rows)) return false;
+          return value.every((d: Partial<DatasetMatchesV2> | null) => {
+            if (d === null || typeof d !== 'object' || !Array.isArray(d.areas)) return false;
+            const columns = [d.status, d.note, d.distanceM, ...ADMIN_LEVELS.map((l) => d[l])];
+            if (!columns.every((c) => Array.isArray(c) && c.length === rows.length)) return false;
+            const areas = d.areas.length;
+            return ADMIN_LEVELS.every((l) => (d[l] as number[]).every((k) => k < areas));
+          });
+        },
+        defaultMessage: buildMessage(
+          (each) => `${each}$property must have one entry per row in every column, with area indexes inside areas`,
+          options,
+        ),
+      },
+    },
+    options,
+  );
+}
+
+/**
+ * A geocoded chunk, geocoder → report-merger, as columns. Key: `chunkKey(jobId, sheet, chunk)`.
+ * V2 replaced V1's object per row.
+ */
+export class ChunkResultEventV2 {
   static readonly topic = Topics.results.name;
+
+  /** Instances for the nested datasets and areas; the columns are validated as they are (see SelfInstantiating). */
+  static fromPlain(payload: Record<string, unknown>): ChunkResultEventV2 {
+    const datasets = instancesOf(DatasetMatchesV2, payload.datasets);
+    if (Array.isArray(datasets)) {
+      for (const d of datasets) if (d instanceof DatasetMatchesV2) d.areas = instancesOf(AreaV1, d.areas) as AreaV1[];
+    }
+    return Object.assign(new ChunkResultEventV2(), payload, { datasets });
+  }
 
   @IsUUID()
   jobId!: string;
@@ -90,10 +173,80 @@ export class ChunkResultEventV1 {
   @Min(0)
   chunk!: number;
 
-  /** One result per input point, in the chunk's row order. */
+  /** Row number of each result, in the chunk's row order (the same as in the rows chunk). */
   @IsArray()
   @ArrayMaxSize(MAX_POINTS_PER_CHUNK)
+  @IsIntArray(1, Number.MAX_SAFE_INTEGER)
+  n!: number[];
+
+  /** One entry per dataset of the job, in the job's dataset order. */
+  @IsArray()
   @ValidateNested({ each: true })
-  @Type(() => RowResultV1)
-  rows!: RowResultV1[];
+  @Type(() => DatasetMatchesV2)
+  @IsAlignedWithRows()
+  datasets!: DatasetMatchesV2[];
+}
+
+/** The columns of a chunk result from one object per row (`datasets`: matches per row). */
+export function packChunkResult(
+  head: Pick<ChunkResultEventV2, 'jobId' | 'sheet' | 'chunk'>,
+  rows: readonly RowResultV1[],
+  datasets: number,
+): ChunkResultEventV2 {
+  const packed: DatasetMatchesV2[] = [];
+  for (let d = 0; d < datasets; d++) {
+    const index = new Map<string, number>();
+    const out: DatasetMatchesV2 = { areas: [], status: [], note: [], distanceM: [], sido: [], sigungu: [], eupmyeondong: [], ri: [] };
+    for (const row of rows) {
+      const m = row.matches[d];
+      out.status.push(m.status);
+      out.note.push(m.note ?? null);
+      out.distanceM.push(m.distanceM ?? null);
+      for (const level of ADMIN_LEVELS) {
+        const area = m[level];
+        if (!area) {
+          out[level].push(-1);
+          continue;
+        }
+        // Keyed by level too: codes are unique only within a level.
+        const key = `${level}\u0000${area.code}\u0000${area.name}`;
+        let k = index.get(key);
+        if (k === undefined) {
+          k = out.areas.length;
+          index.set(key, k);
+          out.areas.push({ code: area.code, name: area.name });
+        }
+        out[level].push(k);
+      }
+    }
+    packed.push(out);
+  }
+  return { ...head, n: rows.map((r) => r.n), datasets: packed };
+}
+
+/** One object per row from a chunk result's columns (the shape the writers take). */
+export function unpackChunkResult(event: Pick<ChunkResultEventV2, 'n' | 'datasets'>): RowResultV1[] {
+  return event.n.map((n, i) => ({
+    n,
+    matches: event.datasets.map((d) => {
+      const match: MatchV1 = { status: d.status[i] };
+      const note = d.note[i];
+      if (note !== null && note !== undefined) match.note = note;
+      for (const level of ADMIN_LEVELS) {
+        const k = d[level][i];
+        if (k >= 0) match[level] = d.areas[k];
+      }
+      const distanceM = d.distanceM[i];
+      if (distanceM !== null && distanceM !== undefined) match.distanceM = distanceM;
+      return match;
+    }),
+  }));
+}
+
+/** Rows of a packed chunk that every dataset matched cleanly. */
+export function okRowCount(event: Pick<ChunkResultEventV2, 'n' | 'datasets'>): number {
+  if (event.datasets.length === 0) return 0;
+  let ok = 0;
+  for (let i = 0; i < event.n.length; i++) if (event.datasets.every((d) => d.status[i] === RowStatus.Ok)) ok++;
+  return ok;
 }

@@ -1,4 +1,3 @@
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -11,17 +10,20 @@ import {
   Max,
   MaxLength,
   Min,
-  ValidateNested,
 } from 'class-validator';
 import { Topics } from '../topics';
+import { HasLengthOf, IsIntArray, IsNullableStringArray } from './columnar';
 
 /** Upper bound on points per chunk; keeps every message far below Kafka's message size limit. */
 export const MAX_POINTS_PER_CHUNK = 20_000;
 
-/** `RowsChunkEventV1.nearestM` when the event has none: points up to 200 m outside every polygon take the nearest one. */
+/** `RowsChunkEventV2.nearestM` when the event has none: points up to 200 m outside every polygon take the nearest one. */
 export const DEFAULT_NEAREST_M = 200;
 /** Largest accepted `nearestM`. */
 export const MAX_NEAREST_M = 5_000;
+
+/** Longest coordinate text a chunk carries; a longer cell is garbage anyway. */
+export const MAX_COORD_CHARS = 200;
 
 /** One input row's raw coordinates, exactly as read (parsing and validation happen in the geocoder). */
 export class PointV1 {
@@ -41,9 +43,17 @@ export class PointV1 {
   y!: string | null;
 }
 
-/** A chunk of points of one sheet of one job, gateway → geocoder. Key: `chunkKey(jobId, sheet, chunk)`. */
-export class RowsChunkEventV1 {
+/**
+ * A chunk of points of one sheet of one job, gateway → geocoder, as columns: `n[i]`, `x[i]` and
+ * `y[i]` are one row. Key: `chunkKey(jobId, sheet, chunk)`. V2 replaced V1's object per point.
+ */
+export class RowsChunkEventV2 {
   static readonly topic = Topics.rows.name;
+
+  /** No nested classes: the payload's own fields, validated as they are (see SelfInstantiating). */
+  static fromPlain(payload: Record<string, unknown>): RowsChunkEventV2 {
+    return Object.assign(new RowsChunkEventV2(), payload);
+  }
 
   @IsUUID()
   jobId!: string;
@@ -82,9 +92,28 @@ export class RowsChunkEventV1 {
   @Max(MAX_NEAREST_M)
   nearestM?: number;
 
+  /** 1-based data row number of each point within its sheet (the header is not counted). */
   @IsArray()
   @ArrayMaxSize(MAX_POINTS_PER_CHUNK)
-  @ValidateNested({ each: true })
-  @Type(() => PointV1)
-  points!: PointV1[];
+  @IsIntArray(1, Number.MAX_SAFE_INTEGER)
+  n!: number[];
+
+  /** Raw x of each row exactly as read (null: no cell); parsing and validation happen in the geocoder. */
+  @IsNullableStringArray(MAX_COORD_CHARS)
+  @HasLengthOf('n')
+  x!: (string | null)[];
+
+  @IsNullableStringArray(MAX_COORD_CHARS)
+  @HasLengthOf('n')
+  y!: (string | null)[];
+}
+
+/** The columns of a rows chunk from its points. */
+export function packPoints(points: readonly PointV1[]): Pick<RowsChunkEventV2, 'n' | 'x' | 'y'> {
+  return { n: points.map((p) => p.n), x: points.map((p) => p.x ?? null), y: points.map((p) => p.y ?? null) };
+}
+
+/** The points of a rows chunk, one object per row. */
+export function pointsOf(event: Pick<RowsChunkEventV2, 'n' | 'x' | 'y'>): PointV1[] {
+  return event.n.map((n, i) => ({ n, x: event.x[i], y: event.y[i] }));
 }

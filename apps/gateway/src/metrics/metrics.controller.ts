@@ -1,0 +1,18 @@
+import { Controller, Get, Header, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Metrics } from '@geobatch/util-observability';
+
+/** Prometheus scrape endpoint: rows read, chunk publish latency, job durations and Node's own metrics. */
+@ApiExcludeController()
+@Controller('metrics')
+export class MetricsController {
+  constructor(private readonly metrics: Metrics) {}
+
+  @Get()
+  @Header('Cache-Control', 'no-store')
+  async scrape(@Res({ passthrough: true }) res: Response): Promise<string> {
+    res.type(this.metrics.registry.contentType);
+    return this.metrics.registry.metrics();
+  }
+}

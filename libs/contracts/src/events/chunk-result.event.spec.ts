@@ -1,0 +1,58 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { decodeEvent, EventDecodeError } from '../decode-event';
+import { RowStatus } from '../row-status';
+import { AreaV1 } from './area';
+import { ChunkResultEventV2, DatasetMatchesV2, okRowCount, packChunkResult, unpackChunkResult, type RowResultV1 } from './chunk-result.event';
+
+const seoul = { code: '11', name: '서울특별시' };
+const jongno = { code: '11010', name: '종로구' };
+const rows: RowResultV1[] = [
+  { n: 1, matches: [{ status: RowStatus.Ok, sido: seoul, sigungu: jongno, eupmyeondong: { code: '1101053', name: '사직동' } }, { status: RowStatus.Ok, sido: seoul }] },
+  { n: 2, matches: [{ status: RowStatus.Nearest, note: '가장 가까운 경계까지 3.0 m', distanceM: 3, sido: seoul, sigungu: jongno }, { status: RowStatus.NotFound, note: '경계 밖' }] },
+  { n: 4, matches: [{ status: RowStatus.Invalid, note: 'x: 숫자가 아닙니다' }, { status: RowStatus.Invalid, note: 'x: 숫자가 아닙니다' }] },
+];
+const head = { jobId: randomUUID(), sheet: 0, chunk: 2 };
+
+describe('ChunkResultEventV2', () => {
+  it('packs rows into columns that name each area once, and unpacks them to the same rows', () => {
+    const packed = packChunkResult(head, rows, 2);
+    assert.deepEqual(packed.datasets[0].areas.map((a) => a.code), ['11', '11010', '1101053']);
+    assert.deepEqual(packed.datasets[0].sigungu, [1, 1, -1]);
+    const decoded = decodeEvent(ChunkResultEventV2, JSON.parse(JSON.stringify(packed)));
+    assert.deepEqual(JSON.parse(JSON.stringify(unpackChunkResult(decoded))), rows);
+    assert.equal(okRowCount(decoded), 1);
+  });
+
+  it('decodes into class instances down to the areas, without the fields the contract does not have', () => {
+    const packed = JSON.parse(JSON.stringify(packChunkResult(head, rows, 2)));
+    packed.extra = 'dropped';
+    packed.datasets[0].extra = 'dropped';
+    const decoded = decodeEvent(ChunkResultEventV2, packed);
+    assert.ok(decoded instanceof ChunkResultEventV2);
+    assert.ok(decoded.datasets[0] instanceof DatasetMatchesV2);
+    assert.ok(decoded.datasets[0].areas[0] instanceof AreaV1);
+    assert.equal((decoded as unknown as { extra?: string }).extra, undefined);
+    assert.equal((decoded.datasets[0] as unknown as { extra?: string }).extra, undefined);
+    for (const datasets of [[5], 'x', [null]]) assert.throws(() => decodeEvent(ChunkResultEventV2, { ...packed, datasets }), EventDecodeError);
+  });
+
+  it('refuses columns that do not line up with the rows or point outside the areas', () => {
+    const good = JSON.parse(JSON.stringify(packChunkResult(head, rows, 2)));
+    const broken = [
+      (e: any) => e.datasets[0].status.pop(),
+      (e: any) => (e.datasets[1].sido[0] = 7),
+      (e: any) => (e.datasets[0].status[0] = 'MAYBE'),
+      (e: any) => (e.datasets[0].note[1] = 5),
+      (e: any) => (e.datasets[0].distanceM[1] = 'far'),
+      (e: any) => (e.n[0] = 0),
+      (e: any) => (e.datasets[0].areas[0] = { code: 11 }),
+    ];
+    for (const breakIt of broken) {
+      const copy = structuredClone(good);
+      breakIt(copy);
+      assert.throws(() => decodeEvent(ChunkResultEventV2, copy), EventDecodeError);
+    }
+  });
+});
