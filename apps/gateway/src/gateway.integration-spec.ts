@@ -229,6 +229,20 @@ describe('gateway (real Postgres + Kafka)', () => {
     assert.equal(status.fileName, '측정 자료.csv');
     assert.equal(status.error, null);
     assert.match(status.createdAt, /^\d{4}-\d\d-\d\dT/);
+    // Progress is over data rows (7), known once sealed; the rate and ETA follow the rows geocoded so far.
+    assert.equal(status.progress.fraction, Math.round((status.rows.processed / 7) * 1000) / 1000);
+    if (status.rows.processed === 0) assert.deepEqual([status.progress.rowsPerSecond, status.progress.etaSeconds], [null, null]);
+  });
+
+  it('serves Prometheus metrics at /metrics without a key: rows read and chunk publish latency', async () => {
+    const res = await fetch(`${base}/metrics`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
+    const text = await res.text();
+    const read = /^geobatch_rows_total\{[^}]*stage="read"[^}]*\} (\d+)/m.exec(text);
+    assert.ok(read && Number(read[1]) >= 7, 'the rows of the uploaded CSV are counted as read');
+    assert.match(text, /^geobatch_chunk_duration_seconds_count\{[^}]*stage="read"[^}]*\} [1-9]/m);
+    assert.match(text, /^geobatch_process_resident_memory_bytes/m);
   });
 
   it('takes the sample XLSX (data on its second sheet) with no x/y given: detects the columns and publishes that sheet only', async () => {
