@@ -102,6 +102,10 @@ async function main(): Promise<void> {
   try {
     const api = new GatewayClient(`http://127.0.0.1:${port}`, (await issueTestApiKey(config.DATABASE_URL, { name: 'pipeline-bench' })).key);
     await waitFor('gateway health', async () => ((await api.healthy()) ? true : undefined), 90_000, 500);
+    // Each geocoder's ops port answers once it has started (its /metrics says who took which chunks).
+    for (let i = 0; i < geocoderCount; i++) {
+      await waitFor(`geocoder ${i + 1} health`, async () => ((await fetch(`http://127.0.0.1:${9391 + i}/health`).then((r) => r.ok, () => false)) ? true : undefined), 90_000, 500);
+    }
     const before = await Promise.all(geocoders.map((_, i) => scrapeGeocoded(9391 + i)));
 
     log('uploading');
