@@ -26,6 +26,8 @@ export interface DatasetLookup {
 
 export const DATASET_LOOKUP = Symbol('DATASET_LOOKUP');
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Most datasets one job may name (each adds a group of columns); the same bound as `POST /geocode`. */
 export const MAX_JOB_DATASETS = MAX_GEOCODE_DATASETS;
 
@@ -60,7 +62,12 @@ export class DatasetResolverService {
     if (name?.includes(',')) return this.resolveSeveral(name, ownerKeyId);
     const wanted = name?.trim();
     const scope: DatasetScope = ownerKeyId === undefined ? {} : { visibleTo: ownerKeyId };
-    const found = wanted ? await this.datasets.findByName(wanted, undefined, scope) : await this.datasets.findDefault(scope);
+    // An id names one dataset (as `POST /geocode` has always taken them); it too must be visible to the caller.
+    const found = !wanted
+      ? await this.datasets.findDefault(scope)
+      : UUID.test(wanted)
+        ? ((await this.datasets.list(scope)).find((d) => d.id === wanted.toLowerCase()) ?? null)
+        : await this.datasets.findByName(wanted, undefined, scope);
     if (!found) {
       const available = [...new Set((await this.datasets.list(scope)).map((d) => d.name))].sort();
       const known = available.length > 0 ? available.join(', ') : 'none loaded';

@@ -7,6 +7,7 @@ import { GeocodeErrorCode, RowStatus, Topics, type GeocodeReplyV1 } from '@geoba
 import { loadConfig } from '@geobatch/util-config';
 import { GatewayEnvSchema } from '../config/gateway-env.schema';
 import { geocodeClientOptions, replyTopicOf } from './geocode-client.provider';
+import { DatasetResolverService, type DatasetLookup, type DatasetScope } from '../datasets/dataset-resolver.service';
 import { GeocodeService } from './geocode.service';
 
 const CONFIG = loadConfig(GatewayEnvSchema, { GEOCODE_TIMEOUT_MS: '100' });
@@ -18,8 +19,21 @@ function service(answer: (pattern: string, data: any) => ReturnType<ClientKafka[
       return answer(pattern, data);
     },
   } as unknown as ClientKafka;
-  return new GeocodeService(client, CONFIG);
+  return new GeocodeService(client, CONFIG, new DatasetResolverService(DATASETS));
 }
+
+const K_ID = '0b6f3c1e-7d0a-4c55-9a59-3f3d8f3f2a10';
+const THEIRS_ID = '5d1f0b3a-1111-4c55-9a59-3f3d8f3f2a10';
+/** `k` is shared and the default; `theirs` belongs to the key `other`. */
+const DATASETS: DatasetLookup = {
+  list: async (scope?: DatasetScope) => [
+    { id: K_ID, name: 'k', version: '1', isDefault: true },
+    ...(scope?.visibleTo === 'other' ? [{ id: THEIRS_ID, name: 'theirs', version: '1', isDefault: false }] : []),
+  ],
+  findByName: async (name: string, _version?: string, scope?: DatasetScope) =>
+    name === 'k' ? { id: K_ID, name: 'k', version: '1', isDefault: true } : name === 'theirs' && scope?.visibleTo === 'other' ? { id: THEIRS_ID, name: 'theirs', version: '1', isDefault: false } : null,
+  findDefault: async () => ({ id: K_ID, name: 'k', version: '1', isDefault: true }),
+};
 
 const OK_REPLY = (n: number): GeocodeReplyV1 => ({
   crs: 'EPSG:4326',
@@ -29,12 +43,25 @@ const OK_REPLY = (n: number): GeocodeReplyV1 => ({
 });
 
 describe('GeocodeService', () => {
+  it('looks up only datasets the caller may see: another key\'s dataset is unknown, the default is pinned by id', async () => {
+    const sent: any[] = [];
+    const s = service((_p, data) => of(OK_REPLY(data.points.length)), sent);
+    await assert.rejects(s.geocode({ points: [{ x: 127, y: 37.5 }], datasets: ['theirs'] }, undefined, 'me'), (e: unknown) => e instanceof BadRequestException && /unknown dataset/.test(e.message));
+    assert.equal(sent.length, 0, 'nothing is sent for a dataset the caller cannot see');
+    await s.geocode({ points: [{ x: 127, y: 37.5 }], datasets: ['theirs'] }, undefined, 'other');
+    await s.geocode({ points: [{ x: 127, y: 37.5 }] }, undefined, 'me');
+    await assert.rejects(s.geocode({ points: [{ x: 127, y: 37.5 }], datasets: [THEIRS_ID] }, undefined, 'me'), BadRequestException);
+    await s.geocode({ points: [{ x: 127, y: 37.5 }], datasets: [THEIRS_ID] }, undefined, 'other');
+    assert.deepEqual(sent.map((m) => m.data.datasets), [[THEIRS_ID], [K_ID], [THEIRS_ID]]);
+  });
+
   it('sends the points without their ids on the geocode topic and echoes each id beside its result', async () => {
     const sent: any[] = [];
     const s = service((_p, data) => of(OK_REPLY(data.points.length)), sent);
     const res = await s.geocode({ points: [{ x: 127, y: 37.5, id: 'a' }, { x: '127', y: '37.5' }, { x: 1, y: 2, id: 7 }], datasets: ['k'], nearestM: 0 });
     assert.equal(sent[0].pattern, Topics.geocode.name);
-    assert.deepEqual(sent[0].data, { points: [{ x: 127, y: 37.5 }, { x: '127', y: '37.5' }, { x: 1, y: 2 }], datasets: ['k'], nearestM: 0 });
+    // The names are resolved for the caller first: the geocoder gets ids.
+    assert.deepEqual(sent[0].data, { points: [{ x: 127, y: 37.5 }, { x: '127', y: '37.5' }, { x: 1, y: 2 }], datasets: [K_ID], nearestM: 0 });
     assert.deepEqual(res.results.map((r) => r.id), ['a', undefined, 7]);
     assert.ok(!('id' in res.results[1]));
     assert.equal(res.datasets[0].label, 'k@1');

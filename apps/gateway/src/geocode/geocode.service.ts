@@ -1,3 +1,4 @@
+import { DatasetResolverService, UnknownDatasetError } from '../datasets/dataset-resolver.service';
 import {
   BadRequestException,
   GatewayTimeoutException,
@@ -71,10 +72,17 @@ export class GeocodeService {
   constructor(
     @Inject(GEOCODE_CLIENT) private readonly client: ClientKafka,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly datasets: DatasetResolverService,
   ) {}
 
-  async geocode(body: unknown, requestId?: string): Promise<GeocodeResponseDto> {
-    const request = await this.validate(body);
+  /** `ownerKeyId`: the caller; only shared datasets and its own are looked up (another key's is unknown). */
+  async geocode(body: unknown, requestId?: string, ownerKeyId?: string): Promise<GeocodeResponseDto> {
+    const checked = await this.validate(body);
+    const pinned = await this.datasets.resolve(checked.datasets?.join(','), ownerKeyId).catch((e: unknown) => {
+      throw e instanceof UnknownDatasetError ? new BadRequestException(e.message.replace(/^dataset:/, 'datasets:')) : e;
+    });
+    // The geocoder gets the ids this key may use, never a name it could resolve to someone else's dataset.
+    const request: GeocodeRequestV1 = { ...checked, datasets: pinned.ids };
     const points = (body as { points: Record<string, unknown>[] }).points;
     const t0 = Date.now();
     let reply: GeocodeReplyV1;
