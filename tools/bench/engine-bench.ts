@@ -17,7 +17,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { DataSource } from 'typeorm';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig, CommonEnvSchema } from '@geobatch/util-config';
-import { KOSTAT_2018 } from '@geobatch/util-testing';
+import { KOSTAT_2018, mulberry32 } from '@geobatch/util-testing';
 import {
   BoundaryImporter,
   BoundaryLookup,
@@ -40,18 +40,6 @@ function positiveInt(value: string): number {
   const n = Number(value.replace(/_/g, ''));
   if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
   return n;
-}
-
-/** mulberry32: the same points on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A forced full GC, for heap figures (the flag is set at run time so the command line stays plain). */
@@ -102,7 +90,7 @@ async function samplePoints(ds: DataSource, datasetId: string, count: number, se
     [datasetId],
   );
   if (boxes.length === 0) throw new Error(`dataset ${datasetId} has no 읍면동`);
-  const rnd = seeded(seed);
+  const rnd = mulberry32(seed);
   const points: LookupPoint[] = new Array(count);
   for (let n = 0; n < count; n++) {
     const b = boxes[Math.floor(rnd() * boxes.length)];

@@ -20,7 +20,6 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { request } from 'node:http';
-import { AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
@@ -28,6 +27,7 @@ import { DataSource } from 'typeorm';
 import { CommonEnvSchema, loadConfig } from '@geobatch/util-config';
 import { Dataset, GEO_ENTITIES, GEO_MIGRATIONS, geoDataSourceOptions, runMigrationsExclusive } from '@geobatch/geo-query';
 import { ApiKeyRepository, JOB_STORE_ENTITIES, JOB_STORE_MIGRATIONS } from '@geobatch/job-store';
+import { freePort } from '@geobatch/util-testing';
 
 const REPO_ROOT = resolve(__dirname, '../..');
 const DATASET_NAME = 'bench-upload-memory';
@@ -62,15 +62,6 @@ async function generateCsv(path: string, bytes: number): Promise<number> {
   out.end();
   await once(out, 'close');
   return rows;
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const { port } = srv.address() as AddressInfo;
-  srv.close();
-  return port;
 }
 
 /** VmHWM (peak) and VmRSS of a process, in MiB. */

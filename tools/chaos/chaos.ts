@@ -9,7 +9,6 @@
 // KAFKA_PORT / GEOBATCH_CACHE: it must be the broker KAFKA_BROKERS names.
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,14 +21,13 @@ import { Client } from 'pg';
 import { IsOptional, IsString } from 'class-validator';
 import { CommonEnvSchema, loadConfig } from '@geobatch/util-config';
 import { ensureTopics } from '@geobatch/util-kafka';
-import { issueTestApiKey, REPO_ROOT, ServiceProcess, waitFor } from '@geobatch/util-testing';
+import { freePort, issueTestApiKey, mulberry32, REPO_ROOT, ServiceProcess, waitFor } from '@geobatch/util-testing';
 import {
   BENCH_DATASET,
   GatewayClient,
   ensureBenchDataset,
   landPoints,
   log as logFor,
-  mulberry32,
   writeSampleCsv,
 } from '../support/stack-harness';
 
@@ -105,18 +103,6 @@ async function skipBacklog(brokers: string[]): Promise<void> {
   } finally {
     await admin.disconnect();
   }
-}
-
-/** A free TCP port on loopback for the gateway. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 class ChaosEnvSchema extends CommonEnvSchema {

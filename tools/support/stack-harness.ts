@@ -5,23 +5,11 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Client } from 'pg';
 import { BoundaryImporter, DatasetRepository, openGeoDataSource } from '@geobatch/geo-query';
-import { KOSTAT_2018, waitFor } from '@geobatch/util-testing';
+import { KOSTAT_2018, mulberry32, waitFor } from '@geobatch/util-testing';
 
 export const BENCH_DATASET = 'bench-kostat-2018';
 
 export const log = (tool: string) => (msg: string) => process.stderr.write(`[${tool}] ${msg}\n`);
-
-/** Small, seeded PRNG: the same seed gives the same file on every machine. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The KOSTAT 2018 fixture as a dataset, imported once and reused by later runs. */
 export async function ensureBenchDataset(databaseUrl: string, say: (m: string) => void): Promise<string> {

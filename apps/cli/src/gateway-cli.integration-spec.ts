@@ -7,9 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { DatasetRepository, openGeoDataSource } from '@geobatch/geo-query';
-import { issueTestApiKey, testEnv } from '@geobatch/util-testing';
+import { freePort, issueTestApiKey, ServiceProcess, testEnv, waitFor } from '@geobatch/util-testing';
 import { ROOT, spawnCli } from './testing/cli-process';
-import { freePort, ServiceProcess, waitUntil } from './testing/service-processes';
 
 /** Two made-up 시도 squares: one over Seoul, one over Busan. */
 function square(code: string, name: string, [x0, y0, x1, y1]: number[]) {
@@ -59,7 +58,7 @@ describe('geobatch CLI against the real services', { timeout: 120_000 }, () => {
       KAFKA_SESSION_TIMEOUT_MS: '8000',
     };
     services = (['gateway', 'geocoder', 'report-merger'] as const).map((name) => new ServiceProcess(name, env, logs).start());
-    await waitUntil(`the gateway's health at ${base} (logs: ${logs})`, async () => (await fetch(`${base}/health`)).status === 200, 60_000);
+    await waitFor(`the gateway's health at ${base} (logs: ${logs})`, async () => ((await fetch(`${base}/health`)).status === 200 ? true : undefined), 60_000, 250);
     setUpMs = Date.now() - started;
   });
 

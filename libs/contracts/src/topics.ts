@@ -1,3 +1,5 @@
+import { isUUID } from 'class-validator';
+
 /**
  * The single registry of Kafka topics. Names carry a version: a breaking change to an
  * event's shape gets a new topic (`.v2`) so old and new consumers can run side by side.
@@ -40,4 +42,11 @@ export const ConsumerGroups = {
 /** Stable message key of one chunk: replays of the same chunk are recognised by it downstream. */
 export function chunkKey(jobId: string, sheet: number, chunk: number): string {
   return `${jobId}:${sheet}:${chunk}`;
+}
+
+/** The chunk a `chunkKey` names; null for any other key (a dead letter's, or a damaged one). */
+export function parseChunkKey(key: string | null | undefined): { jobId: string; sheet: number; chunk: number } | null {
+  const [jobId, sheet, chunk, ...rest] = (key ?? '').split(':');
+  if (rest.length > 0 || !isUUID(jobId ?? '') || !/^\d{1,9}$/.test(sheet ?? '') || !/^\d{1,9}$/.test(chunk ?? '')) return null;
+  return { jobId, sheet: Number(sheet), chunk: Number(chunk) };
 }

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull, LessThanOrEqual, Not, type FindOptionsWhere, type Repository } from 'typeorm';
+import { isUUID } from 'class-validator';
 import { Dataset } from './entities/dataset.entity';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Which datasets a caller may use: with `visibleTo` (an API key id), the shared ones (no owner) and
@@ -15,7 +14,7 @@ export interface DatasetScope {
 /** The `where` of a find, once per owner a scope allows (TypeORM ORs the entries of an array). */
 function scoped(where: FindOptionsWhere<Dataset>, scope: DatasetScope): FindOptionsWhere<Dataset> | FindOptionsWhere<Dataset>[] {
   if (scope.visibleTo === undefined) return where;
-  const owners = UUID.test(scope.visibleTo) ? [IsNull(), scope.visibleTo] : [IsNull()];
+  const owners = isUUID(scope.visibleTo) ? [IsNull(), scope.visibleTo] : [IsNull()];
   return owners.map((ownerKeyId) => ({ ...where, ownerKeyId }));
 }
 
@@ -60,10 +59,13 @@ export class DatasetRepository {
     return this.repo.findOne({ where: scoped({ isDefault: true, supersededAt: IsNull() }, scope) });
   }
 
-  /** Any generation, superseded ones included. Null for unknown ids, including strings that are not UUIDs at all. */
-  async findById(id: string): Promise<Dataset | null> {
-    if (!UUID.test(id)) return null;
-    return this.repo.findOne({ where: { id } });
+  /**
+   * Any generation, superseded ones included. Null for unknown ids, including strings that are not
+   * UUIDs at all, and (with `visibleTo`) for another key's dataset.
+   */
+  async findById(id: string, scope: DatasetScope = {}): Promise<Dataset | null> {
+    if (!isUUID(id)) return null;
+    return this.repo.findOne({ where: scoped({ id }, scope) });
   }
 
   /** Superseded generations, superseded at or before `olderThan` (all of them when omitted), oldest first. */
@@ -76,7 +78,7 @@ export class DatasetRepository {
 
   /** Deletes a dataset with its areas and pieces; false when there was none. */
   async delete(id: string): Promise<boolean> {
-    if (!UUID.test(id)) return false;
+    if (!isUUID(id)) return false;
     const res = await this.repo.delete({ id });
     return (res.affected ?? 0) > 0;
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource, In, IsNull, Repository } from 'typeorm';
-import { JobStatus, okRowCount, RowStatus, unpackChunkResult, type ChunkResultEventV2, type RowResultV1, type SheetTotalsV1 } from '@geobatch/contracts';
+import { JobStatus, okRowCount, unpackChunkResult, type ChunkResultEventV2, type RowResultV1, type SheetTotalsV1 } from '@geobatch/contracts';
 import { ChunkResultEntity } from './chunk-result.entity';
 import { JobEntity, type JobOptions } from './job.entity';
 
@@ -25,11 +25,6 @@ export interface JobProgress {
   processed: number;
   ok: number;
   problems: number;
-}
-
-/** A row counts as OK only when every dataset matched it cleanly. */
-export function isOkRow(row: RowResultV1): boolean {
-  return row.matches.length > 0 && row.matches.every((m) => m.status === RowStatus.Ok);
 }
 
 /**

@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import type { DataSource } from 'typeorm';
+import { isUUID } from 'class-validator';
 import { ApiKeyRepository, type ApiKeyInfo } from '@geobatch/job-store';
 import { CliError, type CliContext } from '../cli-context';
 import { ExitCode } from '../exit-codes';
 import { localTime, table } from './format';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The JSON shape of one key in `keys:list --json` (never the key: only its hash is stored). */
 export function keyJson(k: ApiKeyInfo) {
@@ -62,7 +61,7 @@ export function registerKeys(program: Command, ctx: CliContext): void {
     .description('revoke an API key: the gateway refuses it from the next request on; its jobs stay')
     .argument('<id>', 'key id, as keys:list shows it')
     .action(async (id: string) => {
-      if (!UUID.test(id)) throw new CliError(`"${id}" is not a key id (a UUID, as keys:list shows it)`);
+      if (!isUUID(id)) throw new CliError(`"${id}" is not a key id (a UUID, as keys:list shows it)`);
       const keys = await repository(ctx);
       const found = await keys.findById(id);
       if (!found) throw new CliError(`no API key ${id}`);

@@ -17,6 +17,7 @@ function resolver(all: (DatasetRecord & { ownerKeyId?: string })[]) {
     list: async (scope) => visible(scope),
     findByName: async (name, _version, scope) => visible(scope).filter((d) => d.name === name).at(-1) ?? null,
     findDefault: async (scope) => visible(scope).find((d) => d.isDefault) ?? null,
+    findById: async (id, scope) => visible(scope).find((d) => d.id === id) ?? null,
   });
 }
 

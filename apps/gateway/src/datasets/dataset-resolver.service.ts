@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { isUUID } from 'class-validator';
 import { MAX_GEOCODE_DATASETS } from '@geobatch/contracts';
 
 /**
@@ -22,11 +23,11 @@ export interface DatasetLookup {
   /** Latest version of the named dataset. */
   findByName(name: string, version?: string, scope?: DatasetScope): Promise<DatasetRecord | null>;
   findDefault(scope?: DatasetScope): Promise<DatasetRecord | null>;
+  /** Any generation of the dataset with this id. */
+  findById(id: string, scope?: DatasetScope): Promise<DatasetRecord | null>;
 }
 
 export const DATASET_LOOKUP = Symbol('DATASET_LOOKUP');
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Most datasets one job may name (each adds a group of columns); the same bound as `POST /geocode`. */
 export const MAX_JOB_DATASETS = MAX_GEOCODE_DATASETS;
@@ -65,8 +66,8 @@ export class DatasetResolverService {
     // An id names one dataset (as `POST /geocode` has always taken them); it too must be visible to the caller.
     const found = !wanted
       ? await this.datasets.findDefault(scope)
-      : UUID.test(wanted)
-        ? ((await this.datasets.list(scope)).find((d) => d.id === wanted.toLowerCase()) ?? null)
+      : isUUID(wanted)
+        ? await this.datasets.findById(wanted, scope)
         : await this.datasets.findByName(wanted, undefined, scope);
     if (!found) {
       const available = [...new Set((await this.datasets.list(scope)).map((d) => d.name))].sort();

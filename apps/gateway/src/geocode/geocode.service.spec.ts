@@ -33,6 +33,7 @@ const DATASETS: DatasetLookup = {
   findByName: async (name: string, _version?: string, scope?: DatasetScope) =>
     name === 'k' ? { id: K_ID, name: 'k', version: '1', isDefault: true } : name === 'theirs' && scope?.visibleTo === 'other' ? { id: THEIRS_ID, name: 'theirs', version: '1', isDefault: false } : null,
   findDefault: async () => ({ id: K_ID, name: 'k', version: '1', isDefault: true }),
+  findById: async (id: string, scope?: DatasetScope) => (await DATASETS.list(scope)).find((d) => d.id === id) ?? null,
 };
 
 const OK_REPLY = (n: number): GeocodeReplyV1 => ({

@@ -20,6 +20,7 @@ class FakeDatasets implements DatasetLookup {
   list = async () => this.all;
   findByName = async (name: string) => this.all.find((d) => d.name === name) ?? null;
   findDefault = async () => this.all.find((d) => d.isDefault) ?? null;
+  findById = async (id: string) => this.all.find((d) => d.id === id) ?? null;
 }
 
 describe('JobsService', () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { crc32, deflateRawSync, gzipSync, inflateRawSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import iconv from 'iconv-lite';
+import { buildZip, mulberry32, readZip, type ZipEntrySpec } from '@geobatch/util-testing';
 
 /**
  * Broken uploads for the fuzz test, generated deterministically from the sample inputs: byte flips,
@@ -17,91 +18,6 @@ export interface FuzzInput {
   fields?: Record<string, string>;
 }
 
-/** Small, seeded PRNG: the same seed gives the same inputs on every run. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-interface ZipEntry {
-  name: string;
-  data: Buffer;
-  store?: boolean;
-  declaredSize?: number;
-}
-
-/** The entries of a ZIP as stored (stored or deflated), read from its central directory. */
-export function readZip(zip: Buffer): ZipEntry[] {
-  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  const count = zip.readUInt16LE(end + 10);
-  let p = zip.readUInt32LE(end + 16);
-  const entries: ZipEntry[] = [];
-  for (let i = 0; i < count; i++) {
-    const method = zip.readUInt16LE(p + 10);
-    const compressed = zip.readUInt32LE(p + 20);
-    const nameLength = zip.readUInt16LE(p + 28);
-    const extra = zip.readUInt16LE(p + 30);
-    const comment = zip.readUInt16LE(p + 32);
-    const local = zip.readUInt32LE(p + 42);
-    const name = zip.toString('utf8', p + 46, p + 46 + nameLength);
-    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-    const body = zip.subarray(start, start + compressed);
-    if (!name.endsWith('/')) entries.push({ name, data: method === 0 ? Buffer.from(body) : inflateRawSync(body) });
-    p += 46 + nameLength + extra + comment;
-  }
-  return entries;
-}
-
-/** A ZIP of the entries; `declaredSize` lies about an entry's size, `corrupt` flips bytes of its compressed body. */
-export function buildZip(entries: (ZipEntry & { corrupt?: (body: Buffer) => void })[]): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const body = e.store ? Buffer.from(e.data) : deflateRawSync(e.data);
-    e.corrupt?.(body);
-    const name = Buffer.from(e.name, 'utf8');
-    const size = e.declaredSize ?? e.data.length;
-    const crc = crc32(e.data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0x0800, 6);
-    local.writeUInt16LE(e.store ? 0 : 8, 8);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(size, 22);
-    local.writeUInt16LE(name.length, 26);
-    locals.push(local, name, body);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x0800, 8);
-    central.writeUInt16LE(e.store ? 0 : 8, 10);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(body.length, 20);
-    central.writeUInt32LE(size, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(offset, 42);
-    centrals.push(central, name);
-    offset += local.length + name.length + body.length;
-  }
-  const cd = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(cd.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cd, end]);
-}
 
 export interface FuzzSamples {
   utf8Csv: string;
@@ -133,7 +49,7 @@ export function fuzzInputs(samples: FuzzSamples, count: number, seed: number, gi
   };
   const truncate = (buf: Buffer) => buf.subarray(0, int(buf.length));
   /** The sample workbook with some parts replaced (undefined drops a part). */
-  const workbook = (replace: Record<string, string | Buffer | undefined>, extra: Partial<ZipEntry & { corrupt?: (b: Buffer) => void }> & { target?: string } = {}) =>
+  const workbook = (replace: Record<string, string | Buffer | undefined>, extra: Partial<ZipEntrySpec> & { target?: string } = {}) =>
     buildZip(
       parts
         .filter((p) => !(p.name in replace) || replace[p.name] !== undefined)

@@ -1,6 +1,6 @@
-import { MAX_POINTS_PER_CHUNK, packChunkResult, RowStatus, type ChunkResultEventV2 } from '@geobatch/contracts';
+import { isUUID } from 'class-validator';
+import { MAX_POINTS_PER_CHUNK, packChunkResult, parseChunkKey, RowStatus, type ChunkResultEventV2 } from '@geobatch/contracts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** MatchV1.note's limit. */
 const MAX_NOTE = 500;
 
@@ -41,9 +41,8 @@ const index = (v: unknown): number | null => (typeof v === 'number' && Number.is
  */
 export function salvageRowsChunk(payload: unknown, key: string | null): SalvagedChunk | null {
   const body = payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? (payload as Record<string, unknown>) : {};
-  const parts = (key ?? '').split(':');
-  const fromKey = parts.length === 3 && UUID.test(parts[0]) ? { jobId: parts[0], sheet: index(Number(parts[1])), chunk: index(Number(parts[2])) } : null;
-  const jobId = typeof body.jobId === 'string' && UUID.test(body.jobId) ? body.jobId : fromKey?.jobId;
+  const fromKey = parseChunkKey(key);
+  const jobId = typeof body.jobId === 'string' && isUUID(body.jobId) ? body.jobId : fromKey?.jobId;
   if (!jobId) return null;
   // The key is what the gateway wrote; a payload that disagrees with it is the broken part.
   const sameJob = fromKey?.jobId === jobId;

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { isUUID } from 'class-validator';
 import {
   decodeGeocodeRequest,
   DEFAULT_INPUT_CRS,
@@ -12,8 +13,6 @@ import {
 import { DatasetRepository, type Dataset } from '@geobatch/geo-query';
 import { ChunkGeocoder } from './chunk-geocoder.service';
 import { datasetLabel } from './engine-registry';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The part of DatasetRepository that resolves the datasets a request names. */
 export type DatasetFinder = Pick<DatasetRepository, 'findById' | 'findByName' | 'findDefault' | 'list'>;
@@ -98,7 +97,7 @@ export class GeocodeRequestService {
   }
 
   private async findOne(ref: string): Promise<Dataset | null> {
-    if (UUID.test(ref)) return this.datasets.findById(ref);
+    if (isUUID(ref)) return this.datasets.findById(ref);
     const byName = await this.datasets.findByName(ref);
     if (byName) return byName;
     const at = ref.lastIndexOf('@');

@@ -1,19 +1,10 @@
 import { Controller, Logger } from '@nestjs/common';
 import { Ctx, EventPattern, KafkaContext, Payload } from '@nestjs/microservices';
-import { ChunkResultEventV2, decodeEvent, EventDecodeError, Topics } from '@geobatch/contracts';
+import { ChunkResultEventV2, decodeEvent, EventDecodeError, parseChunkKey, Topics } from '@geobatch/contracts';
 import { JobRepository } from '@geobatch/job-store';
 import { DeadLetterPublisher, kafkaLogFields } from '@geobatch/util-kafka';
 import { Metrics } from '@geobatch/util-observability';
 import { WorkbookMergerService } from './workbook-merger.service';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** The chunk a message's key names (`chunkKey(jobId, sheet, chunk)`); null when it is no such key. */
-export function chunkOfKey(key: string | null): { jobId: string; sheet: number; chunk: number } | null {
-  const [jobId, sheet, chunk, ...rest] = (key ?? '').split(':');
-  if (rest.length > 0 || !UUID.test(jobId ?? '') || !/^\d{1,9}$/.test(sheet ?? '') || !/^\d{1,9}$/.test(chunk ?? '')) return null;
-  return { jobId, sheet: Number(sheet), chunk: Number(chunk) };
-}
 
 /**
  * Stores each geocoded chunk durably, then tries to finish its job. Returns only after the
@@ -112,7 +103,7 @@ export class ChunkResultHandler {
   private async onUndecodable(_payload: unknown, ctx: KafkaContext, error: EventDecodeError): Promise<void> {
     await this.deadLetters.publish(ctx, error);
     const key = ctx.getMessage().key;
-    const target = chunkOfKey(key === null || key === undefined ? null : String(key));
+    const target = parseChunkKey(key === null || key === undefined ? null : String(key));
     if (!target) return;
     const { jobId, sheet, chunk } = target;
     const reason = `결과 청크를 읽을 수 없음: 시트 ${sheet + 1}, 청크 ${chunk} (a geocoded chunk could not be read: ${error.message})`.slice(0, 1000);

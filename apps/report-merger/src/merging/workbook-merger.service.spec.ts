@@ -10,6 +10,7 @@ import { APPENDED_COLUMNS, APPENDED_COLUMNS_EN, JobStatus, packChunkResult, RowS
 import type { JobEntity, JobRepository } from '@geobatch/job-store';
 import { loadConfig } from '@geobatch/util-config';
 import { Metrics } from '@geobatch/util-observability';
+import { waitFor } from '@geobatch/util-testing';
 import { ReportMergerEnvSchema } from '../config/report-merger-env.schema';
 import { MergeRecoveryService } from './merge-recovery.service';
 import { WorkbookMergerService } from './workbook-merger.service';
@@ -356,6 +357,26 @@ describe('WorkbookMergerService', () => {
     jobs.claimMerge = async () => ({ ...jobs.job, mergeStartedAt: new Date() });
     const outcomes = await Promise.all([merger.tryFinalize(id), merger.tryFinalize(id), merger.tryFinalize(id)]);
     assert.deepEqual(outcomes.sort(), ['completed', 'not-ready', 'not-ready']);
+    assert.deepEqual(jobs.calls.filter((c) => c.startsWith('complete')), [`complete:results/${id}.xlsx`]);
+  });
+
+  it('looks again after an attempt that was not ready when another trigger came in meanwhile (e.g. the seal)', async () => {
+    // The first claim is still being answered (not ready yet) when the second trigger arrives.
+    let release!: () => void;
+    const slow = new Promise<void>((r) => (release = r));
+    const claim = jobs.claimMerge.bind(jobs);
+    let first = true;
+    jobs.claimMerge = async (jobId: string) => {
+      if (!first) return claim(jobId);
+      first = false;
+      await slow;
+      return null;
+    };
+    const attempt = merger.tryFinalize(id);
+    assert.equal(await merger.tryFinalize(id), 'not-ready', 'the second trigger finds the first attempt in flight');
+    release();
+    assert.equal(await attempt, 'not-ready');
+    await waitFor('the second look', async () => (jobs.calls.some((c) => c.startsWith('complete')) ? true : undefined), 5_000, 10);
     assert.deepEqual(jobs.calls.filter((c) => c.startsWith('complete')), [`complete:results/${id}.xlsx`]);
   });
 

@@ -134,7 +134,7 @@ export class WorkbookMergerService implements BeforeApplicationShutdown {
     if (!job || job.status !== JobStatus.Running || job.mergeStartedAt) return null;
     const file = await this.openUpload(job);
     const name = (columns: JobSheetColumns, sheet: TabularSheet) =>
-      this.sheetName(job, { sheet: columns.sheet, name: columns.name || sheet.name, rows: 0, chunks: 0, blankRows: 0 });
+      this.sheetName(job, columns.name || sheet.name);
     const merge = await ProgressiveMerge.open(job, file, this.config.STORAGE_DIR, this.maxRowsPerSheet, name);
     if (merge) this.logger.log({ msg: 'progressive merge started', jobId });
     return merge;
@@ -312,8 +312,9 @@ export class WorkbookMergerService implements BeforeApplicationShutdown {
     return scan;
   }
 
-  private sheetName(job: JobEntity, totals: SheetTotalsV1): string {
-    if (totals.name.trim() !== '') return totals.name;
+  /** The output name of an input sheet named `name` (as sealed); a CSV's has none: the upload's base name. */
+  private sheetName(job: JobEntity, name: string): string {
+    if (name.trim() !== '') return name;
     const base = basename(job.fileName.replace(/\\/g, '/'));
     return base.slice(0, base.length - extname(base).length) || 'Sheet1';
   }
@@ -396,7 +397,7 @@ export class WorkbookMergerService implements BeforeApplicationShutdown {
     const tick = () => this.beat(options);
     try {
       for (const { totals, sheet, columns, scan, label } of sheets) {
-        const name = this.sheetName(job, totals);
+        const name = this.sheetName(job, totals.name);
         output.startSheet({ name, header: sheet.header, columnCount: scan.columns, inferNumbers: file.kind === 'csv', columns });
         let sheetRows = 0;
         const results = resultsOfChunks(this.jobs.chunksOf(job.id, totals.sheet), totals.chunks, label);

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { Geometry, Polygon } from 'wkx';
+import { isUUID } from 'class-validator';
 import { ADMIN_LEVELS, type AdminLevel } from '@geobatch/contracts';
 import { assertLookupPoints, assertNearestM, type BoundaryLookup, type LookupHit, type LookupOptions, type LookupPoint } from '../lookup/boundary-lookup.service';
 import { BoundaryIndexBuilder, InMemoryBoundaryIndex, type BoundaryIndexStats } from './in-memory-boundary-index';
@@ -67,7 +68,6 @@ export class UnknownDatasetError extends Error {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * Degrees added on every side of the nearest-polygon search box before deciding in memory that a point
  * has no candidate (about 11 m; several times the float4 rounding of PostGIS's index boxes).
@@ -236,7 +236,7 @@ export async function loadBoundaryIndex(
   options: LoadBoundaryIndexOptions = {},
 ): Promise<LoadedBoundaryIndex> {
   const t0 = performance.now();
-  if (!UUID.test(datasetId)) throw new UnknownDatasetError(datasetId);
+  if (!isUUID(datasetId)) throw new UnknownDatasetError(datasetId);
   const fetchSize = options.fetchSize ?? 5_000;
   if (!Number.isSafeInteger(fetchSize) || fetchSize < 1) throw new RangeError(`fetchSize must be a positive integer, got ${fetchSize}`);
   const levels = options.levels ?? ADMIN_LEVELS;

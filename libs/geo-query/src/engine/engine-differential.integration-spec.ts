@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { ADMIN_LEVELS } from '@geobatch/contracts';
-import { KOSTAT_2018, testEnv } from '@geobatch/util-testing';
+import { KOSTAT_2018, mulberry32, testEnv } from '@geobatch/util-testing';
 import { DatasetRepository } from '../dataset.repository';
 import { BoundaryImporter } from '../import/boundary-importer.service';
 import { BoundaryLookup, type LookupHit, type LookupPoint } from '../lookup/boundary-lookup.service';
@@ -18,18 +18,6 @@ import { InMemoryLookup, loadBoundaryIndex, type LoadedBoundaryIndex } from './b
 const RANDOM_POINTS = 100_000;
 const VERTEX_POLYGONS = 200;
 const REFERENCE_BATCH = 5_000;
-
-/** mulberry32: a small seeded PRNG, so every run tests the same points. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function finest(hit: LookupHit | undefined): string | null {
   if (!hit) return null;
@@ -136,7 +124,7 @@ describe('in-memory engine vs PostGIS reference (KOSTAT 2018, real PostGIS)', ()
   });
 
   it(`agrees on ${RANDOM_POINTS.toLocaleString('en')} seeded random points (lon 124–132, lat 33–39)`, async () => {
-    const rnd = seeded(20_180_101);
+    const rnd = mulberry32(20_180_101);
     const points: LookupPoint[] = [];
     for (let n = 0; n < RANDOM_POINTS; n++) points.push({ n, lon: 124 + 8 * rnd(), lat: 33 + 6 * rnd() });
     await compare('random', points);
@@ -146,7 +134,7 @@ describe('in-memory engine vs PostGIS reference (KOSTAT 2018, real PostGIS)', ()
     const reference = new BoundaryLookup(ds);
     const hybrid = InMemoryLookup.fromLoaded(loaded, { nearest: reference });
     // Points around vertices of 150 seeded-random 읍면동 (coastal ones among them), moved up to ~2 km.
-    const rnd = seeded(1_000);
+    const rnd = mulberry32(1_000);
     const codes: { code: string }[] = await ds.query(
       `SELECT code FROM boundary_area WHERE dataset_id = $1 AND level = 'eupmyeondong' ORDER BY code COLLATE "C"`,
       [datasetId],
@@ -181,7 +169,7 @@ describe('in-memory engine vs PostGIS reference (KOSTAT 2018, real PostGIS)', ()
     const sent = { points: 0 };
     const counting = { lookup: (id: string, pts: readonly LookupPoint[], o?: { nearestM?: number }) => ((sent.points += pts.length), reference.lookup(id, pts, o)) };
     const hybrid = InMemoryLookup.fromLoaded(loaded, { nearest: counting });
-    const rnd = seeded(5_000);
+    const rnd = mulberry32(5_000);
     for (const nearestM of [200, 5_000]) {
       const points: LookupPoint[] = [];
       for (let n = 0; n < 3_000; n++) points.push({ n, lon: 124 + 8 * rnd(), lat: 33 + 6 * rnd() });
@@ -204,7 +192,7 @@ describe('in-memory engine vs PostGIS reference (KOSTAT 2018, real PostGIS)', ()
       `SELECT code FROM boundary_area WHERE dataset_id = $1 AND level = 'eupmyeondong' ORDER BY code COLLATE "C"`,
       [datasetId],
     );
-    const rnd = seeded(3_504);
+    const rnd = mulberry32(3_504);
     const chosen = new Set<string>();
     while (chosen.size < Math.min(VERTEX_POLYGONS, codes.length)) chosen.add(codes[Math.floor(rnd() * codes.length)].code);
     // float8 text output is shortest-round-trip (extra_float_digits = 1), so these are the stored doubles.

@@ -1,12 +1,12 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { isUUID } from 'class-validator';
 
 /** Prefix of every Geobatch API key: easy to spot in a leaked config and for secret scanners. */
 export const API_KEY_PREFIX = 'gbk_';
 
 /** A key is the prefix and 32 random bytes as base64url (43 characters). */
 const KEY_SHAPE = /^gbk_[A-Za-z0-9_-]{43}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The stored form of a key: lower-case hex SHA-256 of the whole key. */
 export function hashApiKey(key: string): string {
@@ -67,7 +67,7 @@ export class ApiKeyRepository {
   }
 
   async findById(id: string): Promise<ApiKeyInfo | null> {
-    if (!UUID.test(id)) return null;
+    if (!isUUID(id)) return null;
     const [row]: ApiKeyRow[] = await this.db.query(`SELECT ${COLUMNS} FROM api_key WHERE id = $1`, [id]);
     return row ? infoOf(row) : null;
   }
@@ -88,7 +88,7 @@ export class ApiKeyRepository {
 
   /** Revokes a key; false when there is no such key or it was already revoked. */
   async revoke(id: string): Promise<boolean> {
-    if (!UUID.test(id)) return false;
+    if (!isUUID(id)) return false;
     const [, affected]: [unknown[], number] = await this.db.query(`UPDATE api_key SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, [id]);
     return affected > 0;
   }
