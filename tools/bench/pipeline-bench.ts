@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import ExcelJS from 'exceljs';
 import { Client } from 'pg';
 import { CommonEnvSchema, loadConfig } from '@geobatch/util-config';
-import { issueTestApiKey, REPO_ROOT, ServiceProcess, peakRssMb, waitFor } from '@geobatch/util-testing';
+import { cpuSeconds, issueTestApiKey, machineBusySeconds, REPO_ROOT, ServiceProcess, peakRssMb, waitFor } from '@geobatch/util-testing';
 import { BENCH_DATASET, GatewayClient, ensureBenchDataset, landPoints, log as logFor, writeSampleCsv } from '../support/stack-harness';
 
 const BASELINE_ROWS = 20_000;
@@ -109,10 +109,21 @@ async function main(): Promise<void> {
     const before = await Promise.all(geocoders.map((_, i) => scrapeGeocoded(9391 + i)));
 
     log('uploading');
+    const cpuOf = () => ({ services: all.map((p) => cpuSeconds(p.pid) ?? 0), machine: machineBusySeconds() });
+    const cpu0 = cpuOf();
     const t0 = performance.now();
     const id = await api.submit(csv, { x: '5', y: '6', dataset: BENCH_DATASET });
     const done = await api.waitForCompletion(id, 30 * 60_000, 100);
     const seconds = (performance.now() - t0) / 1000;
+    const cpu1 = cpuOf();
+    // CPU seconds each service spent on the job, and the whole machine's (the broker, PostgreSQL and this script included).
+    const cpuUsed = cpu1.services.map((s, i) => Math.round((s - cpu0.services[i]) * 10) / 10);
+    const cpu = {
+      gateway: cpuUsed[0],
+      merger: cpuUsed[1],
+      geocoder: cpuUsed.slice(2),
+      machine: Math.round((cpu1.machine - cpu0.machine) * 10) / 10,
+    };
     const peak = { gateway: peakRssMb(gateway.pid), geocoder: Math.max(...geocoders.map((g) => peakRssMb(g.pid) ?? 0)), merger: peakRssMb(merger.pid) };
     const geocodedBy = (await Promise.all(geocoders.map((_, i) => scrapeGeocoded(9391 + i)))).map((n, i) => n - before[i]);
     log(`job done in ${seconds.toFixed(1)} s; verifying the workbook`);
@@ -156,6 +167,7 @@ async function main(): Promise<void> {
       seconds: Math.round(seconds * 10) / 10,
       rows_per_s: Math.round(rows / seconds),
       peak_rss_mb: peak,
+      cpu_seconds: cpu,
       baseline_rows_per_s: Math.round(baselineRate),
       speedup_vs_baseline: Math.round((rows / seconds / baselineRate) * 10) / 10,
       output_rows: outRows,

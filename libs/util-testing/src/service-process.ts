@@ -101,6 +101,29 @@ export async function waitFor<T>(
   }
 }
 
+/** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on every Linux build we run on). */
+const USER_HZ = 100;
+
+/** CPU time (user + system) a live process has used so far, in seconds; null when it cannot be read. */
+export function cpuSeconds(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU time every core of the machine has spent busy (not idle or waiting for I/O), in seconds. */
+export function machineBusySeconds(): number {
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = ticks; // idle and iowait left out
+  return (user + nice + system + irq + softirq + steal) / USER_HZ;
+}
+
 /** Peak resident memory of a live process in MB (Linux `VmHWM`), or null when it cannot be read. */
 export function peakRssMb(pid: number | undefined): number | null {
   if (pid === undefined) return null;

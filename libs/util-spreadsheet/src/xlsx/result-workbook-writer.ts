@@ -6,6 +6,7 @@ import type { OutputLang, RowResultV1 } from '@geobatch/contracts';
 import { appendedColumns, appendedValues, NOTE_COLUMN, type AppendedColumn, type ResultColumnsOptions } from '../result/result-columns';
 import type { ResultSummary } from '../result/result-summary';
 import type { CellValue } from '../tabular/cell-value';
+import { SheetRowsXml, type PlainCellValue } from './sheet-rows-xml';
 
 /** Excel's hard limits: a sheet holds at most this many rows and columns, a cell this many characters. */
 export const EXCEL_MAX_ROWS = 1_048_576;
@@ -157,7 +158,10 @@ function styleOf(numFmt: string | undefined): Partial<ExcelJS.Style> {
   return style;
 }
 
-type WorksheetWriter = ReturnType<ExcelJS.stream.xlsx.WorkbookWriter['addWorksheet']>;
+type WorksheetWriter = ExcelJS.Worksheet & {
+  /** The sheet's part in the zip (not in exceljs' typings); the header row has opened `<sheetData>` in it. */
+  stream: Writable & { pipes?: unknown[] };
+};
 
 interface SheetState {
   kind: 'data' | 'problems' | 'summary';
@@ -195,6 +199,8 @@ export class ResultWorkbookWriter {
   private streamError: Error | undefined;
   private readonly failed: Promise<never>;
   private done = false;
+  /** Data and problem rows, rendered here and written into the open sheet's part in batches. */
+  private readonly rowsXml: SheetRowsXml;
 
   constructor(
     readonly filename: string,
@@ -220,6 +226,7 @@ export class ResultWorkbookWriter {
       // Fastest deflate: about a quarter faster to write than the default level for a file ~15 % larger.
       zip: { zlib: { level: 1 } },
     });
+    this.rowsXml = new SheetRowsXml((this.workbook as unknown as { styles: ConstructorParameters<typeof SheetRowsXml>[0] }).styles);
   }
 
   /** Names of the sheets added so far, as written (sanitised and de-duplicated). */
@@ -260,18 +267,17 @@ export class ResultWorkbookWriter {
     }
     this.continueIfFull();
 
-    const row = this.sheet.getRow(this.nextRow++);
+    const rows = this.rowsXml;
+    rows.startRow(this.nextRow++);
     let truncated = false;
     const put = (col: number, value: CellValue | undefined, numFmt?: string) => {
       if (value === undefined || value === null || value === '') return;
-      const cell = row.getCell(col);
       if (typeof value === 'string' && value.length > EXCEL_MAX_CELL_CHARS) {
         // Excel refuses to open a workbook with a longer cell; a clipped value beats no workbook.
         value = value.slice(0, EXCEL_MAX_CELL_CHARS);
         truncated = true;
       }
-      cell.value = value;
-      cell.style = styleOf(numFmt);
+      rows.cell(col, value, styleOf(numFmt));
     };
 
     const n = Math.min(cells.length, original);
@@ -288,7 +294,7 @@ export class ResultWorkbookWriter {
       values[NOTE_COLUMN] = note === undefined || note === '' ? TRUNCATED_NOTE : `${note}; ${TRUNCATED_NOTE}`;
     }
     values.forEach((v, i) => put(original + 1 + i, v, this.appended[i]?.text && v !== undefined ? TEXT_FORMAT : undefined));
-    row.commit();
+    this.endRow();
   }
 
   /** Starts the `문제 행` sheet (`Problems` in English), after every data sheet. */
@@ -304,16 +310,15 @@ export class ResultWorkbookWriter {
     this.assertWritable();
     if (!this.sheet || this.state?.kind !== 'problems') throw new Error('addProblem before addProblemsSheet');
     this.continueIfFull();
-    const row = this.sheet.getRow(this.nextRow++);
-    const values: CellValue[] = [problem.sheet, problem.row, problem.status, problem.reason, problem.x, problem.y];
+    const rows = this.rowsXml;
+    rows.startRow(this.nextRow++);
+    const values: PlainCellValue[] = [problem.sheet, problem.row, problem.status, problem.reason, problem.x ?? '', problem.y ?? ''];
     values.forEach((v, i) => {
-      if (v === null || v === '') return;
-      const cell = row.getCell(i + 1);
+      if (v === '') return;
       // Raw coordinates are shown exactly as read, so a `37.50` or `=1` stays what it was.
-      cell.value = typeof v === 'string' && v.length > EXCEL_MAX_CELL_CHARS ? v.slice(0, EXCEL_MAX_CELL_CHARS) : v;
-      cell.style = styleOf(i >= 4 ? TEXT_FORMAT : undefined);
+      rows.cell(i + 1, typeof v === 'string' && v.length > EXCEL_MAX_CELL_CHARS ? v.slice(0, EXCEL_MAX_CELL_CHARS) : v, styleOf(i >= 4 ? TEXT_FORMAT : undefined));
     });
-    row.commit();
+    this.endRow();
   }
 
   /** Writes the `요약` sheet (`Summary`): totals, counts by status and by 시도 / 시군구, datasets and options. */
@@ -321,10 +326,10 @@ export class ResultWorkbookWriter {
     this.assertWritable();
     const en = this.lang === 'en';
     const names = EXTRA_SHEETS[this.lang];
-    this.sheet?.commit();
+    this.commitSheet();
     const sheetName = toSheetName(names.summary, this.sheetNames);
     this.sheetNames.push(sheetName);
-    const sheet = this.workbook.addWorksheet(sheetName);
+    const sheet = this.workbook.addWorksheet(sheetName) as WorksheetWriter;
     [22, 40, 12, 12, 12, 12].forEach((w, i) => (sheet.getColumn(i + 1).width = w));
     this.sheet = sheet;
     this.state = { kind: 'summary', base: names.summary, part: 1, header: [], columnCount: 0, inferNumbers: false };
@@ -383,10 +388,10 @@ export class ResultWorkbookWriter {
    */
   async drain(): Promise<void> {
     if (this.streamError) throw this.streamError;
+    this.flushRows();
     // exceljs pipes the sheet's StreamBuf into archiver's PassThrough, ignoring write()'s result;
     // that PassThrough still tracks its own backlog, which is the signal to wait on.
-    const internal = this.sheet as unknown as { stream?: { pipes?: unknown[] } } | undefined;
-    const dest = internal?.stream?.pipes?.[0] as (Writable & { _writableState?: { needDrain?: boolean } }) | undefined;
+    const dest = this.sheet?.stream.pipes?.[0] as (Writable & { _writableState?: { needDrain?: boolean } }) | undefined;
     // archiver's PassThrough comes from readable-stream v2, which has no `writableNeedDrain` getter.
     const needDrain = dest?.writableNeedDrain ?? dest?._writableState?.needDrain;
     if (!dest || needDrain !== true) return;
@@ -404,7 +409,7 @@ export class ResultWorkbookWriter {
     this.assertWritable();
     if (!this.sheet) throw new Error('commit before addSheet: a workbook needs at least one sheet');
     this.done = true;
-    this.sheet.commit();
+    this.commitSheet();
     await Promise.race([this.workbook.commit(), this.failed]);
   }
 
@@ -422,11 +427,11 @@ export class ResultWorkbookWriter {
 
   /** Opens a sheet for `state` under `sheetName`: widths, frozen styled header, autofilter. */
   private openSheet(state: SheetState, sheetName: string): string {
-    this.sheet?.commit();
+    this.commitSheet();
     this.sheetNames.push(sheetName);
     const data = state.kind === 'data';
     const titles = data ? [...Array.from({ length: state.columnCount }, (_, c) => state.header[c] ?? ''), ...this.appended.map((a) => a.title)] : [...state.header];
-    const sheet = this.workbook.addWorksheet(sheetName, { views: [{ state: 'frozen', ySplit: 1 }] });
+    const sheet = this.workbook.addWorksheet(sheetName, { views: [{ state: 'frozen', ySplit: 1 }] }) as WorksheetWriter;
     sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: titles.length } };
     // Column widths must be set before the first row is committed: they are written ahead of the rows.
     titles.forEach((title, c) => {
@@ -461,6 +466,24 @@ export class ResultWorkbookWriter {
     if (this.rowsInSheet < this.maxRows) return;
     const part = state.part + 1;
     this.openSheet({ ...state, part }, suffixedSheetName(state.base, ` (${part})`, this.sheetNames, `Sheet${this.sheetNames.length + 1}`));
+  }
+
+  /** Ends the row being rendered, handing the batch to the sheet once it is large enough. */
+  private endRow(): void {
+    this.rowsXml.endRow();
+    if (this.rowsXml.full) this.flushRows();
+  }
+
+  /** Writes the rendered rows into the open sheet, after its header row (which opened `<sheetData>`). */
+  private flushRows(): void {
+    if (this.rowsXml.pending) for (const xml of this.rowsXml.take()) this.sheet!.stream.write(xml);
+  }
+
+  /** Finishes the open sheet, its rendered rows first. */
+  private commitSheet(): void {
+    if (!this.sheet) return;
+    this.flushRows();
+    this.sheet.commit();
   }
 
   private assertWritable(): void {
