@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { decodeEvent, EventDecodeError } from '../decode-event';
 import { RowStatus } from '../row-status';
 import { AreaV1 } from './area';
-import { ChunkResultEventV2, DatasetMatchesV2, okRowCount, packChunkResult, unpackChunkResult, type RowResultV1 } from './chunk-result.event';
+import { ChunkResultEventV2, DatasetMatchesV2, MAX_AREAS_PER_CHUNK, okRowCount, packChunkResult, unpackChunkResult, type RowResultV1 } from './chunk-result.event';
 
 const seoul = { code: '11', name: '서울특별시' };
 const jongno = { code: '11010', name: '종로구' };
@@ -48,6 +48,11 @@ describe('ChunkResultEventV2', () => {
       (e: any) => (e.datasets[0].distanceM[1] = 'far'),
       (e: any) => (e.n[0] = 0),
       (e: any) => (e.datasets[0].areas[0] = { code: 11 }),
+      (e: any) => (e.datasets[0].areas[0] = { code: '11', name: 'x'.repeat(201) }),
+      (e: any) => (e.datasets[0].areas[0] = { code: '1'.repeat(21), name: '서울특별시' }),
+      (e: any) => (e.datasets[0].areas[0] = null),
+      (e: any) => (e.datasets[0].areas = 'none'),
+      (e: any) => (e.datasets[0].areas = Array.from({ length: MAX_AREAS_PER_CHUNK + 1 }, () => ({ code: '11', name: '서울특별시' }))),
     ];
     for (const breakIt of broken) {
       const copy = structuredClone(good);

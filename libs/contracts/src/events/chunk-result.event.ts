@@ -16,10 +16,10 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 import { instancesOf } from '../decode-event';
-import { ADMIN_LEVELS, RowStatus } from '../row-status';
+import { ADMIN_LEVELS, RowStatus, type AdminLevel } from '../row-status';
 import { IsEachIn, IsIntArray, IsNullableNumberArray, IsNullableStringArray } from './columnar';
 import { Topics } from '../topics';
-import { AreaV1 } from './area';
+import { AreaV1, IsAreaArray } from './area';
 import { MAX_POINTS_PER_CHUNK } from './rows-chunk.event';
 
 /** The answer of one dataset for one row. Levels the dataset does not have, or the point is not in, are absent. */
@@ -89,9 +89,7 @@ export const MAX_AREAS_PER_CHUNK = 4 * MAX_POINTS_PER_CHUNK;
  * at that level. A chunk names few distinct areas, so this is a fraction of an object per row.
  */
 export class DatasetMatchesV2 {
-  @IsArray()
-  @ArrayMaxSize(MAX_AREAS_PER_CHUNK)
-  @ValidateNested({ each: true })
+  @IsAreaArray(MAX_AREAS_PER_CHUNK)
   @Type(() => AreaV1)
   areas!: AreaV1[];
 
@@ -195,7 +193,8 @@ export function packChunkResult(
 ): ChunkResultEventV2 {
   const packed: DatasetMatchesV2[] = [];
   for (let d = 0; d < datasets; d++) {
-    const index = new Map<string, number>();
+    // Per level (codes are unique only within a level), by code, then by name: no key string per row.
+    const index = new Map<AdminLevel, Map<string, Map<string, number>>>(ADMIN_LEVELS.map((l) => [l, new Map()]));
     const out: DatasetMatchesV2 = { areas: [], status: [], note: [], distanceM: [], sido: [], sigungu: [], eupmyeondong: [], ri: [] };
     for (const row of rows) {
       const m = row.matches[d];
@@ -208,12 +207,13 @@ export function packChunkResult(
           out[level].push(-1);
           continue;
         }
-        // Keyed by level too: codes are unique only within a level.
-        const key = `${level}\u0000${area.code}\u0000${area.name}`;
-        let k = index.get(key);
+        const byCode = index.get(level)!;
+        let byName = byCode.get(area.code);
+        if (!byName) byCode.set(area.code, (byName = new Map()));
+        let k = byName.get(area.name);
         if (k === undefined) {
           k = out.areas.length;
-          index.set(key, k);
+          byName.set(area.name, k);
           out.areas.push({ code: area.code, name: area.name });
         }
         out[level].push(k);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { APPENDED_COLUMNS, APPENDED_COLUMNS_EN, RowStatus, type RowResultV1 } from '@geobatch/contracts';
+import { mulberry32 } from '@geobatch/util-testing';
 import { ResultSummaryBuilder } from '../result/result-summary';
 import { EXCEL_MAX_CELL_CHARS, originalCellValue, ResultWorkbookWriter, suffixedSheetName, toSheetName } from './result-workbook-writer';
 
@@ -59,6 +60,22 @@ describe('originalCellValue', () => {
 
   it('keeps a decimal whose number form would read differently (trailing zeros) as text', () => {
     for (const raw of ['37.50', '35.736320', '1.0', '0.0000001']) assert.equal(originalCellValue(raw), raw, raw);
+  });
+
+  it('decides as the plain-decimal rule (a regex) does, for any short string of digits, signs, dots and letters', () => {
+    const PLAIN_DECIMAL = /^-?(?:0|[1-9]\d*)(?:\.\d+)?$/;
+    const significant = (t: string) => t.replace(/^-/, '').replace('.', '').replace(/^0+/, '').length;
+    const reference = (raw: string) => {
+      if (PLAIN_DECIMAL.test(raw) && significant(raw) <= 15 && String(Number(raw)) === raw) return Number(raw);
+      return raw;
+    };
+    const rand = mulberry32(7);
+    const alphabet = '0123456789.-+eE ,x';
+    for (let i = 0; i < 50_000; i++) {
+      const length = Math.floor(rand() * 19);
+      const raw = Array.from({ length }, () => (rand() < 0.7 ? String(Math.floor(rand() * 10)) : alphabet[Math.floor(rand() * alphabet.length)])).join('');
+      assert.equal(originalCellValue(raw), reference(raw), JSON.stringify(raw));
+    }
   });
 
   it('accepts exactly 15 significant digits, not 16', () => {

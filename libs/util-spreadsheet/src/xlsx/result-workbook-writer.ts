@@ -26,29 +26,38 @@ const DATE_FORMAT = 'yyyy-mm-dd';
 const DATE_TIME_FORMAT = 'yyyy-mm-dd hh:mm:ss';
 
 /**
- * A plain decimal without a leading zero (`0` and `0.x` are fine). Codes such as `007` or `0101`,
- * exponents, `+5`, `.5` and anything with more than 15 significant digits (beyond a double's
- * exact range) stay text, so nothing the user typed is silently changed.
- */
-const PLAIN_DECIMAL = /^-?(?:0|[1-9]\d*)(?:\.\d+)?$/;
-
-function significantDigits(text: string): number {
-  return text.replace(/^-/, '').replace('.', '').replace(/^0+/, '').length;
-}
-
-/**
  * How a CSV value is written: a number when it is a plain decimal that reads back as the
  * very same text, else the exact string. So `60`, `127.229305` and `-3.5` become numbers, while
  * `007`, `1e5`, `-0` and `37.50` (a number cell would show `37.5`) stay as typed.
+ * A plain decimal has no leading zero (`0` and `0.x` are fine), no exponent, `+` or bare `.`, and
+ * at most 15 significant digits (a double's exact range), so nothing the user typed is silently
+ * changed. One pass over the characters: this runs for every cell of a CSV (a regex per cell cost
+ * a second per million rows).
  * A string is never turned into a formula (exceljs writes only `{ formula }` values as formulas),
  * so `=1+1`, `+82…`, `-cmd`, `@SUM(…)` stay inert text.
  */
 export function originalCellValue(raw: string): string | number {
-  if (PLAIN_DECIMAL.test(raw) && significantDigits(raw) <= 15) {
-    const value = Number(raw);
-    if (String(value) === raw) return value;
+  const len = raw.length;
+  let i = raw.charCodeAt(0) === 45 ? 1 : 0; // a leading '-'
+  const first = raw.charCodeAt(i);
+  if (!(first >= 48 && first <= 57)) return raw;
+  if (first === 48 && i + 1 < len && raw.charCodeAt(i + 1) !== 46) return raw; // `007`, `00`
+  let significant = 0;
+  let dot = false;
+  for (; i < len; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 46) {
+      if (dot || i + 1 === len) return raw; // `1.2.3`, `5.`
+      dot = true;
+    } else if (c >= 48 && c <= 57) {
+      if (significant > 0 || c !== 48) significant++;
+    } else {
+      return raw;
+    }
   }
-  return raw;
+  if (significant > 15) return raw;
+  const value = Number(raw);
+  return String(value) === raw ? value : raw;
 }
 
 function clip(s: string, max: number): string {
