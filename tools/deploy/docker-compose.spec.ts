@@ -22,6 +22,7 @@ interface ComposeService {
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: unknown;
   profiles?: string[];
+  cpu_shares?: number;
 }
 const compose = parse(readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
   services: Record<string, ComposeService>;
@@ -56,6 +57,12 @@ function kafkaScriptVersion(): string {
 }
 
 describe('docker-compose.yml', () => {
+  it('gives the report-merger, which sets the total of every job, more CPU weight than the services that can be scaled out', () => {
+    const DEFAULT_SHARES = 1024;
+    assert.ok((services['report-merger'].cpu_shares ?? DEFAULT_SHARES) > DEFAULT_SHARES);
+    for (const app of ['gateway', 'geocoder']) assert.ok((services[app].cpu_shares ?? DEFAULT_SHARES) <= DEFAULT_SHARES, app);
+  });
+
   it('describes the whole system: KRaft Kafka, PostGIS, the set-up step, the three apps and an optional Kafka UI', () => {
     assert.deepEqual(Object.keys(services).sort(), ['gateway', 'geocoder', 'kafka', 'kafka-ui', 'migrate', 'postgis', 'report-merger']);
     assert.equal(services.kafka.image, `apache/kafka:${kafkaScriptVersion()}`, 'the same Kafka as the local stack');

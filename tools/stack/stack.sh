@@ -27,8 +27,10 @@ stop_all() {
 }
 trap stop_all INT TERM EXIT
 
+# The merger sets a job's total (one writer per workbook); on one host the others yield the CPU to it.
+declare -A niceness=([geocoder]=10 [report-merger]=0 [gateway]=10)
 for app in geocoder report-merger gateway; do
-  node -r reflect-metadata -r @swc-node/register "apps/$app/src/main.ts" >>"$logs/$app.log" 2>&1 &
+  nice -n "${niceness[$app]}" node -r reflect-metadata -r @swc-node/register "apps/$app/src/main.ts" >>"$logs/$app.log" 2>&1 &
   pids+=($!)
   echo "[stack] $app started (pid $!, log $logs/$app.log)" >&2
 done

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './test-env';
 
@@ -10,6 +11,8 @@ export interface ServiceProcessOptions {
   nodeArgs?: string[];
   /** Runs the build output (`npm run build`, as the containers do) instead of compiling the sources on the fly. */
   compiled?: boolean;
+  /** Scheduling niceness (0–19: higher yields the CPU to the others), as `nice -n` would start it. */
+  niceness?: number;
 }
 
 /** One of the apps running as its own OS process, the way it runs in production. */
@@ -41,6 +44,7 @@ export class ServiceProcess {
     child.stderr!.pipe(log, { end: false });
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
     this.child = child;
+    if (this.options.niceness && child.pid !== undefined) setPriority(child.pid, this.options.niceness);
     return this;
   }
 
@@ -115,6 +119,20 @@ export function cpuSeconds(pid: number | undefined): number | null {
   } catch {
     return null;
   }
+}
+
+/** Pids of the live processes whose command name (`/proc/<pid>/comm`) is `name`, e.g. `postgres` or `java`. */
+export function pidsNamed(name: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === name) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
 }
 
 /** CPU time every core of the machine has spent busy (not idle or waiting for I/O), in seconds. */
