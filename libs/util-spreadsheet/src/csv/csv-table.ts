@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { pipeline, Transform, type TransformCallback } from 'node:stream';
 import { parse } from 'csv-parse';
@@ -39,34 +40,26 @@ export interface CsvTable {
 }
 
 /**
- * Strict streaming UTF-8 decoding: an invalid byte sequence anywhere is an error naming the
- * way out (`encoding=cp949`), never a silent U+FFFD. A leading BOM is dropped.
+ * Strict streaming UTF-8 validation: an invalid byte sequence anywhere is an error naming the
+ * way out (`encoding=cp949`), never a silent U+FFFD. The bytes pass on unchanged (csv-parse
+ * decodes each field itself), so a file is not turned into a string and back into bytes first.
  */
-class StrictUtf8Decoder extends Transform {
-  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+class StrictUtf8Validator extends Transform {
+  /** The start of a character cut off by the end of the previous chunk. */
+  private carry: Buffer = Buffer.alloc(0);
   private offset = 0;
 
-  constructor() {
-    super({ readableObjectMode: true });
-  }
-
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    try {
-      const text = this.decoder.decode(chunk, { stream: true });
-      this.offset += chunk.length;
-      done(null, text === '' ? undefined : text);
-    } catch {
-      done(this.invalid());
-    }
+    const data = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
+    const cut = completeLength(data);
+    if (!isUtf8(data.subarray(0, cut))) return done(this.invalid());
+    this.offset += cut;
+    this.carry = data.subarray(cut);
+    done(null, cut === 0 ? undefined : data.subarray(0, cut));
   }
 
   override _flush(done: TransformCallback): void {
-    try {
-      const text = this.decoder.decode();
-      done(null, text === '' ? undefined : text);
-    } catch {
-      done(this.invalid());
-    }
+    done(this.carry.length > 0 ? this.invalid() : null);
   }
 
   private invalid(): CsvFormatError {
@@ -77,8 +70,21 @@ class StrictUtf8Decoder extends Transform {
   }
 }
 
+/** Length of `data` without a multi-byte character its end cuts off (at most 3 bytes are left over). */
+function completeLength(data: Buffer): number {
+  const len = data.length;
+  for (let back = 1; back <= Math.min(3, len); back++) {
+    const byte = data[len - back];
+    if ((byte & 0xc0) === 0x80) continue; // a continuation byte: look further back for its lead
+    if (byte < 0xc0) return len; // ASCII
+    const needed = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : 2;
+    return needed > back ? len - back : len;
+  }
+  return len;
+}
+
 function decoderFor(encoding: TextEncodingName): Transform {
-  return encoding === 'utf-8' ? new StrictUtf8Decoder() : (iconv.decodeStream(encoding) as unknown as Transform);
+  return encoding === 'utf-8' ? new StrictUtf8Validator() : (iconv.decodeStream(encoding) as unknown as Transform);
 }
 
 async function* records(path: string, encoding: TextEncodingName, delimiter: CsvDelimiter): AsyncGenerator<string[]> {

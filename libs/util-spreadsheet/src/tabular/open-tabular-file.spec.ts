@@ -101,6 +101,21 @@ describe('openTabularFile', () => {
       assert.equal((await openTabularFile(path, { encoding: 'cp949' })).encoding, 'cp949');
     });
 
+    it('reads 2-, 3- and 4-byte characters that the 64 KiB read chunks cut in two', async () => {
+      // Rows of 2-, 3- and 4-byte characters after ASCII runs of every length mod 4, over several read chunks.
+      const lines = Array.from({ length: 40_000 }, (_, i) => `${'x'.repeat(i % 4)}é가😀${i},${'나'.repeat(i % 7)}`);
+      const t = await openTabularFile(await file(`a,b\n${lines.join('\n')}\n`));
+      assert.deepEqual((await all(t.sheets[0])).map((r) => r.cells.join(',')), lines);
+    });
+
+    it('refuses a file that ends in the middle of a UTF-8 character', async () => {
+      const head = 'a,b\n' + `${'1'.repeat(200)},2\n`.repeat(6_000);
+      const path = await file(Buffer.concat([Buffer.from(head), Buffer.from('3,가').subarray(0, 4)]));
+      const t = await openTabularFile(path);
+      assert.equal(t.encoding, 'utf-8');
+      await assert.rejects(all(t.sheets[0]), (e: unknown) => e instanceof CsvFormatError && /invalid UTF-8 after byte \d+/.test(e.message));
+    });
+
     it('keeps a huge cell whole (up to the 32 MiB record limit)', async () => {
       const big = '가'.repeat(100_000);
       const t = await openTabularFile(await file(`memo,x\n"${big}",1\n`));

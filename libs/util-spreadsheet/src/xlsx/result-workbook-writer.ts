@@ -56,6 +56,10 @@ export function originalCellValue(raw: string): string | number {
     }
   }
   if (significant > 15) return raw;
+  // An integer of at most 15 digits is exact in a double and prints back as typed (but `-0`).
+  if (!dot) return significant === 0 && len > 1 ? raw : Number(raw);
+  // Only decimals pay for the read-back check (`37.50` prints as `37.5`, `0.0000001` as `1e-7`).
+  if (raw.charCodeAt(len - 1) === 48) return raw;
   const value = Number(raw);
   return String(value) === raw ? value : raw;
 }
