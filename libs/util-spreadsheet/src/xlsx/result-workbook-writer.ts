@@ -237,7 +237,8 @@ export class ResultWorkbookWriter {
       useSharedStrings: false,
       useStyles: true,
       // Fastest deflate: about a quarter faster to write than the default level for a file ~15 % larger.
-      zip: { zlib: { level: 1 } },
+      // 256 KiB output buffers instead of 16 KiB: fewer round trips to zlib's thread for the same bytes.
+      zip: { zlib: { level: 1, chunkSize: 256 * 1024 } },
     });
     this.rowsXml = new SheetRowsXml((this.workbook as unknown as { styles: ConstructorParameters<typeof SheetRowsXml>[0] }).styles);
   }
