@@ -33,7 +33,8 @@ export interface JobProgress {
  * Such escapes become U+FFFD; a chunk without them (nearly every one) is returned untouched after one scan.
  */
 export function jsonbSafe(json: string): string {
-  if (!/\\u(?:0000|d[89a-f])/i.test(json)) return json;
+  // A quick scan first: JSON.stringify writes `\u` only for control characters and lone surrogates.
+  if (!json.includes('\\u') || !/\\u(?:0000|d[89a-f])/i.test(json)) return json;
   // Escaped backslashes are matched (and kept) first, so `\\u0000` (a backslash, then text) stays.
   return json.replace(/\\(?:\\|u0000|ud[89a-f][0-9a-f]{2})/gi, (m) => (m === '\\\\' ? m : '\\ufffd'));
 }

@@ -196,7 +196,8 @@ export class ProgressiveMerge {
         const row = await cursor.take();
         if (!row) throw new MergeDataError(`sheet ${columns.sheet}: the result for row ${result.n} has no input row`);
         if (row.n !== result.n) throw new MergeDataError(`sheet ${columns.sheet}: the result for row ${result.n} is where input row ${row.n} belongs`);
-        await this.output.addRow(row, result, tick);
+        const wait = this.output.addRow(row, result, tick);
+        if (wait) await wait;
       }
       this.chunk++;
     }

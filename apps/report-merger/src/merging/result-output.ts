@@ -86,15 +86,20 @@ export class ResultOutput {
     this.summary.startSheet(sheet.name);
   }
 
-  /** Writes one row; every ROWS_PER_TICK rows it waits for the file to catch up and calls `tick`. */
-  async addRow(row: TabularRow, result: RowResultV1, tick?: () => Promise<void>): Promise<void> {
+  /**
+   * Writes one row. Every ROWS_PER_TICK rows, and for a problem row (spooled to disk), it returns
+   * a promise to wait for (the file catching up, then `tick`); otherwise nothing, so the
+   * million-row loops do not pay for a promise per row.
+   */
+  addRow(row: TabularRow, result: RowResultV1, tick?: () => Promise<void>): Promise<void> | undefined {
     const sheet = this.sheet;
     if (!sheet) throw new Error('addRow before startSheet');
     this.writer.addRow(row.cells, result, row.numFmts);
     this.summary.addRow(result);
     if (this.writer instanceof ResultWorkbookWriter) this.summary.addOutputSheet(this.writer.currentSheet!);
+    let problem: ProblemRow | undefined;
     if (this.problems && !isOkResult(result)) {
-      const problem: ProblemRow = {
+      problem = {
         sheet: sheet.name,
         row: row.row,
         status: rowStatus(result),
@@ -102,11 +107,16 @@ export class ResultOutput {
         x: rawCoordinate(row.cells, sheet.columns.x),
         y: rawCoordinate(row.cells, sheet.columns.y),
       };
-      await this.problems.write(JSON.stringify(problem));
     }
     this.rows++;
-    if (++this.sinceDrain >= ROWS_PER_TICK) {
-      this.sinceDrain = 0;
+    const due = ++this.sinceDrain >= ROWS_PER_TICK;
+    if (due) this.sinceDrain = 0;
+    return problem || due ? this.settle(problem, due, tick) : undefined;
+  }
+
+  private async settle(problem: ProblemRow | undefined, due: boolean, tick?: () => Promise<void>): Promise<void> {
+    if (problem) await this.problems!.write(JSON.stringify(problem));
+    if (due) {
       await this.writer.drain();
       await tick?.();
     }

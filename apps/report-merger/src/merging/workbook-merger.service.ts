@@ -402,7 +402,8 @@ export class WorkbookMergerService implements BeforeApplicationShutdown {
         let sheetRows = 0;
         const results = resultsOfChunks(this.jobs.chunksOf(job.id, totals.sheet), totals.chunks, label);
         for await (const { row, result } of alignRows(sheet.rows(), results, label)) {
-          await output.addRow(row, result, tick);
+          const wait = output.addRow(row, result, tick);
+          if (wait) await wait;
           sheetRows++;
         }
         if (sheetRows !== totals.rows) throw new MergeDataError(`${label}: ${sheetRows} rows merged but ${totals.rows} were published`);

@@ -3,7 +3,6 @@ import {
   APPENDED_COLUMNS_EN,
   DISTANCE_COLUMN,
   RowStatus,
-  type AreaV1,
   type MatchV1,
   type OutputLang,
   type RowResultV1,
@@ -75,22 +74,26 @@ export const NOTE_COLUMN = APPENDED_COLUMNS.indexOf('비고');
 export function appendedValues(result: RowResultV1, options: ResultColumnsOptions = {}): (string | number | undefined)[] {
   const groups = Math.max(1, groupLabels(options).length);
   const values: (string | number | undefined)[] = [];
-  for (let g = 0; g < groups; g++) values.push(...matchValues(result.matches[g], options));
+  // Runs for every row of a job: plain pushes, no intermediate arrays.
+  for (let g = 0; g < groups; g++) pushMatchValues(values, result.matches[g], options.distance === true);
   return values;
 }
 
-function matchValues(match: MatchV1 | undefined, options: ResultColumnsOptions): (string | number | undefined)[] {
-  const areas: (AreaV1 | undefined)[] = [match?.sido, match?.sigungu, match?.eupmyeondong, match?.ri];
-  const address = areas.map((a) => a?.name ?? '').filter((n) => n !== '').join(' ');
-  const values: (string | number | undefined)[] = [
-    ...areas.map((a) => a?.name),
-    address === '' ? undefined : address,
-    ...areas.map((a) => a?.code),
-    match?.status,
-    match?.note,
-  ];
-  if (options.distance) values.push(match?.distanceM === undefined ? undefined : Math.round(match.distanceM * 10) / 10);
-  return values;
+function pushMatchValues(values: (string | number | undefined)[], match: MatchV1 | undefined, distance: boolean): void {
+  const sido = match?.sido;
+  const sigungu = match?.sigungu;
+  const eupmyeondong = match?.eupmyeondong;
+  const ri = match?.ri;
+  const address = joinNames(joinNames(joinNames(sido?.name ?? '', sigungu?.name), eupmyeondong?.name), ri?.name);
+  values.push(sido?.name, sigungu?.name, eupmyeondong?.name, ri?.name, address === '' ? undefined : address);
+  values.push(sido?.code, sigungu?.code, eupmyeondong?.code, ri?.code, match?.status, match?.note);
+  if (distance) values.push(match?.distanceM === undefined ? undefined : Math.round(match.distanceM * 10) / 10);
+}
+
+/** `head` and `name` joined by a space, leaving out whichever is empty. */
+function joinNames(head: string, name: string | undefined): string {
+  if (name === undefined || name === '') return head;
+  return head === '' ? name : `${head} ${name}`;
 }
 
 /** Status of a row as counted in the summary: OK only when every dataset matched, else the first other status. */
