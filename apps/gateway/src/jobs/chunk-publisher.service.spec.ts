@@ -87,6 +87,33 @@ describe('ChunkPublisherService', () => {
     ]);
   });
 
+  it('rides out a database outage: retries marking running and sealing, carries on past a missed watermark, seals every chunk', async () => {
+    const job = jobFor('lon,lat\n1,2\n3,4\n5,6\n7,8\n');
+    const away = (times: number, write: (...args: never[]) => Promise<unknown>) => {
+      let left = times;
+      return async (...args: never[]) => {
+        if (left-- > 0) throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+        return write(...args);
+      };
+    };
+    const repo = world.repository as unknown as Record<string, (...args: never[]) => Promise<unknown>>;
+    const publisher = new ChunkPublisherService(storage.config({ CHUNK_SIZE: '1' }), world.publisher, {
+      ...world.repository,
+      markRunning: away(2, repo.markRunning),
+      recordPublished: away(1, repo.recordPublished),
+      seal: away(3, repo.seal),
+      findUnsealed: async () => [],
+    } as unknown as JobRepository, metrics);
+    publisher.dbRetryBaseMs = 1;
+    await publisher.start(job);
+    assert.equal(chunks().length, 4);
+    assert.deepEqual(world.ofOp('seal').map((c) => (c as { sheets: { rows: number }[] }).sheets[0].rows), [4]);
+    assert.equal(sealedEvents().length, 1);
+    assert.equal(world.ofOp('fail').length, 0);
+    assert.ok(logs.lines.some((l) => l.message?.msg === 'could not seal the job; retrying'));
+    assert.ok(logs.lines.some((l) => l.message?.msg === 'could not record the publish watermark; carrying on'));
+  });
+
   it('does not publish an empty trailing chunk when the rows fill the last chunk exactly', async () => {
     const job = jobFor('lon,lat\n1,2\n3,4\n5,6\n7,8\n');
     await service(2).start(job);

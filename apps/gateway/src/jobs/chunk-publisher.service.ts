@@ -50,6 +50,14 @@ export class PublishWindow {
 /** How often, at most, a run records its publish watermark: a restart re-publishes at most this much. */
 export const WATERMARK_EVERY_MS = 500;
 
+/**
+ * How long a run keeps retrying a database write it needs (mark running, seal, record a failure)
+ * while the database is away. Giving up at once would leave the job unsealed and `running` until
+ * the gateway restarts: the failure itself could not be recorded either.
+ */
+export const DB_OUTAGE_GRACE_MS = 120_000;
+const DB_RETRY_MAX_DELAY_MS = 5_000;
+
 /** Thrown inside a run when the app shuts down: the job stays unsealed and is replayed at the next start. */
 class PublishingStopped extends Error {}
 
@@ -85,6 +93,8 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
   /** Jobs whose run must stop at its next chunk. */
   private readonly cancelled = new Set<string>();
   private stopping = false;
+  /** Overridable in tests. */
+  dbRetryBaseMs = 250;
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
@@ -154,6 +164,21 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
     );
   }
 
+  /** Retries a database write with backoff while the database is away, for up to DB_OUTAGE_GRACE_MS. */
+  private async untilStored<T>(what: string, jobId: string, write: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + DB_OUTAGE_GRACE_MS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await write();
+      } catch (e) {
+        if (this.stopping || Date.now() >= deadline) throw e;
+        const delayMs = Math.min(DB_RETRY_MAX_DELAY_MS, this.dbRetryBaseMs * 2 ** (attempt - 1));
+        this.logger.warn({ msg: `could not ${what}; retrying`, jobId, attempt, delayMs, error: e instanceof Error ? e.message : String(e) });
+        await new Promise((r) => setTimeout(r, delayMs));
+      }
+    }
+  }
+
   private async run(job: JobEntity): Promise<void> {
     const jobId = job.id;
     const started = Date.now();
@@ -161,7 +186,7 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
       const sheets = await this.publishRows(job);
       if (this.cancelled.has(jobId)) throw new PublishingCancelled();
       // Seal in the database first: a JobSealed event must never announce totals the store does not have.
-      await this.jobs.seal(jobId, sheets);
+      await this.untilStored('seal the job', jobId, () => this.jobs.seal(jobId, sheets));
       const sealed: JobSealedEventV1 = { type: JobSealedEventV1.type, jobId, sheets };
       await this.publisher.publish(Topics.jobs.name, jobId, sealed);
       this.logger.log({
@@ -186,8 +211,8 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
       const reason = `publishing failed: ${err instanceof Error ? err.message : String(err)}`.slice(0, 1000);
       this.logger.error({ msg: 'publishing failed', jobId, error: err instanceof Error ? err.message : String(err) },
         err instanceof Error ? err.stack : undefined);
-      await this.jobs.fail(jobId, reason).catch((e: unknown) =>
-        this.logger.error({ msg: 'could not record the job failure', jobId, error: String(e) }),
+      await this.untilStored('record the job failure', jobId, () => this.jobs.fail(jobId, reason)).catch((e: unknown) =>
+        this.logger.error({ msg: 'could not record the job failure; it resumes at the next start', jobId, error: String(e) }),
       );
     }
   }
@@ -250,7 +275,7 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
         return;
       }
       if (!state.running) {
-        await this.jobs.markRunning(jobId);
+        await this.untilStored('mark the job running', jobId, () => this.jobs.markRunning(jobId));
         state.running = true;
       }
       const event: RowsChunkEventV2 = { jobId, sheet: sheet.index, chunk, datasetIds, crs, ...(nearestM === undefined ? {} : { nearestM }), n, x: xs, y: ys };
@@ -270,7 +295,10 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
       const now = Date.now();
       if (now - state.recordedAt >= WATERMARK_EVERY_MS) {
         state.recordedAt = now;
-        await this.jobs.recordPublished(jobId, state.chunkSize, sheet.index, ackedUpTo);
+        // Only a head start for a restart: a missed write is made good by the next one.
+        await this.jobs.recordPublished(jobId, state.chunkSize, sheet.index, ackedUpTo).catch((e: unknown) =>
+          this.logger.warn({ msg: 'could not record the publish watermark; carrying on', jobId, error: e instanceof Error ? e.message : String(e) }),
+        );
       }
       n = [];
       xs = [];
