@@ -14,10 +14,13 @@ import { parseArgs } from 'node:util';
 import ExcelJS from 'exceljs';
 import { Client } from 'pg';
 import { CommonEnvSchema, loadConfig } from '@geobatch/util-config';
-import { cpuSeconds, issueTestApiKey, machineBusySeconds, pidsNamed, REPO_ROOT, ServiceProcess, peakRssMb, waitFor } from '@geobatch/util-testing';
+import { cpuByPid, cpuSince, issueTestApiKey, machineBusySeconds, pidsNamed, REPO_ROOT, ServiceProcess, peakRssMb, waitFor } from '@geobatch/util-testing';
 import { BENCH_DATASET, GatewayClient, ensureBenchDataset, landPoints, log as logFor, writeSampleCsv } from '../support/stack-harness';
 
 const BASELINE_ROWS = 20_000;
+/** The bench CSV's coordinate columns (`주소` is x, the unnamed sixth is y) and dataset, for every job. */
+const JOB_OPTIONS = { x: '5', y: '6', dataset: BENCH_DATASET };
+const round1 = (n: number) => Math.round(n * 10) / 10;
 const SAMPLE_CHECKS = 2_000;
 
 const { values: args } = parseArgs({
@@ -121,33 +124,33 @@ async function main(): Promise<void> {
       log(`warm-up job of ${warmupRows} rows`);
       const warmupCsv = join(work, 'warmup.csv');
       await writeSampleCsv(warmupCsv, warmupRows, points, seed + 1);
-      await api.waitForCompletion(await api.submit(warmupCsv, { x: '5', y: '6', dataset: BENCH_DATASET }), 5 * 60_000, 100);
+      await api.waitForCompletion(await api.submit(warmupCsv, JOB_OPTIONS), 5 * 60_000, 100);
     }
     const before = await Promise.all(geocoders.map((_, i) => scrapeGeocoded(9391 + i)));
 
     log('uploading');
     // The broker is the only java process here; PostgreSQL's backends are counted from when they are first seen.
     const cpuOf = () => ({
-      services: all.map((p) => cpuSeconds(p.pid) ?? 0),
-      kafka: pidsNamed('java').map((pid) => [pid, cpuSeconds(pid) ?? 0] as const),
-      postgres: new Map(pidsNamed('postgres').map((pid) => [pid, cpuSeconds(pid) ?? 0] as const)),
+      services: all.map((p) => cpuByPid(p.pid === undefined ? [] : [p.pid])),
+      kafka: cpuByPid(pidsNamed('java')),
+      postgres: cpuByPid(pidsNamed('postgres')),
       machine: machineBusySeconds(),
     });
     const cpu0 = cpuOf();
     const t0 = performance.now();
-    const id = await api.submit(csv, { x: '5', y: '6', dataset: BENCH_DATASET });
+    const id = await api.submit(csv, JOB_OPTIONS);
     const done = await api.waitForCompletion(id, 30 * 60_000, 100);
     const seconds = (performance.now() - t0) / 1000;
     const cpu1 = cpuOf();
     // CPU seconds each service spent on the job, and the whole machine's (the broker, PostgreSQL and this script included).
-    const cpuUsed = cpu1.services.map((s, i) => Math.round((s - cpu0.services[i]) * 10) / 10);
+    const cpuUsed = cpu1.services.map((s, i) => round1(cpuSince(cpu0.services[i], s)));
     const cpu = {
       gateway: cpuUsed[0],
       merger: cpuUsed[1],
       geocoder: cpuUsed.slice(2),
-      kafka: Math.round(cpu1.kafka.reduce((n, [pid, s]) => n + s - (cpu0.kafka.find(([p]) => p === pid)?.[1] ?? 0), 0) * 10) / 10,
-      postgres: Math.round([...cpu1.postgres].reduce((n, [pid, s]) => n + s - (cpu0.postgres.get(pid) ?? 0), 0) * 10) / 10,
-      machine: Math.round((cpu1.machine - cpu0.machine) * 10) / 10,
+      kafka: round1(cpuSince(cpu0.kafka, cpu1.kafka)),
+      postgres: round1(cpuSince(cpu0.postgres, cpu1.postgres)),
+      machine: round1(cpu1.machine - cpu0.machine),
     };
     const peak = { gateway: peakRssMb(gateway.pid), geocoder: Math.max(...geocoders.map((g) => peakRssMb(g.pid) ?? 0)), merger: peakRssMb(merger.pid) };
     const geocodedBy = (await Promise.all(geocoders.map((_, i) => scrapeGeocoded(9391 + i)))).map((n, i) => n - before[i]);

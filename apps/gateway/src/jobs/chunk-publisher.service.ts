@@ -18,6 +18,7 @@ import {
 } from '@geobatch/contracts';
 import { JobRepository, type JobEntity, type JobSheetColumns } from '@geobatch/job-store';
 import { EventPublisher } from '@geobatch/util-kafka';
+import { withRetries } from '@geobatch/util-retry';
 import { Metrics } from '@geobatch/util-observability';
 import { cellText, openTabularFile, resolveColumn, type CellValue, type CsvDelimiter, type TabularFile, type TabularSheet } from '@geobatch/util-spreadsheet';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config.module';
@@ -56,7 +57,6 @@ export const WATERMARK_EVERY_MS = 500;
  * the gateway restarts: the failure itself could not be recorded either.
  */
 export const DB_OUTAGE_GRACE_MS = 120_000;
-const DB_RETRY_MAX_DELAY_MS = 5_000;
 
 /** Thrown inside a run when the app shuts down: the job stays unsealed and is replayed at the next start. */
 class PublishingStopped extends Error {}
@@ -165,18 +165,12 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
   }
 
   /** Retries a database write with backoff while the database is away, for up to DB_OUTAGE_GRACE_MS. */
-  private async untilStored<T>(what: string, jobId: string, write: () => Promise<T>): Promise<T> {
-    const deadline = Date.now() + DB_OUTAGE_GRACE_MS;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await write();
-      } catch (e) {
-        if (this.stopping || Date.now() >= deadline) throw e;
-        const delayMs = Math.min(DB_RETRY_MAX_DELAY_MS, this.dbRetryBaseMs * 2 ** (attempt - 1));
-        this.logger.warn({ msg: `could not ${what}; retrying`, jobId, attempt, delayMs, error: e instanceof Error ? e.message : String(e) });
-        await new Promise((r) => setTimeout(r, delayMs));
-      }
-    }
+  private untilStored<T>(what: string, jobId: string, write: () => Promise<T>): Promise<T> {
+    return withRetries(write, { attempts: Number.MAX_SAFE_INTEGER, backoffMs: this.dbRetryBaseMs, maxBackoffMs: 5_000 }, {
+      deadline: Date.now() + DB_OUTAGE_GRACE_MS,
+      stop: () => this.stopping,
+      onRetry: (error, attempt, delayMs) => this.logger.warn({ msg: `could not ${what}; retrying`, jobId, attempt, delayMs, error: error.message }),
+    });
   }
 
   private async run(job: JobEntity): Promise<void> {

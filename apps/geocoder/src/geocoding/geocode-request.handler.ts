@@ -4,7 +4,8 @@ import { GEOCODE_TIMEOUT_MS, GeocodeErrorCode, Topics, type GeocodeReplyV1 } fro
 import { kafkaLogFields } from '@geobatch/util-kafka';
 import { GeocoderConfig } from '../config/geocoder-config.module';
 import { errorReply, GeocodeRequestService } from './geocode-request.service';
-import { keepAlive, withRetries } from './retry';
+import { withRetries } from '@geobatch/util-retry';
+import { keepAlive } from './keep-alive';
 
 /**
  * `POST /geocode` over Kafka: Nest request-response on `geobatch.geocode.v1`, the reply going to the

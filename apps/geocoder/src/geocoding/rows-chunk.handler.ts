@@ -7,7 +7,8 @@ import { Metrics } from '@geobatch/util-observability';
 import { GeocoderConfig } from '../config/geocoder-config.module';
 import { ChunkGeocoder } from './chunk-geocoder.service';
 import { errorResult, failedChunkNote, salvageRowsChunk } from './failed-chunk';
-import { isPermanent, keepAlive, withRetries } from './retry';
+import { isPermanent, withRetries } from '@geobatch/util-retry';
+import { keepAlive } from './keep-alive';
 
 /** How long the database may take to answer `SELECT 1` before it counts as down. */
 const PROBE_TIMEOUT_MS = 5_000;

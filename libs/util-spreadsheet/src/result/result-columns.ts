@@ -1,4 +1,5 @@
 import {
+  ADMIN_LEVELS,
   APPENDED_COLUMNS,
   APPENDED_COLUMNS_EN,
   DISTANCE_COLUMN,
@@ -80,20 +81,16 @@ export function appendedValues(result: RowResultV1, options: ResultColumnsOption
 }
 
 function pushMatchValues(values: (string | number | undefined)[], match: MatchV1 | undefined, distance: boolean): void {
-  const sido = match?.sido;
-  const sigungu = match?.sigungu;
-  const eupmyeondong = match?.eupmyeondong;
-  const ri = match?.ri;
-  const address = joinNames(joinNames(joinNames(sido?.name ?? '', sigungu?.name), eupmyeondong?.name), ri?.name);
-  values.push(sido?.name, sigungu?.name, eupmyeondong?.name, ri?.name, address === '' ? undefined : address);
-  values.push(sido?.code, sigungu?.code, eupmyeondong?.code, ri?.code, match?.status, match?.note);
+  let address = '';
+  for (const level of ADMIN_LEVELS) {
+    const name = match?.[level]?.name;
+    values.push(name);
+    if (name) address = address === '' ? name : `${address} ${name}`;
+  }
+  values.push(address === '' ? undefined : address);
+  for (const level of ADMIN_LEVELS) values.push(match?.[level]?.code);
+  values.push(match?.status, match?.note);
   if (distance) values.push(match?.distanceM === undefined ? undefined : Math.round(match.distanceM * 10) / 10);
-}
-
-/** `head` and `name` joined by a space, leaving out whichever is empty. */
-function joinNames(head: string, name: string | undefined): string {
-  if (name === undefined || name === '') return head;
-  return head === '' ? name : `${head} ${name}`;
 }
 
 /** Status of a row as counted in the summary: OK only when every dataset matched, else the first other status. */

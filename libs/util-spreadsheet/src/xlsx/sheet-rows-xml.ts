@@ -71,7 +71,7 @@ export class SheetRowsXml {
 
   constructor(private readonly styles: StyleRegistry) {}
 
-  /** True once a batch's worth of rows is waiting to be taken. */
+  /** True once half a batch is filled (the next row might not fit) or a row too large for one is waiting. */
   get full(): boolean {
     return this.used >= BATCH_BYTES / 2 || this.large.length > 0;
   }

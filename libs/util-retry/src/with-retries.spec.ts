@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventDecodeError } from '@geobatch/contracts';
-import { backoffDelay, isPermanent, keepAlive, withRetries } from './retry';
+import { backoffDelay, isPermanent, withRetries } from './with-retries';
 
 describe('withRetries', () => {
   it('retries transient failures with doubling waits until the work succeeds', async () => {
@@ -42,6 +42,15 @@ describe('withRetries', () => {
     assert.equal(isPermanent(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })), false);
   });
 
+  it('stops retrying, throwing the last error, once `stop` says so', async () => {
+    let calls = 0;
+    await assert.rejects(
+      withRetries(async () => { calls++; throw new Error('down'); }, { attempts: 10, backoffMs: 1 }, { stop: () => calls >= 3, sleep: async () => undefined }),
+      /down/,
+    );
+    assert.equal(calls, 3);
+  });
+
   it('stops before a wait that would end after the deadline', async () => {
     let now = 1_000;
     let calls = 0;
@@ -59,22 +68,5 @@ describe('withRetries', () => {
   it('caps one wait at 10 s by default', () => {
     assert.deepEqual([1, 2, 3, 4, 5, 6].map((r) => backoffDelay({ attempts: 9, backoffMs: 500 }, r)), [500, 1000, 2000, 4000, 8000, 10_000]);
     assert.equal(backoffDelay({ attempts: 9, backoffMs: 500, maxBackoffMs: 700 }, 3), 700);
-  });
-});
-
-describe('keepAlive', () => {
-  it('heartbeats while work runs, ignores heartbeat errors, and stops', async () => {
-    let beats = 0;
-    const stop = keepAlive(async () => {
-      beats++;
-      if (beats === 1) throw new Error('The group is rebalancing');
-    }, 5);
-    await new Promise((r) => setTimeout(r, 60));
-    stop();
-    const seen = beats;
-    assert.ok(seen >= 3, `${seen} heartbeats`);
-    await new Promise((r) => setTimeout(r, 30));
-    assert.equal(beats, seen, 'none after stop');
-    keepAlive(undefined)();
   });
 });

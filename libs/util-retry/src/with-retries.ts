@@ -14,6 +14,8 @@ export interface RetryHooks {
   onRetry?: (error: Error, attempt: number, delayMs: number) => void;
   /** Stop retrying once the next attempt could not start before this time (ms since the epoch). */
   deadline?: number;
+  /** Stop retrying (throw the last error) once this says so, e.g. when the process is shutting down. */
+  stop?: () => boolean;
   /** Injected in tests. */
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
@@ -37,7 +39,7 @@ export function backoffDelay(policy: RetryPolicy, retry: number): number {
   return Math.min(policy.backoffMs * 2 ** (retry - 1), policy.maxBackoffMs ?? MAX_BACKOFF_MS);
 }
 
-/** Runs `work` until it succeeds, a permanent error occurs, the attempts run out or the deadline is near; then throws the last error. */
+/** Runs `work` until it succeeds, a permanent error occurs, the attempts run out, the deadline is near or `stop` says so; then throws the last error. */
 export async function withRetries<T>(work: (attempt: number) => Promise<T>, policy: RetryPolicy, hooks: RetryHooks = {}): Promise<T> {
   const sleep = hooks.sleep ?? defaultSleep;
   const now = hooks.now ?? Date.now;
@@ -46,24 +48,11 @@ export async function withRetries<T>(work: (attempt: number) => Promise<T>, poli
       return await work(attempt);
     } catch (e) {
       const error = e instanceof Error ? e : new Error(String(e));
-      if (isPermanent(error) || attempt >= policy.attempts) throw error;
+      if (isPermanent(error) || attempt >= policy.attempts || hooks.stop?.()) throw error;
       const delay = backoffDelay(policy, attempt);
       if (hooks.deadline !== undefined && now() + delay >= hooks.deadline) throw error;
       hooks.onRetry?.(error, attempt, delay);
       await sleep(delay);
     }
   }
-}
-
-/**
- * Calls kafkajs's `heartbeat()` every `everyMs` until stopped, so that long work on one message (an
- * engine load, retries while the database is down) does not get the consumer thrown out of its group.
- * Errors (a rebalance in progress) are ignored: the work goes on and its offset is committed, or not,
- * as usual. Returns the stop function.
- */
-export function keepAlive(heartbeat: (() => Promise<void>) | undefined, everyMs = 3_000): () => void {
-  if (!heartbeat) return () => undefined;
-  const timer = setInterval(() => void heartbeat().catch(() => undefined), everyMs);
-  timer.unref();
-  return () => clearInterval(timer);
 }
