@@ -6,6 +6,7 @@ import { ApiKeysAndJobOwners1767000003000 } from './migrations/1767000003000-api
 import { AddJobWebhookOutbox1767000004000 } from './migrations/1767000004000-add-job-webhook-outbox';
 import { AddJobPublishWatermark1767000005000 } from './migrations/1767000005000-add-job-publish-watermark';
 import { PackedChunkResults1767000006000 } from './migrations/1767000006000-packed-chunk-results';
+import { ChunkResultsAsText1767000007000 } from './migrations/1767000007000-chunk-results-as-text';
 
 export * from './job.entity';
 export * from './chunk-result.entity';
@@ -15,4 +16,4 @@ export * from './api-keys/api-key.repository';
 export * from './job-webhook.repository';
 
 export const JOB_STORE_ENTITIES = [JobEntity, ChunkResultEntity, ApiKeyEntity];
-export const JOB_STORE_MIGRATIONS = [CreateJobTables1767000001000, ApiKeysAndJobOwners1767000003000, AddJobWebhookOutbox1767000004000, AddJobPublishWatermark1767000005000, PackedChunkResults1767000006000];
+export const JOB_STORE_MIGRATIONS = [CreateJobTables1767000001000, ApiKeysAndJobOwners1767000003000, AddJobWebhookOutbox1767000004000, AddJobPublishWatermark1767000005000, PackedChunkResults1767000006000, ChunkResultsAsText1767000007000];

@@ -89,7 +89,7 @@ describe('JobRepository (real PostgreSQL)', () => {
     assert.equal(await jobs.findChunkRows(job.id, 1, 0), null, 'another sheet');
     const [stored] = await db.query(`SELECT rows, packed, row_count, ok_count, problem_count FROM job_chunk_result WHERE job_id = $1`, [job.id]);
     assert.equal(stored.rows, null, 'new chunks are stored packed only');
-    assert.deepEqual(stored.packed.n, [1, 2, 4]);
+    assert.deepEqual(JSON.parse(stored.packed).n, [1, 2, 4], 'stored as the JSON text it travelled as');
     assert.deepEqual([stored.row_count, stored.ok_count, stored.problem_count], [3, 0, 3], 'OK only when every dataset matched cleanly');
 
     // A chunk stored before the packed column existed.
@@ -132,7 +132,7 @@ describe('JobRepository (real PostgreSQL)', () => {
     assert.equal((await jobs.findById(job.id))!.publishedChunks!.sheets['0'], 3);
   });
 
-  it('stores results whose notes quote NUL characters or lone surrogates (jsonb refuses those escapes)', async () => {
+  it('keeps notes that quote NUL characters or lone surrogates exactly', async () => {
     const job = await newJob();
     const note = 'x="\u0000\ud800" / \\u0000 stays';
     const event = packChunkResult({ jobId: job.id, sheet: 0, chunk: 0 }, [{ n: 1, matches: [{ status: RowStatus.Invalid, note }] }], 1);
@@ -141,6 +141,23 @@ describe('JobRepository (real PostgreSQL)', () => {
     assert.equal(await jobs.hasChunkResult(job.id, 0, 1), false);
     const stored = [];
     for await (const c of jobs.chunksOf(job.id, 0)) stored.push(...c.rows);
-    assert.equal(stored[0].matches[0].note, 'x="\ufffd\ufffd" / \\u0000 stays');
+    assert.equal(stored[0].matches[0].note, note);
+  });
+
+  it('converts stored chunks to jsonb and back when the text migration is undone and redone', async () => {
+    const job = await newJob();
+    const rows: RowResultV1[] = [{ n: 1, matches: [{ status: RowStatus.Invalid, note: 'nul \u0000 here, \\u0000 stays' }] }, { n: 2, matches: [{ status: RowStatus.NotFound }] }];
+    await jobs.saveChunkResult(packChunkResult({ jobId: job.id, sheet: 0, chunk: 0 }, rows, 1));
+    const typeOf = async () =>
+      (await db.query(`SELECT data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'job_chunk_result' AND column_name = 'packed'`, [schema]))[0].data_type;
+    assert.equal(await typeOf(), 'text');
+    await db.undoLastMigration();
+    assert.equal(await typeOf(), 'jsonb');
+    const [asJsonb] = await db.query(`SELECT packed->'datasets'->0 AS d FROM job_chunk_result WHERE job_id = $1`, [job.id]);
+    assert.equal(asJsonb.d.note[0], 'nul \ufffd here, \\u0000 stays', 'jsonb refuses the NUL escape: it becomes U+FFFD');
+    await db.runMigrations();
+    assert.equal(await typeOf(), 'text');
+    const [back] = (await jobs.findChunkRows(job.id, 0, 0))!;
+    assert.equal(back.matches[0].note, 'nul \ufffd here, \\u0000 stays');
   });
 });

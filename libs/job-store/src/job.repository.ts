@@ -27,18 +27,6 @@ export interface JobProgress {
   problems: number;
 }
 
-/**
- * JSON text PostgreSQL's jsonb accepts: `\u0000` and lone surrogates (which JSON.stringify writes as
- * `\udXXX` escapes) are refused by it, and a row's note may quote a raw input cell holding them.
- * Such escapes become U+FFFD; a chunk without them (nearly every one) is returned untouched after one scan.
- */
-export function jsonbSafe(json: string): string {
-  // A quick scan first: JSON.stringify writes `\u` only for control characters and lone surrogates.
-  if (!json.includes('\\u') || !/\\u(?:0000|d[89a-f])/i.test(json)) return json;
-  // Escaped backslashes are matched (and kept) first, so `\\u0000` (a backslash, then text) stays.
-  return json.replace(/\\(?:\\|u0000|ud[89a-f][0-9a-f]{2})/gi, (m) => (m === '\\\\' ? m : '\\ufffd'));
-}
-
 function rowsOf(stored: ChunkResultEntity): RowResultV1[] {
   return stored.packed ? unpackChunkResult(stored.packed) : (stored.rows ?? []);
 }
@@ -114,10 +102,10 @@ export class JobRepository {
     const rows = event.n.length;
     const inserted: unknown[] = await this.db.query(
       `INSERT INTO job_chunk_result (job_id, sheet, chunk, row_count, ok_count, problem_count, packed)
-       SELECT $1, $2, $3, $4, $5, $6, $7::jsonb WHERE EXISTS (SELECT 1 FROM job WHERE id = $1)
+       SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS (SELECT 1 FROM job WHERE id = $1)
        ON CONFLICT (job_id, sheet, chunk) DO NOTHING
        RETURNING 1`,
-      [event.jobId, event.sheet, event.chunk, rows, ok, rows - ok, jsonbSafe(JSON.stringify({ n: event.n, datasets: event.datasets }))],
+      [event.jobId, event.sheet, event.chunk, rows, ok, rows - ok, JSON.stringify({ n: event.n, datasets: event.datasets })],
     );
     return inserted.length > 0;
   }
