@@ -8,6 +8,7 @@ import { CsvFormatError } from '../tabular/errors';
 import { readHead } from '../tabular/sniff-file-kind';
 import { detectDelimiter, type CsvDelimiter } from './detect-delimiter';
 import { detectEncoding, encodingFor, type EncodingChoice, type TextEncodingName } from './detect-encoding';
+import { quoteFreeLineEnd, quoteFreeRecords, type LineEnd } from './quote-free-csv';
 
 /**
  * Bytes that decide the encoding: large enough that a file whose first lines are plain ASCII
@@ -21,6 +22,11 @@ const MAX_RECORD_CHARS = 32 * 1024 * 1024;
 export interface CsvOptions {
   encoding?: EncodingChoice;
   delimiter?: CsvDelimiter;
+  /**
+   * `auto` (the default) splits a file without quote characters on its lines (quote-free-csv.ts)
+   * and parses any other with csv-parse; `csv-parse` always parses (to compare the two).
+   */
+  parser?: 'auto' | 'csv-parse';
 }
 
 /** A CSV data row: every cell is the exact text of the field, trimmed. */
@@ -87,7 +93,24 @@ function decoderFor(encoding: TextEncodingName): Transform {
   return encoding === 'utf-8' ? new StrictUtf8Validator() : (iconv.decodeStream(encoding) as unknown as Transform);
 }
 
-async function* records(path: string, encoding: TextEncodingName, delimiter: CsvDelimiter): AsyncGenerator<string[]> {
+/** The file's text, decoded (and for UTF-8 validated) as it streams; a read or decode error ends the loop with it. */
+async function* decodedText(path: string, encoding: TextEncodingName): AsyncGenerator<string> {
+  const decoder = decoderFor(encoding);
+  // 64 KiB reads: with larger strings (and the fields sliced from them) the same file took twice the CPU, most of it in GC.
+  pipeline(createReadStream(path), decoder, () => undefined);
+  // The UTF-8 validator passes whole characters only, so each chunk decodes on its own.
+  for await (const chunk of decoder as AsyncIterable<Buffer | string>) yield typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+}
+
+/**
+ * The file's records in batches: split on `lineEnd` when the file has no quotes (see
+ * quote-free-csv.ts), else parsed by csv-parse. Batches spare a promise per record on the fast path.
+ */
+async function* records(path: string, encoding: TextEncodingName, delimiter: CsvDelimiter, lineEnd: LineEnd | null = null): AsyncGenerator<string[][]> {
+  if (lineEnd !== null) {
+    yield* quoteFreeRecords(decodedText(path, encoding), delimiter, lineEnd);
+    return;
+  }
   const parser = parse({
     delimiter,
     bom: true,
@@ -106,7 +129,7 @@ async function* records(path: string, encoding: TextEncodingName, delimiter: Csv
     if (err) failure = err;
   });
   try {
-    for await (const record of parser as AsyncIterable<string[]>) yield record;
+    for await (const record of parser as AsyncIterable<string[]>) yield [record];
   } catch (e) {
     const err = (failure instanceof CsvFormatError ? failure : e) as Error & { lines?: number };
     if (err instanceof CsvFormatError) throw err;
@@ -139,17 +162,21 @@ export async function openCsv(path: string, options: CsvOptions = {}): Promise<C
 
   let header: string[] | undefined;
   let headerRow = 0;
-  for await (const record of records(path, encoding, delimiter)) {
-    headerRow++;
-    if (!isBlank(record)) {
-      header = record;
-      break;
+  scan: for await (const batch of records(path, encoding, delimiter)) {
+    for (const record of batch) {
+      headerRow++;
+      if (!isBlank(record)) {
+        header = record;
+        break scan;
+      }
+      if (headerRow > 1000) break scan;
     }
-    if (headerRow > 1000) break;
   }
   if (!header) throw new CsvFormatError('CSV 파일이 비어 있거나 머리글 행이 없습니다 (empty file or no header row)');
   const headerCells = header;
   const headerAt = headerRow;
+  // Scanned once, on the first read of the rows (the header above is a few lines either way).
+  let lineEnd: Promise<LineEnd | null> | undefined;
 
   return {
     encoding,
@@ -158,11 +185,14 @@ export async function openCsv(path: string, options: CsvOptions = {}): Promise<C
     header: headerCells,
     headerRow: headerAt,
     async *rows() {
+      lineEnd ??= options.parser === 'csv-parse' ? Promise.resolve(null) : quoteFreeLineEnd(path, encoding, MAX_RECORD_CHARS);
       let line = 0;
-      for await (const cells of records(path, encoding, delimiter)) {
-        line++;
-        if (line <= headerAt) continue;
-        yield { n: line - headerAt, row: line, cells, blank: isBlank(cells) };
+      for await (const batch of records(path, encoding, delimiter, await lineEnd)) {
+        for (const cells of batch) {
+          line++;
+          if (line <= headerAt) continue;
+          yield { n: line - headerAt, row: line, cells, blank: isBlank(cells) };
+        }
       }
     },
   };
