@@ -1,4 +1,5 @@
 export * from './kafka-options';
+export * from './json-value.deserializer';
 export * from './topic-provisioner';
 export * from './event-publisher';
 export * from './kafka-producer.module';

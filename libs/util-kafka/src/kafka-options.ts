@@ -1,5 +1,6 @@
 import { Transport, type KafkaOptions } from '@nestjs/microservices';
 import { CompressionTypes, logLevel } from 'kafkajs';
+import { JsonValueDeserializer } from './json-value.deserializer';
 
 export interface KafkaConnection {
   clientId: string;
@@ -35,6 +36,9 @@ export function consumerServerOptions(
       run: { partitionsConsumedConcurrently: extra.partitionsConsumedConcurrently ?? 1 },
       producer: { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false },
       send: { acks: -1 },
+      // Values stay bytes past Nest's parser and are decoded once, by the deserializer.
+      parser: { keepBinary: true },
+      deserializer: new JsonValueDeserializer(),
     },
   };
 }
