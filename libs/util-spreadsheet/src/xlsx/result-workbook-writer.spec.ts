@@ -78,6 +78,24 @@ describe('originalCellValue', () => {
     }
   });
 
+  it('reads back every plain decimal it turns into a number as the very text typed (random decimals of 1-17 digits, 0-8 zeros after `0.`)', () => {
+    const rand = mulberry32(11);
+    const digits = (n: number) => Array.from({ length: n }, () => String(Math.floor(rand() * 10))).join('');
+    let numbers = 0;
+    for (let i = 0; i < 50_000; i++) {
+      const sign = rand() < 0.3 ? '-' : '';
+      const whole = rand() < 0.4 ? '0' : String(1 + Math.floor(rand() * 9)) + digits(Math.floor(rand() * 15));
+      const fraction = (whole === '0' ? '0'.repeat(Math.floor(rand() * 9)) : '') + digits(1 + Math.floor(rand() * 16));
+      const raw = `${sign}${whole}.${fraction}`;
+      const value = originalCellValue(raw);
+      const significant = raw.replace(/^-/, '').replace('.', '').replace(/^0+/, '').length;
+      const expected = significant <= 15 && String(Number(raw)) === raw ? Number(raw) : raw;
+      assert.equal(value, expected, raw);
+      if (typeof value === 'number') numbers++;
+    }
+    assert.ok(numbers > 10_000, `${numbers} numbers`);
+  });
+
   it('accepts exactly 15 significant digits, not 16', () => {
     assert.equal(originalCellValue('123456789012345'), 123456789012345);
     assert.equal(originalCellValue('0.000123456789012345'), 0.000123456789012345);

@@ -31,8 +31,8 @@ const DATE_TIME_FORMAT = 'yyyy-mm-dd hh:mm:ss';
  * `007`, `1e5`, `-0` and `37.50` (a number cell would show `37.5`) stay as typed.
  * A plain decimal has no leading zero (`0` and `0.x` are fine), no exponent, `+` or bare `.`, and
  * at most 15 significant digits (a double's exact range), so nothing the user typed is silently
- * changed. One pass over the characters: this runs for every cell of a CSV (a regex per cell cost
- * a second per million rows).
+ * changed. One pass over the characters and no number printed back: this runs for every cell of a
+ * CSV (a regex per cell cost a second per million rows).
  * A string is never turned into a formula (exceljs writes only `{ formula }` values as formulas),
  * so `=1+1`, `+82…`, `-cmd`, `@SUM(…)` stay inert text.
  */
@@ -58,10 +58,17 @@ export function originalCellValue(raw: string): string | number {
   if (significant > 15) return raw;
   // An integer of at most 15 digits is exact in a double and prints back as typed (but `-0`).
   if (!dot) return significant === 0 && len > 1 ? raw : Number(raw);
-  // Only decimals pay for the read-back check (`37.50` prints as `37.5`, `0.0000001` as `1e-7`).
-  if (raw.charCodeAt(len - 1) === 48) return raw;
-  const value = Number(raw);
-  return String(value) === raw ? value : raw;
+  if (raw.charCodeAt(len - 1) === 48) return raw; // `37.50` would read back as `37.5`
+  // A decimal of at most 15 significant digits, the last one not 0, is the shortest text of its
+  // double (15 digits always round-trip), so it reads back as typed, unless it is below 1e-6,
+  // which JavaScript and Excel print with an exponent (`0.0000001` as `1e-7`).
+  const start = raw.charCodeAt(0) === 45 ? 1 : 0;
+  if (raw.charCodeAt(start) === 48) {
+    let zeros = 0;
+    while (raw.charCodeAt(start + 2 + zeros) === 48) zeros++;
+    if (zeros >= 6) return raw;
+  }
+  return Number(raw);
 }
 
 function clip(s: string, max: number): string {
