@@ -73,6 +73,19 @@ async function scrapeGeocoded(port: number): Promise<number> {
   return m ? Number(m[1]) : 0;
 }
 
+/**
+ * Seconds from `t0` until the geocoders together have geocoded `rows` more rows than `before`
+ * (their metrics, read every 200 ms): how long the geocoding stage took, whatever the merger does after.
+ */
+async function geocodingDone(ports: number[], before: number[], rows: number, t0: number, stop: { done: boolean }): Promise<number | null> {
+  while (!stop.done) {
+    const counts = await Promise.all(ports.map((p) => scrapeGeocoded(p).catch(() => 0)));
+    if (counts.reduce((sum, n, i) => sum + n - before[i], 0) >= rows) return (performance.now() - t0) / 1000;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return null;
+}
+
 async function main(): Promise<void> {
   const config = loadConfig(CommonEnvSchema);
   const work = mkdtempSync(join(tmpdir(), 'geobatch-bench-'));
@@ -138,9 +151,13 @@ async function main(): Promise<void> {
     });
     const cpu0 = cpuOf();
     const t0 = performance.now();
+    const watching = { done: false };
+    const geocoding = geocodingDone(geocoders.map((_, i) => 9391 + i), before, rows, t0, watching);
     const id = await api.submit(csv, JOB_OPTIONS);
     const done = await api.waitForCompletion(id, 30 * 60_000, 100);
     const seconds = (performance.now() - t0) / 1000;
+    watching.done = true;
+    const geocodingSeconds = await geocoding;
     const cpu1 = cpuOf();
     // CPU seconds each service spent on the job, and the whole machine's (the broker, PostgreSQL and this script included).
     const cpuUsed = cpu1.services.map((s, i) => round1(cpuSince(cpu0.services[i], s)));
@@ -203,6 +220,8 @@ async function main(): Promise<void> {
       sampled_codes_agree: codesAgree,
       geocoders: geocoderCount,
       geocoded_by_process: geocodedBy,
+      // From the upload's start until every row was geocoded: the geocoding stage, read off the geocoders' metrics.
+      geocoding_seconds: geocodingSeconds === null ? null : round1(geocodingSeconds),
       chunk_size: Number(args['chunk-size']),
       niceness: { gateway: niceness, geocoder: niceness, merger: 0 },
       warmup_rows: warmupRows,
