@@ -77,8 +77,8 @@ async function scrapeGeocoded(port: number): Promise<number> {
  * Seconds from `t0` until the geocoders together have geocoded `rows` more rows than `before`
  * (their metrics, read every 200 ms): how long the geocoding stage took, whatever the merger does after.
  */
-async function geocodingDone(ports: number[], before: number[], rows: number, t0: number, stop: { done: boolean }): Promise<number | null> {
-  while (!stop.done) {
+async function geocodingDone(ports: number[], before: number[], rows: number, t0: number, stop: AbortSignal): Promise<number | null> {
+  while (!stop.aborted) {
     const counts = await Promise.all(ports.map((p) => scrapeGeocoded(p).catch(() => 0)));
     if (counts.reduce((sum, n, i) => sum + n - before[i], 0) >= rows) return (performance.now() - t0) / 1000;
     await new Promise((r) => setTimeout(r, 200));
@@ -151,12 +151,12 @@ async function main(): Promise<void> {
     });
     const cpu0 = cpuOf();
     const t0 = performance.now();
-    const watching = { done: false };
-    const geocoding = geocodingDone(geocoders.map((_, i) => 9391 + i), before, rows, t0, watching);
+    const jobDone = new AbortController();
+    const geocoding = geocodingDone(geocoders.map((_, i) => 9391 + i), before, rows, t0, jobDone.signal);
     const id = await api.submit(csv, JOB_OPTIONS);
     const done = await api.waitForCompletion(id, 30 * 60_000, 100);
     const seconds = (performance.now() - t0) / 1000;
-    watching.done = true;
+    jobDone.abort();
     const geocodingSeconds = await geocoding;
     const cpu1 = cpuOf();
     // CPU seconds each service spent on the job, and the whole machine's (the broker, PostgreSQL and this script included).

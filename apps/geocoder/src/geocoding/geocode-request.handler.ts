@@ -2,9 +2,9 @@ import { Controller, Logger } from '@nestjs/common';
 import { Ctx, KafkaContext, MessagePattern, Payload } from '@nestjs/microservices';
 import { GEOCODE_TIMEOUT_MS, GeocodeErrorCode, Topics, type GeocodeReplyV1 } from '@geobatch/contracts';
 import { kafkaLogFields } from '@geobatch/util-kafka';
+import { withRetries } from '@geobatch/util-retry';
 import { GeocoderConfig } from '../config/geocoder-config.module';
 import { errorReply, GeocodeRequestService } from './geocode-request.service';
-import { withRetries } from '@geobatch/util-retry';
 import { keepAlive } from './keep-alive';
 
 /**

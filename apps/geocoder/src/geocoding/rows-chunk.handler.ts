@@ -4,10 +4,10 @@ import { DataSource } from 'typeorm';
 import { chunkKey, decodeEvent, EventDecodeError, JobFailedEventV1, RowsChunkEventV2, Topics } from '@geobatch/contracts';
 import { DeadLetterPublisher, EventPublisher, kafkaLogFields } from '@geobatch/util-kafka';
 import { Metrics } from '@geobatch/util-observability';
+import { isPermanent, withRetries } from '@geobatch/util-retry';
 import { GeocoderConfig } from '../config/geocoder-config.module';
 import { ChunkGeocoder } from './chunk-geocoder.service';
 import { errorResult, failedChunkNote, salvageRowsChunk } from './failed-chunk';
-import { isPermanent, withRetries } from '@geobatch/util-retry';
 import { keepAlive } from './keep-alive';
 
 /** How long the database may take to answer `SELECT 1` before it counts as down. */

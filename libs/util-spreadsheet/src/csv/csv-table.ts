@@ -47,8 +47,8 @@ export interface CsvTable {
 
 /**
  * Strict streaming UTF-8 validation: an invalid byte sequence anywhere is an error naming the
- * way out (`encoding=cp949`), never a silent U+FFFD. The bytes pass on unchanged (csv-parse
- * decodes each field itself), so a file is not turned into a string and back into bytes first.
+ * way out (`encoding=cp949`), never a silent U+FFFD. The bytes pass on unchanged, cut only
+ * between characters: csv-parse decodes each field itself, the quote-free path each piece whole.
  */
 class StrictUtf8Validator extends Transform {
   /** The start of a character cut off by the end of the previous chunk. */

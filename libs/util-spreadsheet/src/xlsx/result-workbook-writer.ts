@@ -38,7 +38,8 @@ const DATE_TIME_FORMAT = 'yyyy-mm-dd hh:mm:ss';
  */
 export function originalCellValue(raw: string): string | number {
   const len = raw.length;
-  let i = raw.charCodeAt(0) === 45 ? 1 : 0; // a leading '-'
+  const sign = raw.charCodeAt(0) === 45 ? 1 : 0; // a leading '-'
+  let i = sign;
   const first = raw.charCodeAt(i);
   if (!(first >= 48 && first <= 57)) return raw;
   if (first === 48 && i + 1 < len && raw.charCodeAt(i + 1) !== 46) return raw; // `007`, `00`
@@ -62,10 +63,9 @@ export function originalCellValue(raw: string): string | number {
   // A decimal of at most 15 significant digits, the last one not 0, is the shortest text of its
   // double (15 digits always round-trip), so it reads back as typed, unless it is below 1e-6,
   // which JavaScript and Excel print with an exponent (`0.0000001` as `1e-7`).
-  const start = raw.charCodeAt(0) === 45 ? 1 : 0;
-  if (raw.charCodeAt(start) === 48) {
-    let zeros = 0;
-    while (raw.charCodeAt(start + 2 + zeros) === 48) zeros++;
+  if (first === 48) {
+    let zeros = 0; // after `0.`
+    while (raw.charCodeAt(sign + 2 + zeros) === 48) zeros++;
     if (zeros >= 6) return raw;
   }
   return Number(raw);
