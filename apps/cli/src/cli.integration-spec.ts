@@ -76,10 +76,11 @@ describe('geobatch CLI datasets commands (child process, real PostGIS)', () => {
     assert.match(text.stdout, new RegExp(`${name}@2018\\s+2018-12-24\\s+시도 17`));
   });
 
-  it('datasets:seed-default leaves a database that has datasets alone', async () => {
+  it('datasets:seed-default leaves the built-in datasets that set-up loaded alone', async () => {
     const r = await cli(['datasets:seed-default']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /datasets already exist: nothing to do/);
+    assert.match(r.stdout, /^kr-bjd@2024-02 is already there$/m);
+    assert.match(r.stdout, /^kr-hjd@2022-03 is already there$/m);
   });
 
   it('keys:create prints a key once (stored hashed), keys:list shows it without the key, keys:revoke revokes it', async () => {

@@ -61,7 +61,10 @@ describe('toImportOptions', () => {
 describe('runCli input errors (exit code 2, one clear line, no database touched)', () => {
   const cases: [string[], RegExp][] = [
     [['datasets:import', '--name', 'k'], /^error: give a GeoJSON file for at least one level/],
-    [['datasets:import', '--sido', 'x.json'], /required option '--name <name>' not specified/],
+    [['datasets:import', '--sido', 'x.json'], /^error: --name is required \(or import official downloads with --preset\)/],
+    [['datasets:import', '--name', 'k', 'a.zip'], /^error: unexpected argument a\.zip: give each file with --sido/],
+    [['datasets:import', '--preset', 'vworld', 'a.zip'], /^error: --preset is one of juso, admdongkor, kostat, got "vworld"/],
+    [['datasets:import', '--preset', 'juso', 'a.zip', '--code-field', 'X'], /^error: --preset juso knows the files' levels and fields: leave out --code-field/],
     [['datasets:import', '--name', 'k', '--sido'], /option '--sido <file>' argument missing/],
     [['datasets:import', '--name', 'k', '--sido', 's.zip', '--srid', 'wgs84'], /^error: --srid takes an EPSG code/],
     [['datasets:import', '--name', 'k', '--eupmyeondong', 'e.zip', '--parent-name-field', 'sidonm'], /^error: --parent-name-field takes LEVEL=FIELD/],

@@ -4,10 +4,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
+import { feature } from 'topojson-client';
+import type { GeometryCollection, Topology } from 'topojson-specification';
 import { APPENDED_COLUMNS, APPENDED_COLUMNS_EN, DISTANCE_COLUMN } from '@geobatch/contracts';
-import { issueTestApiKey, KOSTAT_2018, REPO_ROOT, SAMPLE_INPUTS, ServiceProcess, testEnv, waitFor } from '@geobatch/util-testing';
+import { BUILT_IN_SOURCES, issueTestApiKey, KOSTAT_2018, REPO_ROOT, SAMPLE_INPUTS, ServiceProcess, testEnv, waitFor } from '@geobatch/util-testing';
 import { dropSupersededGenerations } from './support/dataset-cleanup';
-import { IndependentCoversReference } from './support/independent-reference';
+import { IndependentCoversReference, type ReferenceFeature } from './support/independent-reference';
 
 const PORT = '3107';
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -181,6 +183,47 @@ describe('pipeline end to end: gateway → Kafka → geocoder → Kafka → repo
     });
     // The sample's points are on land: nearly all must match, or the comparison above says little.
     assert.ok(matched >= 190, `only ${matched} of 200 rows matched a 읍면동`);
+  });
+
+  it('with no options at all, the built-in default answers 시도, 시군구 and 읍면동 with 10-digit 법정동코드 on every land row', async () => {
+    const id = await upload(SAMPLE_INPUTS.utf8Csv, {}, 'overspeed-200-builtin.csv');
+    const view = await waitForCompletion(id);
+    assert.equal(view.rows.processed, 200);
+    const wb = await downloadWorkbook(id);
+    const sheet = wb.worksheets[0];
+    // The published TopoJSON (../shared/data), not the product's vendored copy, judged by PostGIS ST_Covers.
+    const topology = JSON.parse(readFileSync(BUILT_IN_SOURCES.bjdEmdTopoJson, 'utf8')) as Topology;
+    const emd = feature(topology, topology.objects.emd as GeometryCollection) as unknown as { features: ReferenceFeature[] };
+    const names = new Map(emd.features.map((f) => [`${f.properties.CODE}00`, String(f.properties.KOR_NM)]));
+    const builtIn = await IndependentCoversReference.fromFeatures(
+      testEnv.TEST_DATABASE_URL,
+      emd.features.map((f) => ({ properties: { code: `${f.properties.CODE}00` }, geometry: f.geometry })),
+      'code',
+    );
+    const input = sampleRows();
+    const expected = await builtIn.codesFor(input.map((r) => ({ lon: Number(r[4]), lat: Number(r[5]) }))).finally(() => builtIn.close());
+    const cell = (row: number, title: (typeof APPENDED_COLUMNS)[number]) => sheet.getRow(row + 2).getCell(8 + APPENDED_COLUMNS.indexOf(title) + 1);
+    let land = 0;
+    expected.forEach((code, i) => {
+      if (code === null) return;
+      land++;
+      assert.equal(cell(i, '상태').value, 'OK', `row ${i + 1}`);
+      assert.deepEqual(
+        [cell(i, '시도코드').value, cell(i, '시군구코드').value, cell(i, '읍면동코드').value, cell(i, '읍면동').value],
+        // 세종특별자치시 has no 시군구 of its own: its 시도 is spelled like its one 시군구, 3611000000.
+        [code.startsWith('36') ? '3611000000' : code.slice(0, 2).padEnd(10, '0'), code.slice(0, 5).padEnd(10, '0'), code, names.get(code)],
+        `row ${i + 1}`,
+      );
+      for (const title of ['시도', '시군구'] as const) assert.ok(String(cell(i, title).value ?? '') !== '', `row ${i + 1}: ${title} named`);
+      assert.equal(cell(i, '리').value ?? null, null, 'the built-in dataset has no 리');
+    });
+    assert.ok(land >= 190, `only ${land} of 200 sample rows are on land`);
+    // 요약 names the dataset and its vintage, says it is simplified and has no 리 level.
+    const summary = summaryOf(wb);
+    assert.deepEqual(summary.get('데이터셋'), ['kr-bjd@2024-02']);
+    assert.deepEqual(summary.get('데이터셋 kr-bjd@2024-02 기준일'), ['2024-02-13']);
+    assert.match(String(summary.get('데이터셋 kr-bjd@2024-02 경계')?.[0]), /간소화/);
+    assert.match(String(summary.get('데이터셋 kr-bjd@2024-02 단계')?.[0]), /리 단계 없음 \(no 리 level in this dataset\)/);
   });
 
   it('still completes with exactly 200 rows when the geocoder is SIGKILLed mid-job and restarted', async () => {

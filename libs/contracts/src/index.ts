@@ -17,3 +17,5 @@ export * from './dto/job-list.dto';
 export * from './dto/dataset.dto';
 export * from './dto/geocode.dto';
 export * from './crs';
+export * from './row-date';
+export * from './dataset-facts';

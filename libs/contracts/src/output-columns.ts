@@ -34,6 +34,13 @@ export const APPENDED_COLUMNS_EN = [
  */
 export const DISTANCE_COLUMN = { ko: '거리(m)', en: 'Distance(m)' } as const;
 
+/**
+ * Column appended after `비고` (and `거리(m)`) in every dataset group of a job with a date column:
+ * the version of the dataset's series that answered the row (`dataset.version`). Only dated jobs
+ * have it, so every other output keeps its layout.
+ */
+export const VERSION_COLUMN = { ko: '경계 버전', en: 'BoundaryVersion' } as const;
+
 /** Languages of the appended headers and of the `문제 행` / `요약` sheets. */
 export const OUTPUT_LANGS = ['ko', 'en'] as const;
 export type OutputLang = (typeof OUTPUT_LANGS)[number];

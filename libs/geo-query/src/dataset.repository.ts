@@ -18,6 +18,18 @@ function scoped(where: FindOptionsWhere<Dataset>, scope: DatasetScope): FindOpti
   return owners.map((ownerKeyId) => ({ ...where, ownerKeyId }));
 }
 
+/**
+ * `FROM … WHERE …` of the queued or running jobs that read the dataset whose id is the SQL expression
+ * `idSql`: pinned as an output group (`datasetIds`) or as an older version of a dated series
+ * (`datasetVersionIds`). The one definition of "in use" for every delete of a dataset.
+ */
+export function activeJobPinsSql(idSql: string): string {
+  return `FROM job j
+    WHERE j.status IN ('queued', 'running')
+      AND (j.options -> 'datasetIds' @> jsonb_build_array((${idSql})::text)
+           OR j.options -> 'datasetVersionIds' @> jsonb_build_array((${idSql})::text))`;
+}
+
 /** A superseded dataset removed by {@link DatasetRepository.deleteSupersededUnused}. */
 export interface DeletedDataset {
   id: string;
@@ -85,18 +97,14 @@ export class DatasetRepository {
 
   /**
    * Deletes the datasets superseded at or before `olderThan` that no queued or running job is pinned
-   * to (`job.options->'datasetIds'`), with their areas and pieces, and returns them. A job accepted
+   * to (`job.options->'datasetIds'`, or `->'datasetVersionIds'` for a dated job's older versions), with their areas and pieces, and returns them. A job accepted
    * just before a re-import may still pin the old generation a moment later, so pass a time well in
    * the past (e.g. an hour ago), never now. Without a `job` table, no job pins anything.
    * `options.name` limits the cleanup to the generations of one dataset name.
    */
   async deleteSupersededUnused(olderThan: Date, options: { name?: string } = {}): Promise<DeletedDataset[]> {
     const [{ jobs }]: { jobs: boolean }[] = await this.dataSource.query(`SELECT to_regclass('job') IS NOT NULL AS jobs`);
-    const pinned = jobs
-      ? `AND NOT EXISTS (
-           SELECT 1 FROM job j
-           WHERE j.status IN ('queued', 'running') AND j.options -> 'datasetIds' @> jsonb_build_array(d.id::text))`
-      : '';
+    const pinned = jobs ? `AND NOT EXISTS (SELECT 1 ${activeJobPinsSql('d.id')})` : '';
     // TypeORM answers a DELETE with [rows, affected].
     const [rows]: [{ id: string; name: string; version: string; superseded_at: Date }[], number] = await this.dataSource.query(
       `DELETE FROM dataset d

@@ -9,11 +9,14 @@ export type { ImportGeoJsonOptions, ImportProgress, LevelFiles } from './import/
 export type { ImportResult } from './import/boundary-import.runner';
 export * from './import/boundary-importer.service';
 export * from './lookup/boundary-lookup.service';
-export * from './seed/default-dataset-seeder.service';
+export * from './built-in/built-in-dataset-seeder.service';
+export { BUILT_IN_DATASETS, KR_BJD, KR_HJD, type BuiltInDataset } from './built-in/built-in-datasets';
 export * from './geo-query.module';
 export * from './lookup/coordinate-systems';
 export type { FieldOption } from './import/import-options';
-export { PARENT_CODE_LENGTH } from './import/import-options';
+export { OFFICIAL_CODE_DIGITS, PARENT_CODE_LENGTH, nestingKey, parentCodeOf } from './import/area-codes';
 export { crsFromPrj } from './import/prj';
 export { normalizeEncoding } from './import/shapefile-source';
+export { IMPORT_PRESETS, type ImportPreset, type ImportPresetOptions } from './import/presets/import-preset';
+export { JUSO_LAYERS, type JusoLayerName } from './import/presets/juso-layers';
 export * from './engine';

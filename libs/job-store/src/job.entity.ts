@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
-import type { InputEncoding, JobStatus, OutputFormat, OutputLang, SheetTotalsV1 } from '@geobatch/contracts';
+import type { DatasetFacts, InputEncoding, JobStatus, OutputFormat, OutputLang, SheetTotalsV1 } from '@geobatch/contracts';
 
 /** The x/y columns of one input sheet, worked out when the job was accepted. */
 export interface JobSheetColumns {
@@ -15,6 +15,17 @@ export interface JobSheetColumns {
   /** How each column was chosen: given by the caller, or detected from the header or the values. */
   xBy: 'given' | 'header' | 'values';
   yBy: 'given' | 'header' | 'values';
+  /** Jobs with a `dateColumn`: its 0-based index in this sheet and its header text. */
+  date?: number;
+  dateName?: string;
+}
+
+/** One version of a dated series, as a job pinned it (see `JobOptions.datasetVersions`). */
+export interface JobDatasetVersion {
+  id: string;
+  version: string;
+  /** `YYYY-MM-DD`. */
+  effectiveDate: string;
 }
 
 /**
@@ -27,9 +38,20 @@ export interface JobOptions {
   x: string;
   y: string;
   crs: string;
-  /** Pinned dataset ids, in output order, and their `name@version` labels. */
+  /**
+   * Pinned dataset ids, in output order, and their `name@version` labels: one entry per output group
+   * (for a dated job, the newest version of each series).
+   */
   datasetIds: string[];
   datasetLabels: string[];
+  /** Per entry of `datasetIds`: its vintage, levels, whether simplified, source and notes, for `요약`. */
+  datasetFacts?: DatasetFacts[];
+  /** Jobs with a date column: the column as given (header name, 1-based number or letter). */
+  dateColumn?: string;
+  /** Jobs with a date column: per output group (as `datasetIds`), every version of its series, oldest first. */
+  datasetVersions?: JobDatasetVersion[][];
+  /** Every id in `datasetVersions`, flat: what the dataset cleanup checks pins against (`options -> 'datasetVersionIds'`). */
+  datasetVersionIds?: string[];
   /** `csv` or `xlsx`, decided from the content when the job was accepted. */
   kind?: 'csv' | 'xlsx';
   /** CSV: the encoding asked for (`auto` when detected) and the one used, and the delimiter used. */

@@ -47,6 +47,14 @@ export const ADMDONG_2021 = {
   parentNameFields: { sido: 'sidonm', sigungu: 'sggnm' },
 } as const;
 
+/**
+ * The published source of the built-in `kr-bjd` dataset (`../shared/data`), which tests read to judge
+ * the copy the product vendors and loads.
+ */
+export const BUILT_IN_SOURCES = {
+  bjdEmdTopoJson: resolve(testEnv.SHARED_DIR, 'data', 'kr-bjd-2024-02', 'emd.topo.json'),
+} as const;
+
 export const SAMPLE_INPUTS = {
   utf8Csv: fixturePath('inputs', 'overspeed-200.utf8.csv'),
   cp949Csv: fixturePath('inputs', 'overspeed-200.cp949.csv'),

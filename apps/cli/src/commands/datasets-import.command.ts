@@ -1,12 +1,23 @@
 import type { Command } from 'commander';
 import { ADMIN_LEVELS, ADMIN_LEVEL_LABELS, INPUT_CRS, type AdminLevel } from '@geobatch/contracts';
-import { BoundaryImporter, type FieldOption, type ImportGeoJsonOptions, type LevelFiles } from '@geobatch/geo-query';
+import {
+  BoundaryImporter,
+  IMPORT_PRESETS,
+  type FieldOption,
+  type ImportGeoJsonOptions,
+  type ImportPresetOptions,
+  type ImportProgress,
+  type LevelFiles,
+} from '@geobatch/geo-query';
 import { CliError, type CliContext } from '../cli-context';
 import { describeCounts, seconds } from './format';
 
 /** Options as commander parses them. */
 export interface DatasetsImportFlags {
-  name: string;
+  /** Required without `preset`. */
+  name?: string;
+  /** A layout of official downloads (`juso`, `admdongkor`, `kostat`); the files are then the arguments. */
+  preset?: string;
   sido?: string;
   sigungu?: string;
   eupmyeondong?: string;
@@ -69,6 +80,7 @@ function sridOption(value: string | undefined): number | undefined {
 
 /** Turns flags into importer options; paths resolved by `path`. Content checks are the importer's. */
 export function toImportOptions(flags: DatasetsImportFlags, path: (p: string) => string): ImportGeoJsonOptions {
+  if (flags.name === undefined) throw new CliError('--name is required (or import official downloads with --preset)');
   const levels: LevelFiles = {};
   for (const level of ADMIN_LEVELS) {
     const file = flags[level];
@@ -93,14 +105,47 @@ export function toImportOptions(flags: DatasetsImportFlags, path: (p: string) =>
   };
 }
 
+/** Flags that only per-level imports take: a preset knows its files' fields. */
+const PER_LEVEL_FLAGS: [keyof DatasetsImportFlags, string][] = [
+  ...ADMIN_LEVELS.map((l): [keyof DatasetsImportFlags, string] => [l, `--${l}`]),
+  ['codeField', '--code-field'],
+  ['nameField', '--name-field'],
+  ['nameLastWord', '--name-last-word'],
+  ['parentNameField', '--parent-name-field'],
+];
+
+/** `--preset NAME FILE…` into importer options; the files as given (resolved by `path`). */
+export function toPresetOptions(files: string[], flags: DatasetsImportFlags, path: (p: string) => string): ImportPresetOptions {
+  const preset = flags.preset!;
+  if (!(IMPORT_PRESETS as readonly string[]).includes(preset)) throw new CliError(`--preset is one of ${IMPORT_PRESETS.join(', ')}, got "${preset}"`);
+  const extra = PER_LEVEL_FLAGS.filter(([k]) => flags[k] !== undefined).map(([, f]) => f);
+  if (extra.length > 0) throw new CliError(`--preset ${preset} knows the files' levels and fields: leave out ${extra.join(', ')} and give the files as arguments`);
+  if (files.length === 0) throw new CliError(`--preset ${preset} needs the downloaded files as arguments, e.g. datasets:import --preset ${preset} FILE…`);
+  return {
+    preset,
+    files: files.map(path),
+    name: flags.name,
+    version: flags.version,
+    effectiveDate: flags.effectiveDate,
+    attribution: flags.attribution,
+    isDefault: flags.default === true,
+    srid: sridOption(flags.srid),
+    encoding: flags.encoding,
+  };
+}
+
 export function registerDatasetsImport(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('datasets:import')
     .description(
       'import a boundary dataset, one file per level: GeoJSON FeatureCollections or ESRI shapefiles ' +
-        '(zipped, or a .shp beside its .dbf/.prj/.cpg), told apart by content',
+        '(zipped, or a .shp beside its .dbf/.prj/.cpg), told apart by content; or official downloads as they ' +
+        'come with --preset (juso: 도로명주소 전자지도 구역의 도형 zips → datasets juso and juso-hjd; admdongkor: ' +
+        'HangJeongDong_verYYYYMMDD.geojson; kostat: SGIS census sido/sgg/emd layers)',
     )
-    .requiredOption('--name <name>', 'dataset name, e.g. kostat');
+    .argument('[files...]', 'with --preset: the downloaded files')
+    .option('--preset <preset>', `import official downloads given as arguments: ${IMPORT_PRESETS.join(', ')}`)
+    .option('--name <name>', 'dataset name, e.g. kostat (required without --preset; presets have defaults)');
   for (const level of ADMIN_LEVELS) cmd.option(`--${level} <file>`, `${ADMIN_LEVEL_LABELS[level]} boundaries (GeoJSON or shapefile)`);
   cmd
     .option('--code-field <field>', 'property holding the area code (default "code"), or LEVEL=FIELD pairs, e.g. sido=CTPRVN_CD,sigungu=SIG_CD', collect)
@@ -113,18 +158,23 @@ export function registerDatasetsImport(program: Command, ctx: CliContext): void 
     )
     .option('--srid <epsg>', 'coordinate system of the files: 4326, 5179, 5186, 5181, 5174, 3857 or 32652 (overrides a shapefile .prj; GeoJSON is 4326 without it)')
     .option('--encoding <name>', 'text encoding of shapefile attributes, e.g. cp949 or utf-8 (overrides the .cpg; detected when neither is given)')
-    .option('--version <version>', 'dataset version; importing an existing name+version replaces it', '1')
+    .option('--version <version>', 'dataset version (default 1; presets take it from the files); importing an existing name+version replaces it')
     .option('--effective-date <YYYY-MM-DD>', 'date the boundaries are valid for')
     .option('--attribution <text>', 'credit line required by the data licence')
     .option('--default', 'make it the default dataset')
-    .option('--json', 'print the result as JSON')
-    .action(async (flags: DatasetsImportFlags) => {
+    .option('--json', 'print the result as JSON (with --preset: an array, one result per dataset)')
+    .action(async (files: string[], flags: DatasetsImportFlags) => {
+      if (flags.preset !== undefined) {
+        await importPreset(ctx, toPresetOptions(files, flags, (p) => ctx.path(p)), flags.json === true);
+        return;
+      }
+      if (files.length > 0) throw new CliError(`unexpected argument ${files[0]}: give each file with --sido/--sigungu/--eupmyeondong/--ri, or use --preset`);
       const options = toImportOptions(flags, (p) => ctx.path(p));
       const importer = new BoundaryImporter(await ctx.dataSource());
       const result = await importer.importGeoJson({
         ...options,
         onProgress: (e) => {
-          if (e.step === 'layer' || e.step === 'dissolve') ctx.output.err(`${e.level}: ${e.count} features (${seconds(e.ms)})`);
+          if (e.step === 'layer') ctx.output.err(`${e.level}: ${e.count} features (${seconds(e.ms)})`);
           else if (e.step === 'parent-names') ctx.output.err(`${e.level}: ${e.count} areas named from the features' properties (${seconds(e.ms)})`);
           else if (e.step === 'parts') ctx.output.err(`subdivided into ${e.count} pieces (${seconds(e.ms)})`);
         },
@@ -138,4 +188,33 @@ export function registerDatasetsImport(program: Command, ctx: CliContext): void 
           `${describeCounts(result.featureCounts)}${result.isDefault ? ', default' : ''} in ${seconds(result.ms)}`,
       );
     });
+}
+
+function progressLine(e: ImportProgress): string | null {
+  const of = e.dataset !== undefined ? `${e.dataset} ` : '';
+  if (e.step === 'layer') return `${of}${e.level}: ${e.count} features (${seconds(e.ms)})`;
+  if (e.step === 'parent-names') return `${of}${e.level}: ${e.count} areas named from the features' properties (${seconds(e.ms)})`;
+  if (e.step === 'parts') return `${of}subdivided into ${e.count} pieces (${seconds(e.ms)})`;
+  return null;
+}
+
+async function importPreset(ctx: CliContext, options: ImportPresetOptions, json: boolean): Promise<void> {
+  const importer = new BoundaryImporter(await ctx.dataSource());
+  const results = await importer.importPreset({
+    ...options,
+    onProgress: (e) => {
+      const line = progressLine(e);
+      if (line !== null) ctx.output.err(line);
+    },
+  });
+  if (json) {
+    ctx.output.out(JSON.stringify(results, null, 2));
+    return;
+  }
+  for (const result of results) {
+    ctx.output.out(
+      `${result.replaced ? 'replaced' : 'imported'} ${result.name}@${result.version} (${result.datasetId}): ` +
+        `${describeCounts(result.featureCounts)}${result.isDefault ? ', default' : ''} in ${seconds(result.ms)}`,
+    );
+  }
 }

@@ -31,6 +31,10 @@ export function jobFieldOptions(): { [K in FlagField]?: Option } {
   return {
     x: new Option('--x <column>', 'longitude (x) column: header name, 1-based number or letter (detected when omitted)'),
     y: new Option('--y <column>', 'latitude (y) column: header name, 1-based number or letter (detected when omitted)'),
+    dateColumn: new Option(
+      '--date-column <column>',
+      "each row's date (header name, number or letter): rows are matched to the version of each dataset's series in force on that date, with a 경계 버전 column",
+    ),
     crs: new Option('--crs <EPSG:code>', 'coordinate system of x/y, e.g. EPSG:5179 (gateway default: EPSG:4326, WGS84 degrees)').argParser(parseCrs),
     dataset: new Option('--dataset <name>', "boundary dataset name, or several comma-separated (each adds its own group of columns; default: the gateway's default dataset)"),
     encoding: new Option('--encoding <encoding>', 'text encoding of a CSV (default: detected)').choices(INPUT_ENCODINGS),

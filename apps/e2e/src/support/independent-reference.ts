@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
 
+export interface ReferenceFeature {
+  properties: Record<string, unknown>;
+  geometry: unknown;
+}
+
 /**
  * Answers "which 읍면동 covers this point" straight from the fixture GeoJSON with PostGIS
  * `ST_Covers`, through a temporary table of its own: nothing of the product's importer,
@@ -11,12 +16,18 @@ export class IndependentCoversReference {
 
   /** `codeProperty`: the feature property holding the code (`adm_cd` in the 2021 행정동 file). */
   static async load(databaseUrl: string, geojsonPath: string, codeProperty = 'code'): Promise<IndependentCoversReference> {
+    const fc = JSON.parse(readFileSync(geojsonPath, 'utf8')) as { features: ReferenceFeature[] };
+    return IndependentCoversReference.fromFeatures(databaseUrl, fc.features, codeProperty);
+  }
+
+  /** The same from features already in memory (e.g. read from a TopoJSON file); null geometries are left out. */
+  static async fromFeatures(databaseUrl: string, features: readonly ReferenceFeature[], codeProperty: string): Promise<IndependentCoversReference> {
     const client = new Client({ connectionString: databaseUrl });
     await client.connect();
     await client.query(`CREATE TEMP TABLE ref_area (code text, geom geometry) ON COMMIT PRESERVE ROWS`);
-    const fc = JSON.parse(readFileSync(geojsonPath, 'utf8')) as { features: { properties: Record<string, unknown>; geometry: unknown }[] };
-    for (let i = 0; i < fc.features.length; i += 200) {
-      const batch = fc.features.slice(i, i + 200).map((f) => ({ code: String(f.properties[codeProperty]), geometry: f.geometry }));
+    const shaped = features.filter((f) => f.geometry !== null);
+    for (let i = 0; i < shaped.length; i += 200) {
+      const batch = shaped.slice(i, i + 200).map((f) => ({ code: String(f.properties[codeProperty]), geometry: f.geometry }));
       await client.query(
         `INSERT INTO ref_area (code, geom)
          SELECT e->>'code', ST_MakeValid(ST_SetSRID(ST_GeomFromGeoJSON(e->'geometry'), 4326))
@@ -25,6 +36,7 @@ export class IndependentCoversReference {
       );
     }
     await client.query(`CREATE INDEX ON ref_area USING gist (geom)`);
+    await client.query(`ANALYZE ref_area`);
     return new IndependentCoversReference(client);
   }
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isUUID } from 'class-validator';
-import { MAX_GEOCODE_DATASETS } from '@geobatch/contracts';
+import { MAX_GEOCODE_DATASETS, type AdminLevel, type DatasetFacts } from '@geobatch/contracts';
 
 /**
  * The part of `@geobatch/geo-query`'s DatasetRepository the gateway relies on. Kept as a
@@ -11,6 +11,12 @@ export interface DatasetRecord {
   name: string;
   version: string | number;
   isDefault: boolean;
+  /** What `요약` says of the dataset (the repository's rows have them all). */
+  effectiveDate?: string | null;
+  levels?: AdminLevel[];
+  simplified?: boolean;
+  attribution?: string;
+  notes?: string;
 }
 
 /** With `visibleTo` (an API key id): only shared datasets (no owner) and that key's own. */
@@ -79,6 +85,25 @@ export class DatasetResolverService {
       );
     }
     return { ids: [found.id], labels: [datasetLabel(found)] };
+  }
+
+  /** The facts a job records of its pinned datasets (by id, as pinned), for its `요약`. */
+  async factsOf(ids: readonly string[], ownerKeyId?: string): Promise<DatasetFacts[]> {
+    const scope: DatasetScope = ownerKeyId === undefined ? {} : { visibleTo: ownerKeyId };
+    return Promise.all(
+      ids.map(async (id) => {
+        const d = await this.datasets.findById(id, scope);
+        if (!d) throw new UnknownDatasetError(`dataset: 경계 데이터셋 ${id}을(를) 찾을 수 없습니다 (dataset ${id} is gone)`);
+        return {
+          label: datasetLabel(d),
+          effectiveDate: d.effectiveDate ?? null,
+          levels: [...(d.levels ?? [])],
+          simplified: d.simplified ?? false,
+          attribution: d.attribution ?? '',
+          notes: d.notes ?? '',
+        };
+      }),
+    );
   }
 
   /** `a,b`: several datasets, each adding its own group of columns, in the order given. */

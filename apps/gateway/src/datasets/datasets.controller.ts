@@ -33,11 +33,12 @@ import {
   ApiQuery,
   ApiTags,
   ApiUnauthorizedResponse,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import { CreateDatasetDto, DatasetDto, DatasetListDto, ErrorResponseDto } from '@geobatch/contracts';
 import { AdminOnly, CurrentPrincipal, type ApiPrincipal } from '../auth/auth.decorators';
 import { RequestId } from '../http/request-id.decorator';
-import { DatasetsService, LEVEL_FIELDS, type DatasetUpload } from './datasets.service';
+import { DatasetsService, LEVEL_FIELDS, MAX_DATASET_FILES, PRESET_FILES_FIELD, type DatasetUpload } from './datasets.service';
 
 const LEVEL_FILE = (label: string) => ({
   type: 'string' as const,
@@ -45,7 +46,7 @@ const LEVEL_FILE = (label: string) => ({
   description: `${label} boundaries: a GeoJSON FeatureCollection or a zipped ESRI shapefile (.shp with its .dbf, .prj, .cpg).`,
 });
 
-/** Multipart form of `POST /datasets`: a file per level; the text fields come from CreateDatasetDto (see openapi/). */
+/** Multipart form of `POST /datasets`: a file per level, or with `preset` the downloads; the text fields come from CreateDatasetDto (see openapi/). */
 export const CREATE_DATASET_FORM_SCHEMA = {
   type: 'object' as const,
   properties: {
@@ -53,6 +54,14 @@ export const CREATE_DATASET_FORM_SCHEMA = {
     sigungu: LEVEL_FILE('시군구 (city/county/district)'),
     eupmyeondong: LEVEL_FILE('읍면동 (town/township/neighbourhood)'),
     ri: LEVEL_FILE('리 (village)'),
+    [PRESET_FILES_FIELD]: {
+      type: 'array' as const,
+      items: { type: 'string' as const, format: 'binary' },
+      maxItems: MAX_DATASET_FILES,
+      description:
+        'With `preset` only: the downloaded files as they came, e.g. the 도로명주소 전자지도 구역의 도형 zips (one per 시도, or the national one) ' +
+        'or one `HangJeongDong_verYYYYMMDD.geojson`. The layers, fields, coordinate system, encoding and version are the preset\'s.',
+    },
   },
   'x-form-model': 'CreateDatasetDto',
 };
@@ -76,7 +85,7 @@ const UUID_PARAM = { name: 'id', format: 'uuid', description: 'Dataset (generati
 
 @ApiTags('datasets')
 @ApiBearerAuth()
-@ApiExtraModels(CreateDatasetDto, ErrorResponseDto)
+@ApiExtraModels(CreateDatasetDto, DatasetDto, DatasetListDto, ErrorResponseDto)
 @ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'No API key, or an unknown or revoked one.' })
 @ApiInternalServerErrorResponse({ type: ErrorResponseDto, description: 'Unexpected failure; details are only in the logs.' })
 @Controller('datasets')
@@ -119,16 +128,23 @@ export class DatasetsController {
       '(or `srid`) gives the coordinate system and whose .cpg (or `encoding`) the attribute encoding, e.g. the 도로명주소 ' +
       '전자지도 TL_SCCO_* files (EPSG:5179, CP949). Geometry is repaired and subdivided for fast lookup. Importing an ' +
       'existing name and version replaces it as a new generation (a new id); jobs already running keep the old one. ' +
-      'The import is one transaction: a refused file changes nothing.',
+      'The import is one transaction: a refused file changes nothing. With `preset` the downloads go in the `files` field ' +
+      'and need no other field: `juso` makes two datasets (법정 `juso`, 행정 `juso-hjd`, one transaction each, every file ' +
+      'checked first), the others one; the answer is then a list.',
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: CREATE_DATASET_FORM_SCHEMA })
-  @ApiCreatedResponse({ type: DatasetDto, description: 'Imported.', example: DATASET_EXAMPLE })
+  @ApiCreatedResponse({
+    description: 'Imported: the dataset, or with `preset` the list of the datasets made (`{ "items": [...] }`).',
+    schema: { oneOf: [{ $ref: getSchemaPath(DatasetDto) }, { $ref: getSchemaPath(DatasetListDto) }] },
+    example: DATASET_EXAMPLE,
+  })
   @ApiBadRequestResponse({
     type: ErrorResponseDto,
     description:
       'No file, or one in an unknown field; a broken zip, no .shp, an unknown or unsupported coordinate system, an unknown ' +
-      'encoding, an empty layer, a code or name field that is not there; invalid form fields. The message names the file.',
+      'encoding, an empty layer, a code or name field that is not there; with a preset, an archive with none of its layers ' +
+      'or a code named differently in two files; invalid form fields. The message names the file.',
   })
   @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'The key is not an admin key.' })
   @ApiPayloadTooLargeResponse({ type: ErrorResponseDto, description: 'A file is larger than MAX_DATASET_UPLOAD_BYTES.' })
@@ -137,7 +153,7 @@ export class DatasetsController {
     @Body() fields: unknown,
     @CurrentPrincipal() principal: ApiPrincipal,
     @RequestId() requestId: string | undefined,
-  ): Promise<DatasetDto> {
+  ): Promise<DatasetDto | DatasetListDto> {
     return this.datasets.create(files ?? [], fields, principal, requestId);
   }
 

@@ -16,6 +16,8 @@ import { issueTestApiKey, KOSTAT_2018, testEnv } from '@geobatch/util-testing';
 // Test support of geo-query, deliberately outside its barrel (it pulls in writer-only libraries).
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { PRJ_5179_ESRI, writeZippedShapefile, type ShapeFeature } from '../../../../libs/geo-query/src/import/shapefile-writer.testing';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { JUSO_ADMIN_ROWS, JUSO_LEGAL_ROWS, writeJusoDownload } from '../../../../libs/geo-query/src/import/presets/juso-download.testing';
 import { GatewayEnvSchema } from '../config/gateway-env.schema';
 import { createGatewayApp } from '../create-gateway-app';
 import { DATASET_UPLOADS_DIR } from './datasets.module';
@@ -177,6 +179,8 @@ describe('REST datasets (real Postgres + Kafka)', () => {
         levels: ['sigungu', 'eupmyeondong'],
         featureCounts: { sigungu: 1, eupmyeondong: 6 },
         attribution: '통계청 통계지리정보서비스(SGIS)',
+        simplified: false,
+        notes: '',
         isDefault: false,
         shared: true,
         superseded: false,
@@ -264,6 +268,54 @@ describe('REST datasets (real Postgres + Kafka)', () => {
     assert.deepEqual(await readdir(join(storage, DATASET_UPLOADS_DIR)), [], 'refused uploads are deleted too');
   });
 
+  it('imports a 도로명주소 download with preset=juso (zips in "files"): a 법정 and a 행정동 dataset, listed', async () => {
+    const zips = await writeJusoDownload(files);
+    const name = `it-rest-juso-${RUN}`;
+    const send = (fields: Record<string, string>, field = 'files') => {
+      const f = new FormData();
+      for (const z of [zips.seoul, zips.sejong]) f.append(field, new Blob([readFileSync(z)]), z.split('/').at(-1)!);
+      for (const [k, v] of Object.entries(fields)) f.append(k, v);
+      return fetch(`${base}/datasets`, { method: 'POST', headers: auth(admin), body: f });
+    };
+    const res = await send({ preset: 'juso', name });
+    assert.equal(res.status, 201, await res.clone().text());
+    const { items } = (await res.json()) as DatasetListDto;
+    created.push(...items.map((d) => d.id));
+    assert.deepEqual(
+      items.map((d) => [d.name, d.version, d.effectiveDate, d.levels, d.featureCounts, d.attribution]),
+      [
+        [name, '2024-01', '2024-01-05', ['sido', 'sigungu', 'eupmyeondong', 'ri'], { sido: 2, sigungu: 3, eupmyeondong: 5, ri: 2 }, '행정안전부 도로명주소 전자지도'],
+        [`${name}-hjd`, '2024-01', '2024-01-05', ['sido', 'sigungu', 'eupmyeondong'], { sido: 2, sigungu: 3, eupmyeondong: 4 }, '행정안전부 도로명주소 전자지도'],
+      ],
+    );
+    const rows = (id: string) => ds.query(`SELECT level, code, name, parent_code FROM boundary_area WHERE dataset_id = $1 ORDER BY code COLLATE "C"`, [id]);
+    assert.deepEqual(await rows(items[0].id), JUSO_LEGAL_ROWS);
+    assert.deepEqual(await rows(items[1].id), JUSO_ADMIN_ROWS);
+    const listed = await list();
+    assert.ok(items.every((d) => listed.some((l) => l.id === d.id)));
+
+    const refused: [Record<string, string>, string, RegExp][] = [
+      [{ preset: 'juso', name: `${name}-x` }, 'sido', /with a preset, send the downloads in the "files" field, not "sido"/],
+      [{ name: `${name}-x` }, 'files', /the "files" field is for a preset/],
+      [{ preset: 'vworld', name: `${name}-x` }, 'files', /preset: /],
+    ];
+    for (const [fields, field, message] of refused) {
+      const r = await send(fields, field);
+      const err = (await r.json()) as ErrorResponseDto;
+      assert.equal(r.status, 400, JSON.stringify(err));
+      assert.match(err.message, message);
+    }
+    const bad = new FormData();
+    bad.append('preset', 'juso');
+    bad.append('files', new Blob([Buffer.from('PK\u0005\u0006'.padEnd(22, '\u0000'))]), 'empty.zip');
+    const r = await fetch(`${base}/datasets`, { method: 'POST', headers: auth(admin), body: bad });
+    const err = (await r.json()) as ErrorResponseDto;
+    assert.equal(r.status, 400, JSON.stringify(err));
+    assert.match(err.message, /"empty\.zip" holds none of the 도로명주소 전자지도 layers/);
+    assert.doesNotMatch(err.message, new RegExp(`${storage}|${DATASET_UPLOADS_DIR}`), 'no server paths');
+    assert.deepEqual(await readdir(join(storage, DATASET_UPLOADS_DIR)), [], 'the uploads are gone');
+  });
+
   it('re-import makes a new generation: the old one is listed only with all=true, superseded', async () => {
     const name = `it-rest-gen-${RUN}`;
     const a = (await (await post({ name, version: '1' }, { sigungu: upload.sggJson })).json()) as DatasetDto;
@@ -305,6 +357,13 @@ describe('REST datasets (real Postgres + Kafka)', () => {
     assert.equal(refused.status, 409);
     assert.match(((await refused.json()) as ErrorResponseDto).message, /1 job\(s\) not yet ended are pinned/);
     assert.equal((await fetch(`${base}/datasets/${d.id}`, { headers: auth(admin) })).status, 200);
+
+    // An older version a dated job may answer rows from is as pinned as an output group.
+    await ds.query(`UPDATE job SET options = options || $2::jsonb WHERE id = $1`, [
+      job.id,
+      JSON.stringify({ datasetIds: [randomUUID()], datasetVersionIds: [d.id] }),
+    ]);
+    assert.equal((await fetch(`${base}/datasets/${d.id}`, { method: 'DELETE', headers: auth(admin) })).status, 409);
 
     await ds.query(`UPDATE job SET status = $2 WHERE id = $1`, [job.id, JobStatus.Completed]);
     const deleted = await fetch(`${base}/datasets/${d.id}`, { method: 'DELETE', headers: auth(admin) });

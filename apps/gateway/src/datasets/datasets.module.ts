@@ -6,7 +6,7 @@ import { diskStorage } from 'multer';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config.module';
 import { DatabaseModule } from '../database/database.module';
 import { DatasetsController } from './datasets.controller';
-import { DatasetsService, LEVEL_FIELDS } from './datasets.service';
+import { DatasetsService, MAX_DATASET_FILES } from './datasets.service';
 
 /** Folder under STORAGE_DIR where boundary uploads wait for their import (deleted right after). */
 export const DATASET_UPLOADS_DIR = 'dataset-uploads';
@@ -20,7 +20,7 @@ export const DATASET_UPLOADS_DIR = 'dataset-uploads';
         // Streamed to disk: a national 읍면동 layer is hundreds of MB.
         storage: diskStorage({ destination: join(config.STORAGE_DIR, DATASET_UPLOADS_DIR), filename: (_req, _file, cb) => cb(null, randomUUID()) }),
         defParamCharset: 'utf8',
-        limits: { fileSize: config.MAX_DATASET_UPLOAD_BYTES, files: LEVEL_FIELDS.length, fields: 20, fieldSize: 64 * 1024 },
+        limits: { fileSize: config.MAX_DATASET_UPLOAD_BYTES, files: MAX_DATASET_FILES, fields: 20, fieldSize: 64 * 1024 },
       }),
     }),
   ],

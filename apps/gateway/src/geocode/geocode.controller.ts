@@ -65,7 +65,7 @@ export class GeocodeController {
     summary: 'Look up to 10,000 points at once, synchronously',
     description:
       'Answers with the administrative areas of each point, one match per dataset, by the same rules as a job ' +
-      '(status `OK`, `NEAREST`, `SWAPPED`, `NOT_FOUND` or `INVALID`, with a note). A bad coordinate makes that point ' +
+      '(status `OK`, `NEAREST`, `SWAPPED`, `PARTIAL`, `NOT_FOUND` or `INVALID`, with a note). A bad coordinate makes that point ' +
       '`INVALID`, not the request. The request goes to a geocoder over Kafka; for more points, submit a job.',
   })
   @ApiBody({ type: GeocodeRequestDto, examples: REQUEST_EXAMPLES })

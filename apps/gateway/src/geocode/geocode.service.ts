@@ -16,7 +16,9 @@ import { lastValueFrom, timeout, TimeoutError } from 'rxjs';
 import {
   GeocodeErrorCode,
   GeocodeRequestDto,
+  MAX_DATE_CHARS,
   MAX_GEOCODE_POINTS,
+  parseRowDate,
   Topics,
   type GeocodePointV1,
   type GeocodeReplyV1,
@@ -56,6 +58,14 @@ function checkPoints(points: unknown): string[] {
     if (!isCoordinate(x)) problems.push(`points.${i}.x: must be a number or a string of at most 200 characters`);
     if (!isCoordinate(y)) problems.push(`points.${i}.y: must be a number or a string of at most 200 characters`);
     if (!isPointId(id)) problems.push(`points.${i}.id: must be a number or a string of at most ${MAX_ID_LENGTH} characters`);
+    const date = (p as Record<string, unknown>).date;
+    if (date !== undefined && date !== null) {
+      if (typeof date !== 'string' || date.length > MAX_DATE_CHARS || !parseRowDate(date).ok) {
+        problems.push(
+          `points.${i}.date: 날짜를 읽을 수 없습니다 (unreadable date ${JSON.stringify(date).slice(0, 60)}; use YYYY-MM-DD, YYYYMMDD, YYYY.MM.DD, YYYY/MM/DD or DD-MON-YY, optionally with a time)`,
+        );
+      }
+    }
   }
   return problems;
 }
@@ -129,7 +139,11 @@ export class GeocodeService {
     }
     if (problems.length > 0) throw new BadRequestException(problems.join('; '));
     return {
-      points: (points as Record<string, unknown>[]).map((p) => ({ x: p.x as GeocodePointV1['x'], y: p.y as GeocodePointV1['y'] })),
+      points: (points as Record<string, unknown>[]).map((p) => {
+        const point: GeocodePointV1 = { x: p.x as GeocodePointV1['x'], y: p.y as GeocodePointV1['y'] };
+        if (typeof p.date === 'string') point.date = p.date;
+        return point;
+      }),
       ...(dto.crs !== undefined ? { crs: dto.crs } : {}),
       ...(dto.datasets !== undefined ? { datasets: dto.datasets } : {}),
       ...(dto.nearestM !== undefined ? { nearestM: dto.nearestM } : {}),

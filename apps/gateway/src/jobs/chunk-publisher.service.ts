@@ -13,7 +13,9 @@ import {
   JobSealedEventV1,
   Topics,
   MAX_COORD_CHARS,
+  rowDateText,
   type RowsChunkEventV2,
+  type SeriesVersionsV1,
   type SheetTotalsV1,
 } from '@geobatch/contracts';
 import { JobRepository, type JobEntity, type JobSheetColumns } from '@geobatch/job-store';
@@ -240,13 +242,21 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
     state: { running: boolean; chunkSize: number; recordedAt: number },
   ): Promise<SheetTotalsV1> {
     const jobId = job.id;
-    const { crs, datasetIds, nearestM } = job.options;
+    const { crs, datasetIds, nearestM, datasetVersions } = job.options;
     const { x: xi, y: yi } = columns;
+    // Dated jobs: a date per row, and each output group's versions (columns, like the rows).
+    const di = datasetVersions ? columns.date : undefined;
+    const series: SeriesVersionsV1[] | undefined = di === undefined ? undefined : datasetVersions!.map((vs) => ({
+      ids: vs.map((v) => v.id),
+      versions: vs.map((v) => v.version),
+      effectiveDates: vs.map((v) => v.effectiveDate),
+    }));
 
     // The chunk's columns, filled row by row (RowsChunkEventV2 carries columns, not objects).
     let n: number[] = [];
     let xs: (string | null)[] = [];
     let ys: (string | null)[] = [];
+    let dates: (string | null)[] = [];
     let chunk = 0;
     let rows = 0;
     let blankRows = 0;
@@ -266,13 +276,25 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
         n = [];
         xs = [];
         ys = [];
+        dates = [];
         return;
       }
       if (!state.running) {
         await this.untilStored('mark the job running', jobId, () => this.jobs.markRunning(jobId));
         state.running = true;
       }
-      const event: RowsChunkEventV2 = { jobId, sheet: sheet.index, chunk, datasetIds, crs, ...(nearestM === undefined ? {} : { nearestM }), n, x: xs, y: ys };
+      const event: RowsChunkEventV2 = {
+        jobId,
+        sheet: sheet.index,
+        chunk,
+        datasetIds,
+        crs,
+        ...(nearestM === undefined ? {} : { nearestM }),
+        n,
+        x: xs,
+        y: ys,
+        ...(series ? { date: dates, series } : {}),
+      };
       const sent = performance.now();
       const count = n.length;
       const number = chunk;
@@ -297,6 +319,7 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
       n = [];
       xs = [];
       ys = [];
+      dates = [];
     };
 
     for await (const row of sheet.rows()) {
@@ -307,6 +330,7 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
       n.push(row.n);
       xs.push(coordinate(row.cells, xi));
       ys.push(coordinate(row.cells, yi));
+      if (di !== undefined) dates.push(rowDateText(row.cells[di]));
       rows++;
       if (n.length >= state.chunkSize) await flush();
     }

@@ -3,6 +3,7 @@ import {
   ColumnResolutionError,
   detectCoordinateColumns,
   findSheet,
+  resolveColumn,
   sampleRows,
   type CoordinateColumns,
   type TabularFile,
@@ -16,6 +17,8 @@ export interface ColumnRequest {
   x?: string | null;
   y?: string | null;
   sheet?: string | null;
+  /** A job's `dateColumn`: resolved in every sheet the job reads, like a given x/y. */
+  date?: string | null;
 }
 
 /** Whether the request needs the sample values (a column to detect). */
@@ -38,6 +41,25 @@ function planned(sheet: TabularSheet, c: CoordinateColumns): JobSheetColumns {
 }
 
 /**
+ * Adds the date column to a planned sheet. A sheet that has the coordinates but not the date column
+ * is an error, not a sheet to skip: its rows could not be dated.
+ */
+function withDate(plan: JobSheetColumns, sheet: TabularSheet, request: ColumnRequest, prefixSheet: boolean): JobSheetColumns {
+  const spec = request.date?.trim();
+  if (!spec) return plan;
+  try {
+    const date = resolveColumn(sheet.header, spec, 'dateColumn');
+    if (date === plan.x || date === plan.y) {
+      throw new ColumnResolutionError(`dateColumn: 날짜 열이 좌표 열과 같습니다 (the date column "${spec}" is the ${date === plan.x ? 'x' : 'y'} column)`);
+    }
+    return { ...plan, date, dateName: sheet.header[date] ?? '' };
+  } catch (e) {
+    if (e instanceof ColumnResolutionError && prefixSheet) throw new ColumnResolutionError(`시트 "${sheet.name}": ${e.message}`);
+    throw e;
+  }
+}
+
+/**
  * The sheets a job reads and their x/y columns, all worked out before the job is accepted so
  * a job never fails later for want of a column. A CSV has one sheet; an XLSX uses the sheet
  * asked for, or else every sheet that has the columns (at least one must). Throws
@@ -47,14 +69,16 @@ export async function planColumns(file: TabularFile, request: ColumnRequest): Pr
   const sheetSpec = request.sheet?.trim() ? request.sheet : null;
   if (file.kind === 'csv' || sheetSpec) {
     const sheet = sheetSpec ? findSheet(file, sheetSpec) : file.sheets[0];
+    let plan: JobSheetColumns;
     try {
-      return [planned(sheet, await columnsOf(sheet, request))];
+      plan = planned(sheet, await columnsOf(sheet, request));
     } catch (e) {
       if (e instanceof ColumnResolutionError && file.kind === 'xlsx') {
         throw new ColumnResolutionError(`시트 "${sheet.name}": ${e.message}`);
       }
       throw e;
     }
+    return [withDate(plan, sheet, request, file.kind === 'xlsx')];
   }
   const plan: JobSheetColumns[] = [];
   const reasons: string[] = [];
@@ -71,5 +95,5 @@ export async function planColumns(file: TabularFile, request: ColumnRequest): Pr
       `좌표 열이 있는 시트가 없습니다 (no sheet has the x/y columns; choose one with "sheet", or give x and y) — ${reasons.join(' | ')}`,
     );
   }
-  return plan;
+  return plan.map((p) => withDate(p, file.sheets.find((s) => s.index === p.sheet)!, request, true));
 }

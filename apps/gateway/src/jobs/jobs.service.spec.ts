@@ -12,7 +12,17 @@ import type { ChunkPublisherService } from './chunk-publisher.service';
 import type { StoredUpload } from './hashing-disk-storage';
 import { JobsService, progressOf } from './jobs.service';
 
-const DEFAULT_DS: DatasetRecord = { id: '0b5a4c8e-1c3e-4a8b-9d3f-0d1e2f3a4b5c', name: 'kostat', version: '2018', isDefault: true };
+const DEFAULT_DS: DatasetRecord = {
+  id: '0b5a4c8e-1c3e-4a8b-9d3f-0d1e2f3a4b5c',
+  name: 'kostat',
+  version: '2018',
+  isDefault: true,
+  effectiveDate: '2018-12-24',
+  levels: ['sido', 'sigungu', 'eupmyeondong'],
+  simplified: true,
+  attribution: '통계청 SGIS',
+  notes: '리 없음',
+};
 const OTHER_DS: DatasetRecord = { id: '9a8b7c6d-1c3e-4a8b-9d3f-0d1e2f3a4b5c', name: 'mois', version: '2024-01', isDefault: false };
 
 class FakeDatasets implements DatasetLookup {
@@ -87,6 +97,10 @@ describe('JobsService', () => {
           crs: 'EPSG:4326',
           datasetIds: [DEFAULT_DS.id],
           datasetLabels: ['kostat@2018'],
+          // Frozen with the job for its 요약, whatever later imports do to the dataset.
+          datasetFacts: [
+            { label: 'kostat@2018', effectiveDate: '2018-12-24', levels: ['sido', 'sigungu', 'eupmyeondong'], simplified: true, attribution: '통계청 SGIS', notes: '리 없음' },
+          ],
           kind: 'csv',
           encodingRequested: 'auto',
           encoding: 'utf-8',

@@ -9,6 +9,7 @@ import {
   Injectable,
   Logger,
   NotFoundException,
+  Optional,
 } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
@@ -31,6 +32,7 @@ import {
   type OutputFormat,
   type PreviewSheetDto,
 } from '@geobatch/contracts';
+import { DatasetRepository } from '@geobatch/geo-query';
 import { JobRepository, type JobEntity, type JobOptions, type JobProgress, type JobSheetColumns } from '@geobatch/job-store';
 import {
   cellJson,
@@ -50,6 +52,7 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config.mod
 import { DatasetResolverService, UnknownDatasetError } from '../datasets/dataset-resolver.service';
 import { ChunkPublisherService } from './chunk-publisher.service';
 import { columnsOf, DETECTION_SAMPLE_ROWS, planColumns } from './column-plan';
+import { DatedSeriesError, resolveDatedSeries, type SeriesLookup } from './dated-series';
 import type { StoredUpload } from './hashing-disk-storage';
 import { sheetNameFor } from './sheet-name';
 
@@ -104,11 +107,22 @@ function optionsDto(options: JobOptions): JobOptionsDto {
     format: options.format ?? 'xlsx',
     crs: options.crs,
     nearestM: options.nearestM ?? DEFAULT_NEAREST_M,
+    // Dated jobs only: every other job's options read as before.
+    ...(options.dateColumn !== undefined && options.datasetVersions
+      ? {
+          dateColumn: options.dateColumn,
+          datasetVersions: options.datasetVersions.flatMap((versions, g) => {
+            const name = options.datasetLabels[g]?.replace(/@[^@]*$/, '') ?? '';
+            return versions.map((v) => `${name}@${v.version} (${v.effectiveDate})`);
+          }),
+        }
+      : {}),
     columns: (options.columns ?? []).map((c: JobSheetColumns) => ({
       sheet: c.sheet + 1,
       name: c.name,
       x: { name: c.xName, number: c.x + 1, letter: columnLetter(c.x), by: c.xBy },
       y: { name: c.yName, number: c.y + 1, letter: columnLetter(c.y), by: c.yBy },
+      ...(c.date === undefined ? {} : { date: { name: c.dateName ?? '', number: c.date + 1, letter: columnLetter(c.date), by: 'given' } }),
     })),
   };
 }
@@ -138,6 +152,8 @@ export class JobsService {
     private readonly jobs: JobRepository,
     private readonly datasets: DatasetResolverService,
     private readonly publisher: ChunkPublisherService,
+    /** Versions of a dataset's series, for jobs with a date column (the gateway's DatasetRepository). */
+    @Optional() @Inject(DatasetRepository) private readonly seriesLookup?: SeriesLookup,
   ) {}
 
   /**
@@ -161,9 +177,20 @@ export class JobsService {
             `${columns.map((c) => `"${c.name}"`).join(', ')}; choose one with "sheet")`,
         );
       }
-      const pinned = await this.datasets.resolve(dto.dataset, ownerKeyId ?? undefined).catch((e: unknown) => {
+      let pinned = await this.datasets.resolve(dto.dataset, ownerKeyId ?? undefined).catch((e: unknown) => {
         throw e instanceof UnknownDatasetError ? new BadRequestException(e.message) : e;
       });
+      const dateColumn = dto.dateColumn?.trim() ? dto.dateColumn : undefined;
+      let dated: Pick<JobOptions, 'dateColumn' | 'datasetVersions' | 'datasetVersionIds'> = {};
+      if (dateColumn !== undefined) {
+        if (!this.seriesLookup) throw new Error('dated jobs need the dataset repository');
+        const series = await resolveDatedSeries(this.seriesLookup, pinned.ids, ownerKeyId).catch((e: unknown) => {
+          throw e instanceof DatedSeriesError ? new BadRequestException(e.message) : e;
+        });
+        // datasetIds/datasetLabels keep one entry per output group: the newest version of each series.
+        pinned = { ids: series.ids, labels: series.labels };
+        dated = { dateColumn, datasetVersions: series.versions, datasetVersionIds: series.versions.flatMap((vs) => vs.map((v) => v.id)) };
+      }
 
       const options: JobOptions = {
         x: dto.x ?? 'auto',
@@ -171,12 +198,14 @@ export class JobsService {
         crs: dto.crs ?? DEFAULT_CRS,
         datasetIds: pinned.ids,
         datasetLabels: pinned.labels,
+        datasetFacts: await this.datasets.factsOf(pinned.ids, ownerKeyId ?? undefined),
         kind: file.kind,
         ...(file.kind === 'csv' ? { encodingRequested: dto.encoding ?? 'auto', encoding: file.encoding, delimiter: file.delimiter } : {}),
         sheet: dto.sheet ?? null,
         lang: dto.lang ?? 'ko',
         format,
         nearestM: dto.nearestM ?? DEFAULT_NEAREST_M,
+        ...dated,
         columns,
         ...(dto.callbackUrl ? { callbackUrl: dto.callbackUrl } : {}),
       };
@@ -401,7 +430,7 @@ export class JobsService {
 
   private async plan(file: TabularFile, dto: CreateJobDto): Promise<JobSheetColumns[]> {
     try {
-      return await planColumns(file, { x: dto.x, y: dto.y, sheet: dto.sheet });
+      return await planColumns(file, { x: dto.x, y: dto.y, sheet: dto.sheet, date: dto.dateColumn });
     } catch (e) {
       if (e instanceof ColumnResolutionError || e instanceof SpreadsheetFormatError) throw new BadRequestException(e.message);
       throw e;

@@ -162,8 +162,14 @@ describe('OpenAPI document', () => {
     const form = post.requestBody.content['multipart/form-data'].schema;
     for (const level of ['sido', 'sigungu', 'eupmyeondong', 'ri']) assert.equal(form.properties[level].format, 'binary', level);
     for (const field of ['name', 'version', 'effectiveDate', 'attribution', 'srid', 'encoding', 'codeField', 'nameField']) assert.ok(form.properties[field], field);
-    assert.deepEqual(form.required, ['name']);
-    assert.equal(post.responses['201'].content['application/json'].schema.$ref, '#/components/schemas/DatasetDto');
+    // `name` is required only without a preset (each preset has a default), so the service checks it.
+    assert.deepEqual(form.required ?? [], []);
+    assert.match(form.properties.preset.description, /`juso`.*`admdongkor`.*`kostat`/s);
+    assert.equal(form.properties.files.items.format, 'binary');
+    assert.deepEqual(post.responses['201'].content['application/json'].schema.oneOf, [
+      { $ref: '#/components/schemas/DatasetDto' },
+      { $ref: '#/components/schemas/DatasetListDto' },
+    ]);
     assert.ok(post.responses['400'] && post.responses['403'] && post.responses['413']);
     assert.deepEqual(post.security, [{ bearer: [] }]);
     const del = (doc.paths['/datasets/{id}'] as any).delete;

@@ -11,7 +11,7 @@ import {
   type AdminLevel,
 } from '@geobatch/contracts';
 import type { LookupHit, LookupPoint } from '@geobatch/geo-query';
-import { ChunkGeocoder, DATASET_MISSING_NOTE, nearestNote, NOT_FOUND_NOTE } from './chunk-geocoder.service';
+import { ChunkGeocoder, DATASET_MISSING_NOTE, nearestNote, NOT_FOUND_NOTE, partialNote } from './chunk-geocoder.service';
 import type { DatasetEngines } from './engine-registry';
 
 const SEOUL: LookupHit = {
@@ -78,7 +78,7 @@ describe('ChunkGeocoder', () => {
     assert.equal(result.rows[1].matches[0].note, '좌표가 숫자가 아님 (x="abc") / x is not a decimal number');
     assert.equal(result.rows[2].matches[0].note, NOT_FOUND_NOTE);
     assert.deepEqual([result.jobId, result.sheet, result.chunk], [event.jobId, 1, 4]);
-    assert.deepEqual(stats, { rows: 5, ok: 2, notFound: 1, invalid: 2, swapped: 0, nearest: 0 });
+    assert.deepEqual(stats, { rows: 5, ok: 2, notFound: 1, invalid: 2, swapped: 0, nearest: 0, partial: 0 });
     // What is published must pass the consumer's own validation.
     const decoded = decodeEvent(ChunkResultEventV2, JSON.parse(JSON.stringify(packed)));
     assert.deepEqual(JSON.parse(JSON.stringify(unpackChunkResult(decoded))), result.rows, 'decoded, it reads back the same rows');
@@ -136,7 +136,7 @@ describe('ChunkGeocoder', () => {
     // Swapped but in no area: NOT_FOUND, and the note still says it was swapped.
     assert.equal(result.rows[1].matches[0].status, RowStatus.NotFound);
     assert.equal(result.rows[1].matches[0].note, `${NOT_FOUND_NOTE}; 경도와 위도가 바뀌어 있어 바꿔서 찾음 (x=36, y=128) / x and y were swapped; looked up as x=128, y=36`);
-    assert.deepEqual(stats, { rows: 2, ok: 0, notFound: 1, invalid: 0, swapped: 1, nearest: 0 });
+    assert.deepEqual(stats, { rows: 2, ok: 0, notFound: 1, invalid: 0, swapped: 1, nearest: 0, partial: 0 });
   });
 
   it('passes the tolerance (200 m when the event has none) and marks nearest hits NEAREST with their distance', async () => {
@@ -157,7 +157,7 @@ describe('ChunkGeocoder', () => {
     assert.equal(result.rows[2].matches[0].distanceM, 12.3);
     assert.match(result.rows[2].matches[0].note!, /^경도와 위도가 바뀌어 있어 바꿔서 찾음 .*; 가장 가까운 경계까지 12\.3 m/);
     assert.equal(result.rows[3].matches[0].status, RowStatus.NotFound);
-    assert.deepEqual(stats, { rows: 4, ok: 1, notFound: 1, invalid: 0, swapped: 0, nearest: 2 });
+    assert.deepEqual(stats, { rows: 4, ok: 1, notFound: 1, invalid: 0, swapped: 0, nearest: 2, partial: 0 });
     assert.deepEqual(unpackChunkResult(decodeEvent(ChunkResultEventV2, JSON.parse(JSON.stringify(packed))))[1].matches[0].distanceM, 12.3);
 
     const off = fakes(undefined, undefined, near);
@@ -186,9 +186,17 @@ describe('ChunkGeocoder', () => {
     assert.deepEqual(result.rows[0].matches[0], { status: RowStatus.NotFound, note: DATASET_MISSING_NOTE });
 
     const partial = fakes(['sido', 'sigungu', 'eupmyeondong', 'ri'], undefined, () => ({ sido: SEOUL.sido, sigungu: SEOUL.sigungu }));
-    const { result: r2 } = await partial.geocoder.geocode(chunk([{ n: 1, x: '127', y: '37' }]));
-    assert.equal(r2.rows[0].matches[0].status, RowStatus.Ok);
-    assert.equal(r2.rows[0].matches[0].note, '읍면동 없음 / no eupmyeondong area here', '리 is not expected everywhere');
+    const { result: r2, stats: s2 } = await partial.geocoder.geocode(chunk([{ n: 1, x: '127', y: '37' }]));
+    // Not a clean OK: the dataset has 읍면동, and the point is in a gap between its 시군구 and their 읍면동.
+    assert.equal(r2.rows[0].matches[0].status, RowStatus.Partial);
+    assert.equal(r2.rows[0].matches[0].note, partialNote(['eupmyeondong']), '리 is not expected everywhere');
+    assert.equal(s2.partial, 1);
+    assert.equal(partialNote(['eupmyeondong']), '읍면동 없음: 이 점을 덮는 읍면동 경계가 없습니다 / no eupmyeondong area of the dataset covers this point');
+
+    // A 동 has no 리: a dataset with 리 still answers a city point as a clean OK.
+    const city = fakes(['sido', 'sigungu', 'eupmyeondong', 'ri'], undefined, () => ({ ...SEOUL }));
+    const { result: r3 } = await city.geocoder.geocode(chunk([{ n: 1, x: '127', y: '37' }]));
+    assert.deepEqual([r3.rows[0].matches[0].status, r3.rows[0].matches[0].note], [RowStatus.Ok, undefined]);
   });
 });
 
@@ -213,7 +221,7 @@ describe('ChunkGeocoder.geocodePoints (the path chunks and /geocode requests sha
     ]);
     assert.equal(out.rows[0].matches[1].note, DATASET_MISSING_NOTE);
     assert.equal(out.rows[1].matches[0].note, '좌표 없음 (x 비어 있음) / missing x');
-    assert.deepEqual(out.stats, { rows: 3, ok: 1, notFound: 1, invalid: 1, swapped: 0, nearest: 0 });
+    assert.deepEqual(out.stats, { rows: 3, ok: 1, notFound: 1, invalid: 1, swapped: 0, nearest: 0, partial: 0 });
   });
 
   it('throws what the engine throws (the handler decides about retries)', async () => {

@@ -11,10 +11,15 @@ import {
   type MatchV1,
   type RowResultV1,
   type RowsChunkEventV2,
+  type SeriesVersionsV1,
 } from '@geobatch/contracts';
 import type { LookupHit } from '@geobatch/geo-query';
 import { pointParser, swappedNote, unsupportedCrsNote, type ParsedPoint } from './coordinates';
 import { DATASET_ENGINES, type DatasetEngines, type EngineDataset } from './engine-registry';
+import { chooseVersions, type VersionChoice } from './series-version';
+
+/** Longest note a match carries (MatchV1.note). */
+const MAX_NOTE_CHARS = 500;
 
 export const NOT_FOUND_NOTE = '경계 밖 / outside every boundary';
 export const DATASET_MISSING_NOTE = '데이터셋 없음 / dataset not found (deleted?)';
@@ -32,6 +37,7 @@ export interface ChunkStats {
   invalid: number;
   swapped: number;
   nearest: number;
+  partial: number;
 }
 
 /** What a dataset answered for the chunk: its hits by point index, or that it is gone. */
@@ -42,10 +48,16 @@ function missingLevels(levels: AdminLevel[], hit: LookupHit): AdminLevel[] {
   return levels.filter((l) => l !== 'ri' && hit[l] === undefined);
 }
 
+/** The note of a PARTIAL match: the levels the dataset has but the point did not reach. */
+export function partialNote(missing: readonly AdminLevel[]): string {
+  return `${missing.map((l) => ADMIN_LEVEL_LABELS[l]).join('·')} 없음: 이 점을 덮는 ${missing.map((l) => ADMIN_LEVEL_LABELS[l]).join('·')} 경계가 없습니다 / no ${missing.join(', ')} area of the dataset covers this point`;
+}
+
 /**
  * One dataset's answer for one row. Status, most severe first: INVALID (unusable coordinates),
  * NOT_FOUND (no area, not even within the tolerance), NEAREST (matched by proximity), SWAPPED (x/y
- * exchanged, matched exactly once swapped back), OK. The note lists every fact that applies.
+ * exchanged, matched exactly once swapped back), PARTIAL (a level the dataset has is empty: the point
+ * lies in a gap between a coarser area and its subdivisions), OK. The note lists every fact that applies.
  */
 function matchFor(point: ParsedPoint, index: number, answer: DatasetAnswer): MatchV1 {
   if (!point.ok) return { status: RowStatus.Invalid, note: point.note };
@@ -53,15 +65,23 @@ function matchFor(point: ParsedPoint, index: number, answer: DatasetAnswer): Mat
   const notes: string[] = point.swapped ? [swappedNote(point.lat, point.lon)] : [];
   const hit = answer.hits.get(index);
   if (!hit) return { status: RowStatus.NotFound, note: [NOT_FOUND_NOTE, ...notes].join('; ') };
-  const match: MatchV1 = { status: hit.nearest ? RowStatus.Nearest : point.swapped ? RowStatus.Swapped : RowStatus.Ok };
+  const missing = missingLevels(answer.levels, hit);
+  const status = hit.nearest ? RowStatus.Nearest : point.swapped ? RowStatus.Swapped : missing.length > 0 ? RowStatus.Partial : RowStatus.Ok;
+  const match: MatchV1 = { status };
   for (const level of ADMIN_LEVELS) if (hit[level]) match[level] = { ...hit[level] };
   if (hit.nearest) {
     match.distanceM = hit.nearest.distanceM;
     notes.push(nearestNote(hit.nearest.distanceM));
   }
-  const missing = missingLevels(answer.levels, hit);
-  if (missing.length > 0) notes.push(`${missing.map((l) => ADMIN_LEVEL_LABELS[l]).join('·')} 없음 / no ${missing.join(', ')} area here`);
+  if (missing.length > 0) notes.push(partialNote(missing));
   if (notes.length > 0) match.note = notes.join('; ');
+  return match;
+}
+
+/** A dated group's match: which version answered, and the note about how it was chosen (after the lookup's own). */
+function withVersion(match: MatchV1, version: string, note: string | null): MatchV1 {
+  match.version = version;
+  if (note) match.note = (match.note ? `${match.note}; ${note}` : note).slice(0, MAX_NOTE_CHARS);
   return match;
 }
 
@@ -74,6 +94,14 @@ export interface GeocodeInput {
   nearestM: number;
   /** Datasets to answer from, in the order of each row's matches (repeats allowed). */
   datasetIds: readonly string[];
+  /** Dated lookups: each point's raw date (see `parseRowDate`), by position. */
+  dates?: readonly (string | null)[];
+  /**
+   * Dated lookups: per entry of `datasetIds`, its series' versions (null: that group is not dated).
+   * Each point of a dated group is looked up in the version in force on its date, and its match
+   * says which (`version`).
+   */
+  series?: readonly (SeriesVersionsV1 | null)[];
 }
 
 export interface GeocodeOutput {
@@ -98,6 +126,7 @@ export class ChunkGeocoder {
       crs: event.crs,
       nearestM: event.nearestM ?? DEFAULT_NEAREST_M,
       datasetIds: event.datasetIds,
+      ...(event.series ? { dates: event.date, series: event.series } : {}),
     });
     const head = { jobId: event.jobId, sheet: event.sheet, chunk: event.chunk };
     return { result: packChunkResult(head, rows, event.datasetIds.length), stats };
@@ -110,31 +139,59 @@ export class ChunkGeocoder {
     // Keyed by position, not by row number: a chunk with a repeated row number must not break the lookup.
     const valid = parsed.flatMap((p, i) => (p.ok ? [{ n: i, lon: p.lon, lat: p.lat }] : []));
 
+    // Dated groups: the version each row is looked up in. Which points each dataset must answer:
+    // all valid ones for a plain group, for a series version only the rows it is in force for.
+    const choices: (VersionChoice[] | null)[] = input.datasetIds.map((_, g) => {
+      const series = input.series?.[g];
+      return series ? chooseVersions(series, input.dates ?? [], input.points.length) : null;
+    });
+    const wanted = new Map<string, Set<number> | 'all'>();
+    input.datasetIds.forEach((id, g) => {
+      const series = input.series?.[g];
+      const chosen = choices[g];
+      if (!series || !chosen) return void wanted.set(id, 'all');
+      for (const p of valid) {
+        const versionId = series.ids[chosen[p.n].index];
+        let rows = wanted.get(versionId);
+        if (rows === 'all') continue;
+        if (!rows) wanted.set(versionId, (rows = new Set()));
+        rows.add(p.n);
+      }
+      // A version no valid row needs is still acquired: a deleted one must show as missing.
+      for (const c of new Set(chosen.map((c) => c.index))) if (!wanted.has(series.ids[c])) wanted.set(series.ids[c], new Set());
+    });
+
     const answers = new Map<string, DatasetAnswer>();
     const datasets = new Map<string, EngineDataset | null>();
-    for (const id of input.datasetIds) {
-      if (answers.has(id)) continue;
+    for (const [id, rows] of wanted) {
       const found = await this.engines.acquire(id);
       datasets.set(id, found?.dataset ?? null);
       if (!found) {
         answers.set(id, null);
         continue;
       }
-      const hits = valid.length > 0 ? await found.engine.lookup(valid, { nearestM: input.nearestM }) : new Map<number, LookupHit>();
+      const points = rows === 'all' ? valid : valid.filter((p) => rows.has(p.n));
+      const hits = points.length > 0 ? await found.engine.lookup(points, { nearestM: input.nearestM }) : new Map<number, LookupHit>();
       answers.set(id, { levels: found.dataset.levels, hits });
     }
 
-    const stats: ChunkStats = { rows: input.points.length, ok: 0, notFound: 0, invalid: 0, swapped: 0, nearest: 0 };
+    const stats: ChunkStats = { rows: input.points.length, ok: 0, notFound: 0, invalid: 0, swapped: 0, nearest: 0, partial: 0 };
     const counter: Record<RowStatus, keyof ChunkStats> = {
       [RowStatus.Ok]: 'ok',
       [RowStatus.NotFound]: 'notFound',
       [RowStatus.Invalid]: 'invalid',
       [RowStatus.Swapped]: 'swapped',
       [RowStatus.Nearest]: 'nearest',
+      [RowStatus.Partial]: 'partial',
       [RowStatus.Error]: 'invalid', // never a lookup's answer: only chunks given up on (rows-chunk.handler)
     };
     const rows: RowResultV1[] = input.points.map((p, i) => {
-      const matches = input.datasetIds.map((id) => matchFor(parsed[i], i, answers.get(id)!));
+      const matches = input.datasetIds.map((id, g) => {
+        const chosen = choices[g]?.[i];
+        if (!chosen) return matchFor(parsed[i], i, answers.get(id)!);
+        const series = input.series![g]!;
+        return withVersion(matchFor(parsed[i], i, answers.get(series.ids[chosen.index])!), series.versions[chosen.index], chosen.note);
+      });
       stats[counter[matches[0]?.status ?? RowStatus.NotFound]]++;
       return { n: p.n, matches };
     });

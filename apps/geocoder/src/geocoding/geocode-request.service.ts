@@ -9,6 +9,7 @@ import {
   type GeocodeDatasetV1,
   type GeocodeRequestV1,
   type GeocodeReplyV1,
+  type SeriesVersionsV1,
 } from '@geobatch/contracts';
 import { DatasetRepository, type Dataset } from '@geobatch/geo-query';
 import { ChunkGeocoder } from './chunk-geocoder.service';
@@ -71,13 +72,56 @@ export class GeocodeRequestService {
     const resolved = await this.resolve(request.datasets);
     if (typeof resolved === 'string') return errorReply(GeocodeErrorCode.UnknownDataset, resolved, { crs, nearestM });
 
+    // Points with a date: every dataset answers from its series' version in force on each point's date.
+    const dated = request.points.some((p) => typeof p.date === 'string' && p.date.trim() !== '');
+    let datasets = resolved;
+    let series: SeriesVersionsV1[] | undefined;
+    if (dated) {
+      const timeline = await this.series(resolved);
+      if (typeof timeline === 'string') return errorReply(GeocodeErrorCode.InvalidRequest, timeline, { crs, nearestM });
+      datasets = timeline.newest;
+      series = timeline.series;
+    }
+
     const { rows } = await this.geocoder.geocodePoints({
       points: request.points.map((p, i) => ({ n: i + 1, x: rawCoordinate(p.x), y: rawCoordinate(p.y) })),
       crs,
       nearestM,
-      datasetIds: resolved.map((d) => d.id),
+      datasetIds: datasets.map((d) => d.id),
+      ...(series ? { series, dates: request.points.map((p) => p.date ?? null) } : {}),
     });
-    return { crs, nearestM, datasets: resolved.map(described), results: rows };
+    return { crs, nearestM, datasets: datasets.map(described), results: rows };
+  }
+
+  /**
+   * Each dataset's series: the current versions of its name (shared ones, and its owner's), oldest
+   * first, and the newest of each. A message when a version has no effective date, or two share one:
+   * such a series has no single version in force on a day.
+   */
+  async series(named: Dataset[]): Promise<{ newest: Dataset[]; series: SeriesVersionsV1[] } | string> {
+    const current = await this.datasets.list();
+    const day = (d: Dataset) => {
+      const e = d.effectiveDate as unknown;
+      return e instanceof Date ? e.toISOString().slice(0, 10) : (d.effectiveDate ?? null);
+    };
+    const out = { newest: [] as Dataset[], series: [] as SeriesVersionsV1[] };
+    for (const d of named) {
+      const members = current.filter((c) => c.name === d.name && (c.ownerKeyId === null || c.ownerKeyId === d.ownerKeyId));
+      if (!members.some((c) => c.id === d.id) && !members.some((c) => c.version === d.version)) members.push(d);
+      const undated = members.filter((c) => !day(c));
+      if (undated.length > 0) {
+        return `날짜로 고를 수 없음: "${d.name}"의 버전 ${undated.map((c) => c.version).join(', ')}에 시행일이 없음 / dataset series "${d.name}" has versions without an effective date (${undated.map((c) => c.version).join(', ')}), so points with a date cannot be matched to the version in force; leave "date" out`;
+      }
+      members.sort((a, b) => day(a)!.localeCompare(day(b)!));
+      for (let k = 1; k < members.length; k++) {
+        if (day(members[k]) === day(members[k - 1])) {
+          return `날짜로 고를 수 없음: "${d.name}"의 버전 ${members[k - 1].version}, ${members[k].version}의 시행일이 같음 / versions ${members[k - 1].version} and ${members[k].version} of "${d.name}" take effect on the same day (${day(members[k])})`;
+        }
+      }
+      out.newest.push(members[members.length - 1]);
+      out.series.push({ ids: members.map((c) => c.id), versions: members.map((c) => c.version), effectiveDates: members.map((c) => day(c)!) });
+    }
+    return out;
   }
 
   /** The datasets named (ids, `name`, `name@version`), or the default; a message when one cannot be found. */

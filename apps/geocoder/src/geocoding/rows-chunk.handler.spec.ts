@@ -30,7 +30,7 @@ function handler(options: { failures?: number; error?: () => Error; ms?: number;
       if (options.error) throw options.error();
       if (attempts.count <= (options.failures ?? 0)) throw new Error(`Connection terminated unexpectedly (${attempts.count})`);
       const result = packChunkResult({ jobId: e.jobId, sheet: e.sheet, chunk: e.chunk }, [{ n: 1, matches: [{ status: RowStatus.Ok }] }], 1);
-      return { result, stats: { rows: 1, ok: 1, notFound: 0, invalid: 0, swapped: 0, nearest: 0 } };
+      return { result, stats: { rows: 1, ok: 1, notFound: 0, invalid: 0, swapped: 0, nearest: 0, partial: 0 } };
     },
   } as unknown as ChunkGeocoder;
   const publisher = { publish: async (topic: string, key: string, value: object) => void published.push({ topic, key, value }) } as unknown as EventPublisher;

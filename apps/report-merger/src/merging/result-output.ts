@@ -65,13 +65,15 @@ export class ResultOutput {
     this.lang = job.options.lang ?? 'ko';
     // `거리(m)` appears whenever nearest matching was on for the job.
     const distance = (job.options.nearestM ?? DEFAULT_NEAREST_M) > 0;
+    // `경계 버전` only for jobs with a date column, so every other output stays byte-identical.
+    const version = job.options.dateColumn !== undefined && job.options.datasetVersions !== undefined;
     this.resultPath = `${RESULTS_DIR}/${job.id}.${this.format}`;
     const stem = join(storageDir, RESULTS_DIR, `.${job.id}.${process.pid}-${randomBytes(4).toString('hex')}`);
     this.partial = `${stem}.${this.format}${PARTIAL_SUFFIX}`;
     this.writer =
       this.format === 'csv'
-        ? new ResultCsvWriter(this.partial, { lang: this.lang, distance, datasets: job.options.datasetLabels })
-        : new ResultWorkbookWriter(this.partial, { lang: this.lang, distance, datasets: job.options.datasetLabels, maxRowsPerSheet });
+        ? new ResultCsvWriter(this.partial, { lang: this.lang, distance, version, datasets: job.options.datasetLabels })
+        : new ResultWorkbookWriter(this.partial, { lang: this.lang, distance, version, datasets: job.options.datasetLabels, maxRowsPerSheet });
     this.problems = this.format === 'xlsx' ? new LineSpool(`${stem}.problems${PARTIAL_SUFFIX}`) : undefined;
   }
 
@@ -144,7 +146,13 @@ export class ResultOutput {
         }
       }
       writer.addSummarySheet(
-        this.summary.build({ fileName: this.job.fileName, jobId: this.job.id, datasets: this.job.options.datasetLabels, options: summaryOptions }),
+        this.summary.build({
+          fileName: this.job.fileName,
+          jobId: this.job.id,
+          datasets: this.job.options.datasetLabels,
+          datasetFacts: this.job.options.datasetFacts,
+          options: summaryOptions,
+        }),
       );
     }
     await writer.commit();

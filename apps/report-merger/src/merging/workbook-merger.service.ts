@@ -364,6 +364,12 @@ export class WorkbookMergerService implements BeforeApplicationShutdown {
       ['lang', o.lang ?? 'ko'],
       ['format', o.format ?? 'xlsx'],
       ['nearestM', String(o.nearestM ?? DEFAULT_NEAREST_M)],
+      // Dated jobs only (an empty value is dropped below): the column, and each series' timeline.
+      ['dateColumn', o.dateColumn ?? ''],
+      ...(o.datasetVersions ?? []).map((versions, g): [string, string] => [
+        `versions ${o.datasetLabels[g] ?? g + 1}`,
+        versions.map((v) => `${v.version} (${v.effectiveDate}~)`).join(', '),
+      ]),
     ];
     for (const s of sheets) {
       const col = (i: number) => `${columnLetter(i)} (${JSON.stringify(s.header[i] ?? '')})`;

@@ -29,6 +29,20 @@ export class CreateJobDto {
   y?: string;
 
   /**
+   * Date column (header name, 1-based column number or letter), e.g. `일자`, `4` or `D`: each row is
+   * matched against the version of each dataset's series in force on its date (the version with the
+   * latest effective date on or before it), and the result gets a `경계 버전` column per dataset.
+   * Dates: XLSX date cells, `YYYYMMDD`, `YYYY-MM-DD` (or `.`, `/`), with or without a time, and
+   * `22-APR-24 10:43:00` (DD-MON-YY; 00–69 → 20xx, 70–99 → 19xx). Rows without a readable date use
+   * the newest version, rows before the earliest version the earliest; `비고` says so. Every version
+   * of a named series needs an effective date.
+   */
+  @IsOptional()
+  @IsString()
+  @Matches(COLUMN_SPEC)
+  dateColumn?: string;
+
+  /**
    * Boundary dataset name; the default dataset when omitted. Several datasets, comma-separated or as
    * a repeated field (e.g. `kostat,admdong`, at most 5), each add their own group of columns, in this order.
    */

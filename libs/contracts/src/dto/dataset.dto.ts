@@ -16,6 +16,10 @@ export class DatasetDto {
   featureCounts!: Record<string, number>;
   /** Credit line required by the data's licence. */
   attribution!: string;
+  /** Generalised outlines (the built-in datasets): a first answer, not boundary-exact; see `notes`. */
+  simplified!: boolean;
+  /** What to know about the data: accuracy, missing levels, known holes. Empty when there is nothing to say. */
+  notes!: string;
   /** The dataset jobs use when they name none. */
   isDefault!: boolean;
   /** True for a dataset every key sees; false for one only its owner key sees. */
@@ -42,6 +46,9 @@ export class ListDatasetsQueryDto {
   all?: string;
 }
 
+/** Layouts of official downloads that `POST /datasets` imports as they come (the importer's presets). */
+export const DATASET_PRESETS = ['juso', 'admdongkor', 'kostat'] as const;
+
 /** `true` or `false`, as a form sends them. */
 const BOOLEAN_TEXT = ['true', 'false'] as const;
 /** `FIELD` for every level, or `LEVEL=FIELD` pairs separated by commas. */
@@ -50,13 +57,24 @@ const FIELD_SPEC = /^[^\s=,]+$|^\s*[a-z]+\s*=\s*[^\s=,]+\s*(?:,\s*[a-z]+\s*=\s*[
 /**
  * Text fields of the `POST /datasets` multipart form. The boundary files travel in the fields
  * `sido`, `sigungu`, `eupmyeondong` and `ri` (any subset, at least one): each a GeoJSON
- * FeatureCollection or a zipped ESRI shapefile, told apart by content.
+ * FeatureCollection or a zipped ESRI shapefile, told apart by content. With `preset`, the downloaded
+ * files travel in the field `files` instead.
  */
 export class CreateDatasetDto {
-  /** Dataset name: letters, digits, `.`, `_` and `-`, e.g. `kostat`. */
+  /** Dataset name: letters, digits, `.`, `_` and `-`, e.g. `kostat`. Required without `preset` (each preset has a default). */
+  @IsOptional()
   @IsString()
   @MaxLength(100)
-  name!: string;
+  name?: string;
+
+  /**
+   * Import official downloads as they come, sent in the `files` field: `juso` (도로명주소 전자지도 구역의 도형 zips,
+   * one per 시도 or one national; makes the datasets `juso` and `juso-hjd`), `admdongkor`
+   * (`HangJeongDong_verYYYYMMDD.geojson`) or `kostat` (SGIS census `sido`/`sgg`/`emd` layers). The answer is then a list.
+   */
+  @IsOptional()
+  @IsIn(DATASET_PRESETS)
+  preset?: string;
 
   /** Version label; `1` when omitted. Importing an existing name and version replaces it (jobs already running keep the old one). */
   @IsOptional()

@@ -21,6 +21,13 @@ export class GeocodePointDto {
   y?: number | string | null;
   /** Your own reference for the point (text up to 200 characters, or a number), echoed in its result. */
   id?: string | number;
+  /**
+   * The point's date, e.g. `2024-04-22`, `20240422`, `2024.04.22 10:43` or `22-APR-24 10:43:00`: each
+   * dataset answers from the version of its series (same name) in force that day, the one with the
+   * latest effective date on or before it; the match's `version` says which. A point without a date
+   * in a request where others have one gets the newest version, with a note. An unreadable date is a 400.
+   */
+  date?: string;
 }
 
 /**
@@ -69,7 +76,7 @@ export class GeocodeAreaDto {
 
 /** What one dataset says about one point. */
 export class GeocodeMatchDto {
-  /** `OK`, `NEAREST`, `SWAPPED`, `NOT_FOUND` or `INVALID`. */
+  /** `OK`, `NEAREST`, `SWAPPED`, `PARTIAL` (a level of the dataset is empty at the point), `NOT_FOUND` or `INVALID`. */
   status!: RowStatus;
   /** Why the point is not a clean match (the `비고` column of a job). */
   note?: string;
@@ -79,6 +86,8 @@ export class GeocodeMatchDto {
   ri?: GeocodeAreaDto;
   /** Metres to the nearest area, for `NEAREST`. */
   distanceM?: number;
+  /** When points have a `date`: the version of the dataset's series that answered. */
+  version?: string;
 }
 
 /** The answer for one point. */

@@ -51,6 +51,8 @@ export class JobSheetColumnsDto {
   name!: string;
   x!: ColumnRefDto;
   y!: ColumnRefDto;
+  /** The date column, for a job with `dateColumn`. */
+  date?: ColumnRefDto;
 }
 
 /** Options the job was created with, and the columns it worked out from them. */
@@ -70,6 +72,10 @@ export class JobOptionsDto {
   crs!: string;
   /** Nearest-polygon tolerance in metres (0 = off). */
   nearestM!: number;
+  /** Date column as given; absent when the job has none (every row then uses the dataset named). */
+  dateColumn?: string;
+  /** A job with `dateColumn`: every version it may answer from, as `name@version (effective date)`, oldest first per dataset. */
+  datasetVersions?: string[];
   columns!: JobSheetColumnsDto[];
 }
 

@@ -61,3 +61,46 @@ describe('ChunkResultEventV2', () => {
     }
   });
 });
+
+describe('ChunkResultEventV2 version columns (jobs with a date column)', () => {
+  const dated: RowResultV1[] = [
+    { n: 1, matches: [{ status: RowStatus.Ok, sido: seoul, version: '2023' }] },
+    { n: 2, matches: [{ status: RowStatus.Ok, sido: seoul, version: '2020', note: '날짜 없음' }] },
+    { n: 3, matches: [{ status: RowStatus.Invalid, note: 'x: 숫자가 아닙니다', version: '2023' }] },
+  ];
+
+  it('lists each answering version once with an index per row, and unpacks to the same rows', () => {
+    const packed = packChunkResult(head, dated, 1);
+    assert.deepEqual(packed.datasets[0].versions, ['2023', '2020']);
+    assert.deepEqual(packed.datasets[0].version, [0, 1, 0]);
+    const decoded = decodeEvent(ChunkResultEventV2, JSON.parse(JSON.stringify(packed)));
+    assert.deepEqual(JSON.parse(JSON.stringify(unpackChunkResult(decoded))), dated);
+  });
+
+  it('leaves them out for jobs without one, so old messages and layouts are unchanged', () => {
+    const packed = packChunkResult(head, rows, 2);
+    assert.equal('versions' in packed.datasets[0], false);
+    assert.equal('version' in packed.datasets[0], false);
+    for (const r of unpackChunkResult(decodeEvent(ChunkResultEventV2, JSON.parse(JSON.stringify(packed))))) {
+      for (const m of r.matches) assert.equal(m.version, undefined);
+    }
+  });
+
+  it('refuses a version column without its list, of the wrong length, or pointing outside the list', () => {
+    const good = JSON.parse(JSON.stringify(packChunkResult(head, dated, 1)));
+    const broken = [
+      (e: any) => delete e.datasets[0].versions,
+      (e: any) => delete e.datasets[0].version,
+      (e: any) => e.datasets[0].version.pop(),
+      (e: any) => (e.datasets[0].version[0] = 2),
+      (e: any) => (e.datasets[0].version[0] = -1),
+      (e: any) => (e.datasets[0].versions[0] = 2023),
+      (e: any) => (e.datasets[0].versions = 'x'),
+    ];
+    for (const breakIt of broken) {
+      const copy = structuredClone(good);
+      breakIt(copy);
+      assert.throws(() => decodeEvent(ChunkResultEventV2, copy), EventDecodeError, breakIt.toString());
+    }
+  });
+});

@@ -20,7 +20,7 @@ import { ADMIN_LEVELS, RowStatus, type AdminLevel } from '../row-status';
 import { IsEachIn, IsIntArray, IsNullableNumberArray, IsNullableStringArray } from './columnar';
 import { Topics } from '../topics';
 import { AreaV1, IsAreaArray } from './area';
-import { MAX_POINTS_PER_CHUNK } from './rows-chunk.event';
+import { MAX_POINTS_PER_CHUNK, MAX_SERIES_VERSIONS } from './rows-chunk.event';
 
 /** The answer of one dataset for one row. Levels the dataset does not have, or the point is not in, are absent. */
 export class MatchV1 {
@@ -60,6 +60,15 @@ export class MatchV1 {
   @IsOptional()
   @IsNumber()
   distanceM?: number;
+
+  /**
+   * Jobs with a date column (and `POST /geocode` points with a date): the `dataset.version` of the
+   * series version that answered, the one in force on the row's date.
+   */
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  version?: string;
 }
 
 export class RowResultV1 {
@@ -115,6 +124,21 @@ export class DatasetMatchesV2 {
 
   @IsIntArray(-1, MAX_AREAS_PER_CHUNK)
   ri!: number[];
+
+  /**
+   * Dated jobs: the versions (`dataset.version`) that answered rows of this chunk, each listed once;
+   * `version[i]` is row i's index in it. Both absent for jobs without a date column.
+   */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_SERIES_VERSIONS)
+  @IsString({ each: true })
+  @MaxLength(200, { each: true })
+  versions?: string[];
+
+  @IsOptional()
+  @IsIntArray(0, MAX_SERIES_VERSIONS)
+  version?: number[];
 }
 
 /** Every column of every dataset has one entry per row, and every area index points into `areas`. */
@@ -131,11 +155,16 @@ function IsAlignedWithRows(options?: ValidationOptions): PropertyDecorator {
             const columns = [d.status, d.note, d.distanceM, ...ADMIN_LEVELS.map((l) => d[l])];
             if (!columns.every((c) => Array.isArray(c) && c.length === rows.length)) return false;
             const areas = d.areas.length;
-            return ADMIN_LEVELS.every((l) => (d[l] as number[]).every((k) => k < areas));
+            if (!ADMIN_LEVELS.every((l) => (d[l] as number[]).every((k) => k < areas))) return false;
+            // The version columns come as a pair: one index per row, each inside `versions`.
+            if (d.version === undefined && d.versions === undefined) return true;
+            if (!Array.isArray(d.version) || !Array.isArray(d.versions) || d.version.length !== rows.length) return false;
+            const versions = d.versions.length;
+            return d.version.every((k) => k < versions);
           });
         },
         defaultMessage: buildMessage(
-          (each) => `${each}$property must have one entry per row in every column, with area indexes inside areas`,
+          (each) => `${each}$property must have one entry per row in every column, with area indexes inside areas (and version indexes inside versions)`,
           options,
         ),
       },
@@ -196,8 +225,25 @@ export function packChunkResult(
     // Per level (codes are unique only within a level), by code, then by name: no key string per row.
     const index = new Map<AdminLevel, Map<string, Map<string, number>>>(ADMIN_LEVELS.map((l) => [l, new Map()]));
     const out: DatasetMatchesV2 = { areas: [], status: [], note: [], distanceM: [], sido: [], sigungu: [], eupmyeondong: [], ri: [] };
+    // Version columns only when a row says which version answered (dated jobs): old layouts stay as they were.
+    const versioned = rows.some((r) => r.matches[d]?.version !== undefined);
+    const versionIndex = new Map<string, number>();
+    if (versioned) {
+      out.versions = [];
+      out.version = [];
+    }
     for (const row of rows) {
       const m = row.matches[d];
+      if (versioned) {
+        const label = m.version ?? '';
+        let k = versionIndex.get(label);
+        if (k === undefined) {
+          k = out.versions!.length;
+          versionIndex.set(label, k);
+          out.versions!.push(label);
+        }
+        out.version!.push(k);
+      }
       out.status.push(m.status);
       out.note.push(m.note ?? null);
       out.distanceM.push(m.distanceM ?? null);
@@ -238,6 +284,8 @@ export function unpackChunkResult(event: Pick<ChunkResultEventV2, 'n' | 'dataset
       }
       const distanceM = d.distanceM[i];
       if (distanceM !== null && distanceM !== undefined) match.distanceM = distanceM;
+      const version = d.version === undefined ? undefined : d.versions?.[d.version[i]];
+      if (version) match.version = version;
       return match;
     }),
   }));

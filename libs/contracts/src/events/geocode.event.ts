@@ -19,6 +19,7 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 import { decodeEvent, EventDecodeError } from '../decode-event';
+import { MAX_DATE_CHARS } from '../row-date';
 import { Topics } from '../topics';
 import { RowResultV1 } from './chunk-result.event';
 import { MAX_NEAREST_M } from './rows-chunk.event';
@@ -67,6 +68,15 @@ export class GeocodePointV1 {
   @IsOptional()
   @IsCoordinateValue()
   y?: number | string | null;
+
+  /**
+   * The point's date (`parseRowDate` formats): each dataset then answers from the version of its
+   * series in force on that day, and the match says which (`version`).
+   */
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_DATE_CHARS)
+  date?: string | null;
 }
 
 /**
@@ -207,6 +217,10 @@ function pointProblems(points: unknown): string[] {
       const v = (p as Record<string, unknown>)[axis];
       if (v !== null && v !== undefined && !isCoordinateValue(v)) problems.push(`points.${i}.${axis}: ${axis} must be a number or a string of at most 200 characters`);
     }
+    const date = (p as Record<string, unknown>).date;
+    if (date !== null && date !== undefined && !(typeof date === 'string' && date.length <= MAX_DATE_CHARS)) {
+      problems.push(`points.${i}.date: date must be a string of at most ${MAX_DATE_CHARS} characters`);
+    }
   }
   return problems;
 }
@@ -231,6 +245,10 @@ export function decodeGeocodeRequest(payload: unknown): GeocodeRequestV1 {
   }
   problems.push(...pointProblems(points));
   if (problems.length > 0 || !request) throw new EventDecodeError(GeocodeRequestV1.name, problems);
-  request.points = (points as Record<string, unknown>[]).map((p) => ({ x: p.x as GeocodePointV1['x'], y: p.y as GeocodePointV1['y'] }));
+  request.points = (points as Record<string, unknown>[]).map((p) => {
+    const point: GeocodePointV1 = { x: p.x as GeocodePointV1['x'], y: p.y as GeocodePointV1['y'] };
+    if (typeof p.date === 'string') point.date = p.date;
+    return point;
+  });
   return request;
 }

@@ -27,8 +27,8 @@ describe('input coordinate systems and statuses', () => {
     assert.equal(decodeEvent(RowsChunkEventV2, { ...base, crs: 'EPSG:2097' }).crs, 'EPSG:2097');
   });
 
-  it('has the SWAPPED, NEAREST and ERROR statuses', () => {
-    assert.deepEqual(Object.values(RowStatus), ['OK', 'NOT_FOUND', 'INVALID', 'SWAPPED', 'NEAREST', 'ERROR']);
+  it('has the SWAPPED, NEAREST, PARTIAL and ERROR statuses', () => {
+    assert.deepEqual(Object.values(RowStatus), ['OK', 'NOT_FOUND', 'INVALID', 'SWAPPED', 'NEAREST', 'PARTIAL', 'ERROR']);
   });
 });
 
@@ -38,5 +38,53 @@ describe('packPoints / pointsOf', () => {
     const packed = packPoints(points);
     assert.deepEqual(packed, { n: [3, 5], x: ['127', null], y: ['37', ''] });
     assert.deepEqual(pointsOf(packed), points);
+  });
+});
+
+describe('RowsChunkEventV2 date column and series (jobs with a date column)', () => {
+  const [a, b] = [randomUUID(), randomUUID()];
+  const dated = {
+    ...base,
+    datasetIds: [b],
+    n: [1, 2, 3],
+    x: ['127', '127', '127'],
+    y: ['37', '37', '37'],
+    date: ['2021-05-01', null, '22-APR-24 10:43:00'],
+    series: [{ ids: [a, b], versions: ['2020', '2023'], effectiveDates: ['2020-01-01', '2023-01-01'] }],
+  };
+
+  it('are optional: chunks without them decode as before', () => {
+    const plain = decodeEvent(RowsChunkEventV2, base);
+    assert.equal(plain.date, undefined);
+    assert.equal(plain.series, undefined);
+  });
+
+  it('decode a date per row and the versions of each output group', () => {
+    const decoded = decodeEvent(RowsChunkEventV2, dated);
+    assert.deepEqual(decoded.date, dated.date);
+    assert.deepEqual(decoded.series, dated.series);
+  });
+
+  it('refuse dates that do not line up, malformed versions and series without a date column', () => {
+    const broken: ((e: any) => void)[] = [
+      (e) => e.date.pop(),
+      (e) => (e.date[0] = 20240101),
+      (e) => (e.date[0] = 'x'.repeat(41)),
+      (e) => delete e.date,
+      (e) => (e.series = []),
+      (e) => e.series.push(e.series[0]),
+      (e) => (e.series[0].ids[0] = 'not-a-uuid'),
+      (e) => e.series[0].versions.pop(),
+      (e) => (e.series[0].effectiveDates = ['2023-01-01', '2020-01-01']),
+      (e) => (e.series[0].effectiveDates = ['2020-01-01', '2020-01-01']),
+      (e) => (e.series[0].effectiveDates[0] = null),
+      (e) => (e.series[0] = { ids: [], versions: [], effectiveDates: [] }),
+      (e) => (e.series[0] = null),
+    ];
+    for (const breakIt of broken) {
+      const copy = structuredClone(dated);
+      breakIt(copy);
+      assert.throws(() => decodeEvent(RowsChunkEventV2, copy), EventDecodeError, breakIt.toString());
+    }
   });
 });

@@ -1,6 +1,7 @@
 import {
   ArrayMaxSize,
   ArrayMinSize,
+  buildMessage,
   IsArray,
   IsInt,
   IsOptional,
@@ -10,7 +11,10 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateBy,
+  type ValidationOptions,
 } from 'class-validator';
+import { MAX_DATE_CHARS } from '../row-date';
 import { Topics } from '../topics';
 import { HasLengthOf, IsIntArray, IsNullableStringArray } from './columnar';
 
@@ -24,6 +28,73 @@ export const MAX_NEAREST_M = 5_000;
 
 /** Longest coordinate text a chunk carries; a longer cell is garbage anyway. */
 export const MAX_COORD_CHARS = 200;
+
+/** Most versions one dated series may have in a job. */
+export const MAX_SERIES_VERSIONS = 50;
+
+/**
+ * The versions of one output group's dataset series for a job with a date column (same name,
+ * current generations, each with an effective date), oldest first: entry k of each column is one
+ * version. A row is looked up in the version with the latest effective date on or before its date.
+ */
+export interface SeriesVersionsV1 {
+  /** Dataset ids, pinned when the job was created. */
+  ids: string[];
+  /** `dataset.version` of each, e.g. `2023`: what the result's version column shows. */
+  versions: string[];
+  /** `YYYY-MM-DD`, strictly ascending. */
+  effectiveDates: string[];
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Whether `value` is a well-formed SeriesVersionsV1: one cheap loop over a handful of versions. */
+function isSeriesVersions(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const { ids, versions, effectiveDates } = value as Partial<SeriesVersionsV1>;
+  if (!Array.isArray(ids) || !Array.isArray(versions) || !Array.isArray(effectiveDates)) return false;
+  const count = ids.length;
+  if (count < 1 || count > MAX_SERIES_VERSIONS || versions.length !== count || effectiveDates.length !== count) return false;
+  for (let k = 0; k < count; k++) {
+    const id: unknown = ids[k];
+    const version: unknown = versions[k];
+    const date: unknown = effectiveDates[k];
+    if (typeof id !== 'string' || !UUID.test(id)) return false;
+    if (typeof version !== 'string' || version.length > 200) return false;
+    if (typeof date !== 'string' || !DAY.test(date)) return false;
+    if (k > 0 && !(date > (effectiveDates[k - 1] as string))) return false;
+  }
+  return true;
+}
+
+/** One SeriesVersionsV1 per entry of `datasetIds`, and a `date` column to choose by. */
+function IsSeriesPerGroup(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isSeriesPerGroup',
+      validator: {
+        validate: (value: unknown, args) => {
+          const event = args?.object as Partial<RowsChunkEventV2> | undefined;
+          return (
+            Array.isArray(value) &&
+            Array.isArray(event?.datasetIds) &&
+            value.length === event.datasetIds.length &&
+            Array.isArray(event.date) &&
+            value.every(isSeriesVersions)
+          );
+        },
+        defaultMessage: buildMessage(
+          (each) =>
+            `${each}$property must hold one {ids, versions, effectiveDates} per dataset (1 to ${MAX_SERIES_VERSIONS} versions, ` +
+            'UUIDs, YYYY-MM-DD effective dates strictly ascending), and the chunk must have a date column',
+          options,
+        ),
+      },
+    },
+    options,
+  );
+}
 
 /** One input row's raw coordinates, exactly as read (parsing and validation happen in the geocoder). */
 export class PointV1 {
@@ -106,6 +177,23 @@ export class RowsChunkEventV2 {
   @IsNullableStringArray(MAX_COORD_CHARS)
   @HasLengthOf('n')
   y!: (string | null)[];
+
+  /**
+   * Jobs with a date column: each row's date as read (a string, XLSX dates and numbers already as
+   * `YYYY-MM-DD`; null: no cell), parsed by the geocoder with `parseRowDate`. Absent otherwise.
+   */
+  @IsOptional()
+  @IsNullableStringArray(MAX_DATE_CHARS)
+  @HasLengthOf('n')
+  date?: (string | null)[];
+
+  /**
+   * Jobs with a date column: per entry of `datasetIds` (the newest version of each series), all the
+   * series' versions, oldest first. Each row is looked up in the version in force on its date.
+   */
+  @IsOptional()
+  @IsSeriesPerGroup()
+  series?: SeriesVersionsV1[];
 }
 
 /** The columns of a rows chunk from its points. */

@@ -32,6 +32,14 @@ export class Dataset {
   @Column({ type: 'text', default: '' })
   attribution!: string;
 
+  /** Generalised outlines (the built-in datasets): a first answer, not boundary-exact. */
+  @Column({ type: 'boolean', default: false })
+  simplified!: boolean;
+
+  /** What users should know about the data (known holes, code oddities), shown with it and in 요약. */
+  @Column({ type: 'text', default: '' })
+  notes!: string;
+
   /** At most one dataset, and never a superseded one, is the default. */
   @Column({ name: 'is_default', type: 'boolean', default: false })
   isDefault!: boolean;

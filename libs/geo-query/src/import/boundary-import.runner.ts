@@ -1,6 +1,7 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import { ADMIN_LEVELS, ADMIN_LEVEL_LABELS, type AdminLevel, type InputCrs } from '@geobatch/contracts';
 import { CRS_PROJ4 } from '../lookup/coordinate-systems';
+import { NESTING_KEY_SQL, PARENT_CODE_LENGTH } from './area-codes';
 import { BoundaryImportError } from './feature-collection.scanner';
 import { parentArea, toAreaRecord, type AreaRecord, type FieldNames } from './geojson-features';
 import type { DatasetMeta, ImportProgress, ParentField } from './import-options';
@@ -17,20 +18,25 @@ export interface LayerSource extends FieldNames {
   parents?: ParentField[];
 }
 
-/** A level built in SQL by dissolving the areas of a finer level grouped by a code prefix. */
+/**
+ * A level made in SQL as the union of a finer level's areas grouped by their code's prefix of the level
+ * (2 digits for 시도, 5 for 시군구): it has exactly its children's outline, gaps between them included,
+ * so no point lies in the coarser area without lying in one of its children.
+ */
 export interface DissolvedLevel {
   level: AdminLevel;
   from: AdminLevel;
-  codeLength: number;
-  names: Record<string, string>;
+  /** Code and name of each area made, by that prefix. */
+  areas: ReadonlyMap<string, { code: string; name: string }>;
 }
 
 export interface ImportPlan {
   meta: DatasetMeta;
   layers: LayerSource[];
+  /** Coarser levels made from finer ones, in this order (e.g. 시군구 from 읍면동, then 시도 from 시군구). */
   dissolve?: DissolvedLevel[];
-  /** Import only if the database holds no dataset at all (checked under a lock). */
-  onlyIntoEmptyDatabase?: boolean;
+  /** Import only if no current dataset has this name and version (checked under the import's lock). */
+  onlyIfAbsent?: boolean;
   onProgress?: (event: ImportProgress) => void;
 }
 
@@ -59,7 +65,6 @@ const BATCH_FEATURES = 200;
 const BATCH_CHARS = 8_000_000;
 /** ST_Subdivide's vertex budget per piece. */
 const PART_MAX_VERTICES = 64;
-const SEED_LOCK_KEY = 7_670_000_002;
 /** First key of the two-key advisory lock serialising imports of one name+version (the second is a hash of both). */
 const IMPORT_LOCK_CLASS = 7_670_003;
 
@@ -85,17 +90,21 @@ const INSERT_PARENTS_SQL = `
 
 const LEVEL_RANK_SQL = (col: string) => `array_position(ARRAY['sido','sigungu','eupmyeondong','ri']::text[], ${col})`;
 
-// The level-above area whose code is the longest prefix of the child's (equal codes included; then the
-// finer level). Walking the child's own prefixes keeps every probe on the (dataset_id, code) index.
+// The level-above area whose nesting key (area-codes.ts) is the longest prefix of the child's (equal
+// keys included; then the finer level). Keys are computed once per dataset and joined by hash.
 const PARENT_SQL = `
-  UPDATE boundary_area c SET parent_code = (
-    SELECT p.code
-    FROM generate_series(length(c.code), 1, -1) AS k(len)
-    JOIN boundary_area p ON p.dataset_id = c.dataset_id AND p.code = left(c.code, k.len)
-    WHERE ${LEVEL_RANK_SQL('p.level')} < ${LEVEL_RANK_SQL('c.level')}
-    ORDER BY k.len DESC, ${LEVEL_RANK_SQL('p.level')} DESC
-    LIMIT 1)
-  WHERE c.dataset_id = $1 AND c.level <> 'sido'`;
+  WITH a AS MATERIALIZED (
+    SELECT level, code, ${LEVEL_RANK_SQL('level')} AS rank, ${NESTING_KEY_SQL('code', 'level')} AS key
+    FROM boundary_area WHERE dataset_id = $1),
+  best AS (
+    SELECT DISTINCT ON (c.level, c.code) c.level, c.code, p.code AS parent
+    FROM a c
+    CROSS JOIN LATERAL generate_series(length(c.key), 1, -1) AS k(len)
+    JOIN a p ON p.key = left(c.key, k.len) AND p.rank < c.rank
+    ORDER BY c.level, c.code, k.len DESC, p.rank DESC)
+  UPDATE boundary_area t SET parent_code = best.parent
+  FROM best
+  WHERE t.dataset_id = $1 AND t.level = best.level AND t.code = best.code`;
 
 const PARTS_SQL = `
   INSERT INTO boundary_part (dataset_id, level, code, geom)
@@ -209,26 +218,26 @@ async function assertLonLat(q: QueryRunner, datasetId: string, layer: LayerSourc
 }
 
 async function dissolveLevel(q: QueryRunner, datasetId: string, d: DissolvedLevel): Promise<number> {
+  const length = PARENT_CODE_LENGTH[d.level];
+  const areas = JSON.stringify(Object.fromEntries([...d.areas].map(([prefix, a]) => [prefix, { c: a.code, n: a.name }])));
   const missing: { prefix: string }[] = await q.query(
-    `SELECT DISTINCT left(code, $3) AS prefix FROM boundary_area
-     WHERE dataset_id = $1 AND level = $2 AND NOT ($4::jsonb ? left(code, $3))`,
-    [datasetId, d.from, d.codeLength, JSON.stringify(d.names)],
+    `SELECT DISTINCT left(code, $3) AS prefix FROM boundary_area WHERE dataset_id = $1 AND level = $2 AND NOT ($4::jsonb ? left(code, $3))`,
+    [datasetId, d.from, length, areas],
   );
   if (missing.length > 0) {
-    throw new BoundaryImportError(`no ${ADMIN_LEVEL_LABELS[d.level]} name for code prefix ${missing.map((m) => m.prefix).join(', ')}`);
+    throw new BoundaryImportError(`no ${ADMIN_LEVEL_LABELS[d.level]} for code prefix ${missing.map((m) => m.prefix).join(', ')}`);
   }
-  const rows: { n: number }[] = await q.query(
+  const [{ n }]: { n: number }[] = await q.query(
     `WITH ins AS (
        INSERT INTO boundary_area (dataset_id, level, code, name, geom)
-       SELECT $1::uuid, $2::text, left(code, $4), $5::jsonb ->> left(code, $4),
-              ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Union(geom)), 3))
-       FROM boundary_area WHERE dataset_id = $1 AND level = $3
-       GROUP BY left(code, $4)
+       SELECT $1::uuid, $2::text, $5::jsonb -> g.prefix ->> 'c', $5::jsonb -> g.prefix ->> 'n',
+              ST_Multi(ST_CollectionExtract(ST_MakeValid(g.geom), 3))
+       FROM (SELECT left(code, $4) AS prefix, ST_Union(geom) AS geom FROM boundary_area WHERE dataset_id = $1 AND level = $3 GROUP BY 1) g
        RETURNING 1)
      SELECT count(*)::int AS n FROM ins`,
-    [datasetId, d.level, d.from, d.codeLength, JSON.stringify(d.names)],
+    [datasetId, d.level, d.from, length, areas],
   );
-  return rows[0].n;
+  return n;
 }
 
 /**
@@ -236,14 +245,13 @@ async function dissolveLevel(q: QueryRunner, datasetId: string, d: DissolvedLeve
  * dataset of the same name and version is marked superseded by it, atomically at commit, and keeps its
  * polygons, so jobs pinned to the old id keep their answers while new jobs get the new one; the default
  * flag moves to the new generation. Any failure leaves every dataset as it was. Returns null when
- * `onlyIntoEmptyDatabase` found a dataset already there.
+ * `onlyIfAbsent` found the dataset already there.
  */
 export async function runImport(ds: DataSource, plan: ImportPlan): Promise<ImportResult | null> {
   const t0 = Date.now();
   const progress = (e: Omit<ImportProgress, 'ms'>) => plan.onProgress?.({ ...e, ms: Date.now() - t0 });
   const levels = ADMIN_LEVELS.filter(
-    (l) =>
-      plan.layers.some((s) => s.level === l || s.parents?.some((p) => p.level === l)) || plan.dissolve?.some((d) => d.level === l),
+    (l) => plan.layers.some((s) => s.level === l || s.parents?.some((p) => p.level === l)) || plan.dissolve?.some((d) => d.level === l),
   );
   const { meta } = plan;
   const q = ds.createQueryRunner();
@@ -251,16 +259,18 @@ export async function runImport(ds: DataSource, plan: ImportPlan): Promise<Impor
   let result: ImportResult;
   try {
     await q.startTransaction();
-    if (plan.onlyIntoEmptyDatabase) {
-      await q.query('SELECT pg_advisory_xact_lock($1)', [SEED_LOCK_KEY]);
-      const [{ any }]: { any: boolean }[] = await q.query('SELECT EXISTS (SELECT 1 FROM dataset) AS any');
-      if (any) {
+    // Two imports of the same name and version run one after the other.
+    await q.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [IMPORT_LOCK_CLASS, `${meta.name}\u001f${meta.version}`]);
+    if (plan.onlyIfAbsent) {
+      const [{ present }]: { present: boolean }[] = await q.query(
+        'SELECT EXISTS (SELECT 1 FROM dataset WHERE name = $1 AND version = $2 AND superseded_at IS NULL) AS present',
+        [meta.name, meta.version],
+      );
+      if (present) {
         await q.rollbackTransaction();
         return null;
       }
     }
-    // Two imports of the same name and version run one after the other.
-    await q.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [IMPORT_LOCK_CLASS, `${meta.name}\u001f${meta.version}`]);
     // The current generation steps aside first (the unique index covers current datasets only); other
     // sessions keep seeing it as current until this transaction commits.
     // TypeORM answers an UPDATE with [rows, affected].
@@ -272,10 +282,10 @@ export async function runImport(ds: DataSource, plan: ImportPlan): Promise<Impor
       [meta.name, meta.version],
     );
     const [row]: { id: string }[] = await q.query(
-      `INSERT INTO dataset (name, version, effective_date, levels, attribution)
-       VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO dataset (name, version, effective_date, levels, attribution, simplified, notes)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
        RETURNING id`,
-      [meta.name, meta.version, meta.effectiveDate, levels, meta.attribution],
+      [meta.name, meta.version, meta.effectiveDate, levels, meta.attribution, meta.simplified ?? false, meta.notes ?? ''],
     );
     const datasetId = row.id;
 
@@ -295,6 +305,7 @@ export async function runImport(ds: DataSource, plan: ImportPlan): Promise<Impor
       progress({ step: 'parent-names', level, count: parentCounts[level] });
     }
     for (const d of plan.dissolve ?? []) {
+      if (counts[d.level] !== undefined) throw new BoundaryImportError(`level ${d.level} has a layer and is dissolved both`);
       counts[d.level] = await dissolveLevel(q, datasetId, d);
       progress({ step: 'dissolve', level: d.level, count: counts[d.level] });
     }

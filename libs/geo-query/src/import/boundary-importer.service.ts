@@ -12,6 +12,10 @@ import {
   type ImportGeoJsonOptions,
 } from './import-options';
 import { detectFileKind, encodingLabel, openShapefile } from './shapefile-source';
+import { admdongkorImportOptions } from './presets/admdongkor-preset';
+import { validatePreset, validatePresetFiles, type ImportPresetOptions } from './presets/import-preset';
+import { importJuso } from './presets/juso-preset';
+import { kostatImportOptions } from './presets/kostat-preset';
 
 /** Options of `BoundaryImporter.importFiles`: the same as `importGeoJson` (whose files need not be GeoJSON). */
 export type ImportBoundaryOptions = ImportGeoJsonOptions;
@@ -57,6 +61,19 @@ export class BoundaryImporter {
     }
     const result = await runImport(this.dataSource, { meta, layers, onProgress: options.onProgress });
     return result!;
+  }
+
+  /**
+   * Imports official downloads as they come, by a preset that knows their layout (see
+   * `IMPORT_PRESETS`): `juso` makes two datasets (법정 and 행정), the others one. Each dataset is one
+   * transaction; the results are in that order.
+   */
+  async importPreset(options: ImportPresetOptions): Promise<ImportResult[]> {
+    const preset = validatePreset(options.preset);
+    const files = validatePresetFiles(options.files, preset);
+    if (preset === 'juso') return importJuso(this.dataSource, files, options);
+    const geo = preset === 'admdongkor' ? admdongkorImportOptions(files, options) : await kostatImportOptions(files, options);
+    return [await this.importGeoJson(geo)];
   }
 
   /** Same as {@link importGeoJson}: any mix of GeoJSON and shapefiles. */

@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { parentCodeOf } from './area-codes';
 import { BoundaryImportError, FeatureCollectionScanner } from './feature-collection.scanner';
 
 /** Limits of the contract (AreaV1): longer values could not travel in a result event. */
@@ -63,7 +64,8 @@ export function lastWord(name: string): string {
 
 /**
  * The name of a parent level a feature carries in its properties (see `parentNameFields`), with the
- * parent's code: the first `codeLength` characters of the feature's own code.
+ * parent's code: the first `codeLength` characters of the feature's own code (zero-padded to 10 digits
+ * when the feature's code is a 10-digit official code).
  */
 export function parentArea(
   feature: unknown,
@@ -77,7 +79,7 @@ export function parentArea(
     );
   }
   const props = (feature as { properties: Record<string, unknown> }).properties;
-  return { code: code.slice(0, parent.codeLength), name: propertyText(props, parent.nameField, `${parent.level} name`, where, MAX_NAME_LENGTH) };
+  return { code: parentCodeOf(code, parent.codeLength), name: propertyText(props, parent.nameField, `${parent.level} name`, where, MAX_NAME_LENGTH) };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { ADMIN_LEVEL_LABELS, ADMIN_LEVELS, INPUT_CRS, type AdminLevel, type InputCrs } from '@geobatch/contracts';
+import { PARENT_CODE_LENGTH } from './area-codes';
 import { BoundaryImportError } from './feature-collection.scanner';
 
 /**
@@ -51,13 +52,13 @@ export interface ImportGeoJsonOptions {
   onProgress?: (event: ImportProgress) => void;
 }
 
-/** Parent code length by level: KOSTAT and 행정안전부 codes alike start with 2 digits of 시도 and 5 of 시군구; 읍면동 are 8 in 행정안전부 codes. */
-export const PARENT_CODE_LENGTH: Readonly<Record<AdminLevel, number>> = { sido: 2, sigungu: 5, eupmyeondong: 8, ri: 10 };
 
 /** Reported after each step of an import, for command-line feedback. */
 export interface ImportProgress {
   /** `parent-names`: areas without polygon made for a level from the features' parent names. */
   step: 'layer' | 'dissolve' | 'parent-names' | 'parents' | 'parts' | 'commit';
+  /** Set by imports that make several datasets (presets): the one this step belongs to. */
+  dataset?: string;
   level?: AdminLevel;
   count?: number;
   ms: number;
@@ -70,6 +71,10 @@ export interface DatasetMeta {
   effectiveDate: string | null;
   attribution: string;
   isDefault: boolean;
+  /** Generalised outlines (the built-in datasets); false for an import of full-detail files. */
+  simplified?: boolean;
+  /** What users should know about the data, shown with the dataset and in 요약. */
+  notes?: string;
 }
 
 export const DEFAULT_VERSION = '1';

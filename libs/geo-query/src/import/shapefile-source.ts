@@ -101,6 +101,8 @@ export interface OpenedShapefile {
   encodingFrom: string;
   /** Parsed features (GeoJSON objects in the shapefile's own coordinates), read lazily. */
   features: AsyncIterable<unknown>;
+  /** The attribute records alone, read afresh on each call (no geometry is read). */
+  attributes: () => AsyncIterable<Record<string, unknown>>;
 }
 
 const SIDECARS = ['.dbf', '.prj', '.cpg'] as const;
@@ -155,10 +157,12 @@ function sibling(names: string[], shpName: string, ext: string): string | undefi
   return names.find((n) => n.toLowerCase() === `${stem}${ext}`);
 }
 
-async function zippedShapefile(zipPath: string): Promise<ShapefileParts> {
+/** `entry`: the .shp to read when the archive holds several (e.g. every layer of a 도로명주소 download). */
+async function zippedShapefile(zipPath: string, entry?: string, shownAs?: string): Promise<ShapefileParts> {
   const small = (n: string) => ['.prj', '.cpg'].includes(extname(n).toLowerCase()) && !isJunkEntry(n);
   const { names, files } = await readEntries(zipPath, small);
-  const shps = names.filter((n) => !isJunkEntry(n) && extname(n).toLowerCase() === '.shp');
+  const shps = entry !== undefined ? names.filter((n) => n === entry) : names.filter((n) => !isJunkEntry(n) && extname(n).toLowerCase() === '.shp');
+  if (shps.length === 0 && entry !== undefined) throw new BoundaryImportError(`${zipPath} holds no ${entry}`);
   if (shps.length === 0) {
     const listed = names.filter((n) => !isJunkEntry(n)).slice(0, 10).join(', ') || 'nothing';
     throw new BoundaryImportError(`${zipPath} holds no .shp file (it holds ${listed})`);
@@ -167,7 +171,7 @@ async function zippedShapefile(zipPath: string): Promise<ShapefileParts> {
     throw new BoundaryImportError(`${zipPath} holds ${shps.length} shapefiles (${shps.join(', ')}); zip one layer per file`);
   }
   const shp = shps[0];
-  const where = `${basename(shp)} in ${zipPath}`;
+  const where = shownAs ?? (entry !== undefined ? `${shp} in ${zipPath}` : `${basename(shp)} in ${zipPath}`);
   const dbf = sibling(names, shp, '.dbf');
   if (!dbf) throw new BoundaryImportError(`${where} has no .dbf beside it: the attributes (codes and names) are in the .dbf`);
   const prj = sibling(names, shp, '.prj');
@@ -234,6 +238,16 @@ export interface ShapefileOptions {
   crs?: InputCrs;
   /** Overrides the .cpg (any name `normalizeEncoding` knows). */
   encoding?: string;
+  /** Used when there is no .prj (and no `crs`); `crsFrom` then says `fallbackFrom`. */
+  fallbackCrs?: InputCrs;
+  /** Used when there is no .cpg (and no `encoding`), instead of detecting it. */
+  fallbackEncoding?: string;
+  /** Names the fallbacks in messages, e.g. `--preset juso`. */
+  fallbackFrom?: string;
+  /** With a zip: the .shp entry to read (the archive may hold several). */
+  entry?: string;
+  /** Names the shapefile in messages instead of its path (e.g. for an archive extracted from another). */
+  where?: string;
 }
 
 /**
@@ -244,7 +258,8 @@ export interface ShapefileOptions {
  * into the database when the archive, the .prj or the encoding cannot be used.
  */
 export async function openShapefile(path: string, kind: 'zip' | 'shp', options: ShapefileOptions = {}): Promise<OpenedShapefile> {
-  const parts = kind === 'zip' ? await zippedShapefile(path) : await looseShapefile(path);
+  const parts = kind === 'zip' ? await zippedShapefile(path, options.entry, options.where) : await looseShapefile(path);
+  if (options.where !== undefined) parts.where = options.where;
   let crs: InputCrs;
   let crsFrom: string;
   if (options.crs) {
@@ -261,6 +276,9 @@ export async function openShapefile(path: string, kind: 'zip' | 'shp', options: 
     }
     crs = found;
     crsFrom = '.prj';
+  } else if (options.fallbackCrs) {
+    crs = options.fallbackCrs;
+    crsFrom = options.fallbackFrom ?? 'default';
   } else {
     throw new BoundaryImportError(`${parts.where} has no .prj: give its coordinate system with --srid (e.g. 5179 for 도로명주소 전자지도 files)`);
   }
@@ -278,10 +296,38 @@ export async function openShapefile(path: string, kind: 'zip' | 'shp', options: 
     if (!e) throw new BoundaryImportError(`${parts.where}: its .cpg names an unknown encoding "${parts.cpg.trim()}"; give one with --encoding`);
     encoding = e;
     encodingFrom = '.cpg';
+  } else if (options.fallbackEncoding !== undefined) {
+    const e = normalizeEncoding(options.fallbackEncoding);
+    if (!e) throw new BoundaryImportError(`unknown text encoding "${options.fallbackEncoding}"`);
+    encoding = e;
+    encodingFrom = options.fallbackFrom ?? 'default';
   } else {
     dbfBuffer = await parts.readDbf();
     encoding = guessDbfEncoding(dbfBuffer);
     encodingFrom = 'detected';
   }
-  return { where: parts.where, crs, crsFrom, encoding, encodingFrom, features: shapefileFeatures(parts, encoding, dbfBuffer) };
+  const attributes = () => dbfRecords(parts, encoding);
+  return { where: parts.where, crs, crsFrom, encoding, encodingFrom, features: shapefileFeatures(parts, encoding, dbfBuffer), attributes };
+}
+
+/** The .dbf records alone (no geometry), for checks that need only codes and names. */
+async function* dbfRecords(parts: ShapefileParts, encoding: string): AsyncGenerator<Record<string, unknown>> {
+  let source: Awaited<ReturnType<typeof shapefile.openDbf>>;
+  try {
+    source = await shapefile.openDbf(await parts.readDbf(), { encoding });
+  } catch (e) {
+    throw new BoundaryImportError(`${parts.where}: its .dbf is not readable (${(e as Error).message})`);
+  }
+  let n = 0;
+  for (;;) {
+    let r: { done: boolean; value: unknown };
+    try {
+      r = await source.read();
+    } catch (e) {
+      throw new BoundaryImportError(`${parts.where}, record ${n + 1} of the .dbf cannot be read (${(e as Error).message}); is the file truncated?`);
+    }
+    if (r.done) return;
+    n++;
+    yield r.value as Record<string, unknown>;
+  }
 }

@@ -95,6 +95,18 @@ export async function writeZippedShapefile(dir: string, name: string, features: 
   return path;
 }
 
+/**
+ * Writes `<dir>/<name>` holding `files` (path in the archive → bytes), e.g. several layers in folders as
+ * a 도로명주소 download has them, every entry dated `date` (zip dates are local time; JSZip writes them from UTC).
+ */
+export async function writeZip(dir: string, name: string, files: Map<string, Buffer>, date?: Date): Promise<string> {
+  const zip = new JSZip();
+  for (const [path, bytes] of files) zip.file(path, bytes, date ? { date } : {});
+  const path = join(dir, name);
+  await writeFile(path, await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' }));
+  return path;
+}
+
 /** The ESRI WKT of EPSG:5179 as GIS software writes it in a .prj. */
 export const PRJ_5179_ESRI =
   'PROJCS["Korea_2000_Korea_Unified_Coordinate_System",GEOGCS["GCS_Korea_2000",DATUM["D_Korea_2000",' +

@@ -4,6 +4,7 @@ import {
   APPENDED_COLUMNS_EN,
   DISTANCE_COLUMN,
   RowStatus,
+  VERSION_COLUMN,
   type MatchV1,
   type OutputLang,
   type RowResultV1,
@@ -17,6 +18,8 @@ export interface ResultColumnsOptions {
    * exists; the hook is here so that change only has to switch it on.
    */
   distance?: boolean;
+  /** Jobs with a date column: appends `경계 버전` (the answering version, `MatchV1.version`) to every group, last. */
+  version?: boolean;
   /**
    * Labels (`name@version`) of the job's datasets, in the order of `RowResultV1.matches`. With two or
    * more, each dataset gets its own group of appended columns, every title followed by
@@ -42,6 +45,8 @@ export function appendedColumns(options: ResultColumnsOptions = {}): AppendedCol
   const titles: readonly string[] = options.lang === 'en' ? APPENDED_COLUMNS_EN : APPENDED_COLUMNS;
   const group = titles.map((title, i) => ({ title, width: WIDTHS[i], text: CODE_COLUMNS.has(i) }));
   if (options.distance) group.push({ title: DISTANCE_COLUMN[options.lang === 'en' ? 'en' : 'ko'], width: 10, text: false });
+  // Text: a version such as `2020` is a name, not a number.
+  if (options.version) group.push({ title: VERSION_COLUMN[options.lang === 'en' ? 'en' : 'ko'], width: 12, text: true });
   const labels = groupLabels(options);
   if (labels.length === 0) return group;
   // The label makes titles wider: widen each column to fit `시도 [kostat@2018]` (Hangul counts twice).
@@ -76,7 +81,10 @@ export function appendedValues(result: RowResultV1, options: ResultColumnsOption
   const groups = Math.max(1, groupLabels(options).length);
   const values: (string | number | undefined)[] = [];
   // Runs for every row of a job: plain pushes, no intermediate arrays.
-  for (let g = 0; g < groups; g++) pushMatchValues(values, result.matches[g], options.distance === true);
+  for (let g = 0; g < groups; g++) {
+    pushMatchValues(values, result.matches[g], options.distance === true);
+    if (options.version) values.push(result.matches[g]?.version);
+  }
   return values;
 }
 

@@ -1,4 +1,4 @@
-import { RowStatus, type RowResultV1 } from '@geobatch/contracts';
+import { RowStatus, type DatasetFacts, type RowResultV1 } from '@geobatch/contracts';
 import { rowStatus } from './result-columns';
 
 export interface SheetSummary {
@@ -18,11 +18,21 @@ export interface AreaCount {
   count: number;
 }
 
+/** Rows a dataset group answered from one version of its series (jobs with a date column). */
+export interface VersionCount {
+  /** 0-based dataset group (the order of `datasets`). */
+  group: number;
+  version: string;
+  count: number;
+}
+
 export interface ResultSummary {
   fileName: string;
   jobId: string;
   /** `name@version` of every dataset, in output order. */
   datasets: string[];
+  /** What to know about each dataset (vintage, simplified, levels, notes), when the job recorded it. */
+  datasetFacts?: readonly DatasetFacts[];
   /** The job's options as label/value pairs, shown as given. */
   options: [string, string][];
   sheets: SheetSummary[];
@@ -35,6 +45,8 @@ export interface ResultSummary {
   /** Rows by 시도 and by 시군구 of the first dataset's match, most rows first; rows without one are not counted. */
   bySido: AreaCount[];
   bySigungu: AreaCount[];
+  /** Jobs with a date column: rows per dataset group and answering version, in group then version order; empty otherwise. */
+  byVersion: VersionCount[];
 }
 
 /**
@@ -50,6 +62,8 @@ export class ResultSummaryBuilder {
   ]);
   private readonly bySido = new Map<string, AreaCount>();
   private readonly bySigungu = new Map<string, AreaCount>();
+  /** Per dataset group, rows by answering version: a handful of entries whatever the rows. */
+  private readonly byVersion: Map<string, number>[] = [];
 
   startSheet(name: string): SheetSummary {
     const sheet: SheetSummary = { name, outputSheets: [], total: 0, ok: 0, problems: 0, blank: 0 };
@@ -73,6 +87,12 @@ export class ResultSummaryBuilder {
     const match = result.matches[0];
     if (match?.sido) count(this.bySido, match.sido.code, match.sido.name);
     if (match?.sigungu) count(this.bySigungu, match.sigungu.code, match.sigungu.name);
+    for (let g = 0; g < result.matches.length; g++) {
+      const version = result.matches[g].version;
+      if (version === undefined) continue;
+      const counts = (this.byVersion[g] ??= new Map());
+      counts.set(version, (counts.get(version) ?? 0) + 1);
+    }
   }
 
   addBlank(rows = 1): void {
@@ -84,7 +104,7 @@ export class ResultSummaryBuilder {
     if (!this.current.outputSheets.includes(name)) this.current.outputSheets.push(name);
   }
 
-  build(meta: Pick<ResultSummary, 'fileName' | 'jobId' | 'datasets' | 'options'>): ResultSummary {
+  build(meta: Pick<ResultSummary, 'fileName' | 'jobId' | 'datasets' | 'datasetFacts' | 'options'>): ResultSummary {
     const sum = (f: (s: SheetSummary) => number) => this.sheets.reduce((n, s) => n + f(s), 0);
     const ranked = (m: Map<string, AreaCount>) => [...m.values()].sort((a, b) => b.count - a.count || a.code.localeCompare(b.code));
     return {
@@ -97,6 +117,11 @@ export class ResultSummaryBuilder {
       byStatus: [...this.byStatus],
       bySido: ranked(this.bySido),
       bySigungu: ranked(this.bySigungu),
+      byVersion: this.byVersion.flatMap((counts, group) =>
+        [...(counts ?? new Map<string, number>())]
+          .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
+          .map(([version, n]) => ({ group, version, count: n })),
+      ),
     };
   }
 }

@@ -404,7 +404,15 @@ describe('ResultWorkbookWriter', () => {
     assert.equal(w.addProblemsSheet(), '문제 행');
     w.addProblem({ sheet: '요약', row: 4, status: 'NOT_FOUND', reason: '경계 밖', x: '200', y: '=1' });
     const name = w.addSummarySheet(
-      summary.build({ fileName: '입력.csv', jobId: 'job-1', datasets: ['kostat@2018'], options: [['x', 'auto'], ['lang', 'ko']] }),
+      summary.build({
+        fileName: '입력.csv',
+        jobId: 'job-1',
+        datasets: ['kostat@2018'],
+        datasetFacts: [
+          { label: 'kostat@2018', effectiveDate: '2018-12-24', levels: ['sido', 'sigungu', 'eupmyeondong'], simplified: true, attribution: 'SGIS', notes: '' },
+        ],
+        options: [['x', 'auto'], ['lang', 'ko']],
+      }),
     );
     assert.equal(name, '요약 (2)');
     await w.commit();
@@ -427,6 +435,11 @@ describe('ResultWorkbookWriter', () => {
     assert.deepEqual(text.get('NOT_FOUND'), [1]);
     assert.deepEqual(text.get('INVALID'), [0]);
     assert.deepEqual(text.get('데이터셋'), ['kostat@2018']);
+    assert.deepEqual(text.get('데이터셋 kostat@2018 기준일'), ['2018-12-24']);
+    assert.match(String(text.get('데이터셋 kostat@2018 경계')), /^간소화된 경계/);
+    assert.deepEqual(text.get('데이터셋 kostat@2018 단계'), ['시도 · 시군구 · 읍면동; 리 단계 없음 (no 리 level in this dataset)'], 'no 리 said once');
+    assert.deepEqual(text.get('데이터셋 kostat@2018 출처'), ['SGIS']);
+    assert.equal(text.has('데이터셋 kostat@2018 참고'), false, 'no notes, no line');
     assert.deepEqual(text.get('옵션 x'), ['auto']);
     assert.deepEqual(text.get('요약'), ['요약', 5, 2, 1, 2], 'per input sheet: output sheets, total, ok, problems, blank');
     assert.deepEqual(text.get('11'), ['서울특별시', 1], '시도 counted by code');

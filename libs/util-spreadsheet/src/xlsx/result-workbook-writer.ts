@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
-import type { OutputLang, RowResultV1 } from '@geobatch/contracts';
+import { datasetFactLines, type OutputLang, type RowResultV1 } from '@geobatch/contracts';
 import { appendedColumns, appendedValues, NOTE_COLUMN, type AppendedColumn, type ResultColumnsOptions } from '../result/result-columns';
 import type { ResultSummary } from '../result/result-summary';
 import type { CellValue } from '../tabular/cell-value';
@@ -378,6 +378,9 @@ export class ResultWorkbookWriter {
     line([en ? 'File' : '파일', summary.fileName]);
     line([en ? 'Job' : '작업 ID', summary.jobId]);
     line([en ? 'Datasets' : '데이터셋', summary.datasets.join(', ')]);
+    for (const facts of summary.datasetFacts ?? []) {
+      for (const [what, value] of datasetFactLines(facts, this.lang)) line([`${en ? 'Dataset' : '데이터셋'} ${facts.label} ${what}`, value]);
+    }
     for (const [label, value] of summary.options) line([`${en ? 'Option' : '옵션'} ${label}`, value]);
     gap();
     line([en ? 'Rows' : '구분', en ? 'Rows' : '행 수'], 'head');
@@ -400,6 +403,12 @@ export class ResultWorkbookWriter {
     gap();
     line(en ? ['SigunguCode', 'Sigungu', 'Rows'] : ['시군구코드', '시군구', '행 수'], 'head');
     for (const a of summary.bySigungu) line([a.code, a.name, a.count], 'plain', [0]);
+    // Jobs with a date column: rows per answering version of each dataset's series.
+    if (summary.byVersion && summary.byVersion.length > 0) {
+      gap();
+      line(en ? ['Dataset', 'BoundaryVersion', 'Rows'] : ['데이터셋', '경계 버전', '행 수'], 'head');
+      for (const v of summary.byVersion) line([summary.datasets[v.group] ?? String(v.group + 1), v.version, v.count], 'plain', [1]);
+    }
     return sheetName;
   }
 
