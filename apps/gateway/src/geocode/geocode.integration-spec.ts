@@ -158,6 +158,54 @@ describe('POST /geocode through the broker to a real geocoder (real Postgres + K
     assert.match(((await unknown.json()) as ErrorResponseDto).message, /unknown dataset/);
   });
 
+  it('answers each dated point from the version of the series in force on its date, saying which', async () => {
+    // A series of two versions: the 2023 one renames the 읍면동 that holds 서울시청.
+    const series = `it-geocode-dated-${RUN}`;
+    const cityHall = { x: 126.978, y: 37.5665 };
+    const [held] = await ds.query(
+      `SELECT code, name FROM boundary_area WHERE dataset_id = $1 AND level = 'eupmyeondong' AND ST_Covers(geom, ST_SetSRID(ST_MakePoint($2, $3), 4326))`,
+      [datasetId, cityHall.x, cityHall.y],
+    );
+    const emd = JSON.parse(readFileSync(KOSTAT_2018.eupmyeondong, 'utf8')) as { features: Feature[] };
+    const version = (v: string, rename: string | null) => {
+      const path = join(storage, `${series}-${v}.geojson`);
+      const features = emd.features
+        .filter((f) => String(f.properties.code).startsWith(String(held.code).slice(0, 5)))
+        .map((f) => (rename && f.properties.code === held.code ? { ...f, properties: { ...f.properties, name: rename } } : f));
+      writeFileSync(path, JSON.stringify({ type: 'FeatureCollection', features }));
+      return path;
+    };
+    const imported = [
+      await new BoundaryImporter(ds).importGeoJson({ name: series, version: '2020', effectiveDate: '2020-01-01', levels: { eupmyeondong: version('2020', null) } }),
+      await new BoundaryImporter(ds).importGeoJson({ name: series, version: '2023', effectiveDate: '2023-01-01', levels: { eupmyeondong: version('2023', '새이름동') } }),
+    ];
+    try {
+      const res = await geocode({
+        points: [
+          { id: 'before', ...cityHall, date: '2021-06-30' },
+          { id: 'after', ...cityHall, date: '20240422' },
+          { id: 'oracle', ...cityHall, date: '22-APR-24 10:43:00' },
+          { id: 'undated', ...cityHall },
+        ],
+        datasets: [series],
+      });
+      assert.equal(res.status, 200, await res.clone().text());
+      const body = (await res.json()) as GeocodeResponseDto;
+      const got = body.results.map((r) => [r.id, r.matches[0].version, r.matches[0].eupmyeondong?.name]);
+      assert.deepEqual(got, [
+        ['before', '2020', held.name],
+        ['after', '2023', '새이름동'],
+        ['oracle', '2023', '새이름동'],
+        ['undated', '2023', '새이름동'],
+      ]);
+      assert.match(body.results[3].matches[0].note ?? '', /no date/);
+      const bad = await geocode({ points: [{ ...cityHall, date: '2024-02-30' }], datasets: [series] });
+      assert.equal(bad.status, 400);
+    } finally {
+      for (const d of imported) await new DatasetRepository(ds).delete(d.datasetId);
+    }
+  });
+
   it('takes exactly 10,000 points in one request', async () => {
     let seed = 42;
     const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
