@@ -3,7 +3,7 @@
 //   node -r @swc-node/register tools/openapi/generate-swagger-metadata.ts [--check]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { generateSwaggerMetadata, METADATA_FILE } from '../../apps/gateway/src/openapi/swagger-metadata-generator';
+import { generateSwaggerMetadata, METADATA_FILE } from './swagger-metadata-generator';
 
 async function main(): Promise<void> {
   const root = resolve(__dirname, '../..');

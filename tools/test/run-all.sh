@@ -16,6 +16,8 @@ NX_DAEMON=false npx nx show projects >/dev/null
 npx eslint .
 echo "[test] typecheck" >&2
 npx tsc -p tsconfig.json --noEmit
+# The web page's browser code: its own project, with the DOM lib (the root one has Node's).
+npx tsc -p apps/gateway/src/web/client/tsconfig.json
 
 out=$(mktemp -d)
 passed=0 failed=0 status=0

@@ -1,10 +1,10 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { suiteTempDir } from '@geobatch/util-testing';
 import { FakeGateway, jobView, sendJson } from './testing/fake-gateway';
 import { spawnCli } from './testing/cli-process';
 
@@ -15,13 +15,7 @@ function peakRss(pid: number): number {
 }
 
 describe('the CLI as a process (fake gateway)', () => {
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'geobatch-cli-proc-'));
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const dir = suiteTempDir('geobatch-cli-proc-');
 
   it('Ctrl-C (SIGINT) while following a job exits 130 at once, leaves the job alone and says how to resume', async () => {
     const gw = new FakeGateway();

@@ -1,16 +1,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import ExcelJS from 'exceljs';
 import { APPENDED_COLUMNS, DISTANCE_COLUMN, RowStatus, VERSION_COLUMN } from '@geobatch/contracts';
-import { BoundaryImporter, DatasetRepository, openGeoDataSource } from '@geobatch/geo-query';
-import { issueTestApiKey, REPO_ROOT, ServiceProcess, testEnv, waitFor } from '@geobatch/util-testing';
+import { BoundaryImporter, openGeoDataSource } from '@geobatch/geo-query';
+import { testEnv } from '@geobatch/util-testing';
+import { deleteRunDatasets } from './support/dataset-cleanup';
+import { headerOf, JobsApi } from './support/jobs-api';
+import { E2eStack } from './support/stack';
 
-const PORT = '3127';
-const BASE = `http://127.0.0.1:${PORT}`;
 const RUN = randomUUID().slice(0, 8);
 /** Version 2020 (from 2020-01-01) has one 동 A; version 2023 (from 2023-01-01) splits it into A1 (west) and A2 (east). */
 const SERIES = `split-test-${RUN}`;
@@ -37,23 +36,15 @@ const ROWS: [string, string, string[], string, string, RegExp | null][] = [
 ];
 
 describe('a job with a date column: each row matched against the version in force on its date', () => {
-  const storage = mkdtempSync(join(tmpdir(), 'geobatch-e2e-dated-'));
-  const logs = join(REPO_ROOT, 'test-output', 'e2e-logs', 'dated-series');
-  const env = {
-    DATABASE_URL: testEnv.TEST_DATABASE_URL,
-    KAFKA_BROKERS: testEnv.KAFKA_BROKERS.join(','),
-    STORAGE_DIR: storage,
-    PORT,
-    CHUNK_SIZE: '4',
-    KAFKA_SESSION_TIMEOUT_MS: '8000',
-    LOG_LEVEL: 'log',
+  const stack = new E2eStack({
+    name: 'dated-series',
+    port: '3127',
+    chunkSize: '4',
     // Its own group: geocoders other engineers run on this broker must not take this run's chunks.
-    GEOCODER_GROUP_ID: `geobatch-geocoder-e2e-dated-${RUN}`,
-  };
-  const gateway = new ServiceProcess('gateway', env, logs);
-  const merger = new ServiceProcess('report-merger', env, logs);
-  const geocoder = new ServiceProcess('geocoder', env, logs);
-  let auth: { authorization: string };
+    env: { GEOCODER_GROUP_ID: `geobatch-geocoder-e2e-dated-${RUN}` },
+  });
+  const storage = stack.storage;
+  const api = new JobsApi(stack.base);
   let keyId: string;
 
   before(async () => {
@@ -78,63 +69,34 @@ describe('a job with a date column: each row matched against the version in forc
     } finally {
       await ds.destroy();
     }
-    const key = await issueTestApiKey(testEnv.TEST_DATABASE_URL, { name: `e2e-dated-${RUN}` });
-    auth = { authorization: `Bearer ${key.key}` };
-    keyId = key.keyId;
-    gateway.start();
-    merger.start();
-    geocoder.start();
-    await waitFor('gateway health', async () => ((await fetch(`${BASE}/health`)).status === 200 ? true : undefined), 90_000, 500);
+    keyId = await api.issueKey(`e2e-dated-${RUN}`);
+    await stack.start();
   });
 
   after(async () => {
-    await Promise.all([gateway.stop(), merger.stop(), geocoder.stop()]);
-    rmSync(storage, { recursive: true, force: true });
-    const ds = await openGeoDataSource(testEnv.TEST_DATABASE_URL, 1);
-    try {
-      const repo = new DatasetRepository(ds);
-      const mine = [...(await repo.list()), ...(await repo.listSuperseded())].filter((d) => d.name === SERIES || d.name === UNDATED);
-      for (const d of mine) await repo.delete(d.id);
-      if (keyId) await ds.query('DELETE FROM api_key WHERE id = $1', [keyId]).catch(() => undefined);
-    } finally {
-      await ds.destroy();
-    }
+    await stack.stop();
+    await deleteRunDatasets(testEnv.TEST_DATABASE_URL, [SERIES, UNDATED], keyId);
   });
 
-  const submit = (csv: string, fields: Record<string, string>) => {
-    const form = new FormData();
-    form.set('file', new Blob([csv]), 'dated.csv');
-    for (const [k, v] of Object.entries(fields)) form.set(k, v);
-    return fetch(`${BASE}/jobs`, { method: 'POST', headers: auth, body: form });
-  };
-  const CSV = ['id,일자,x,y', ...ROWS.map(([id, date, [x, y]]) => `${id},${date},${x},${y}`)].join('\n') + '\n';
+  const CSV = Buffer.from(['id,일자,x,y', ...ROWS.map(([id, date, [x, y]]) => `${id},${date},${x},${y}`)].join('\n') + '\n');
+  const submit = (fields: Record<string, string>) => api.submit(CSV, fields, 'dated.csv');
 
   it('gives every row the version in force on its date, the newest with a note when undated, and counts rows per version', async () => {
-    const res = await submit(CSV, { x: 'x', y: 'y', dataset: SERIES, dateColumn: '일자' });
-    const created = (await res.json()) as { id: string };
-    assert.equal(res.status, 202, JSON.stringify(created));
-    const view = await waitFor(`job ${created.id} to complete`, async () => {
-      const v = (await (await fetch(`${BASE}/jobs/${created.id}`, { headers: auth })).json()) as {
-        status: string; error: string | null; datasets: string[]; options: { dateColumn: string | null; datasetVersions?: string[]; columns: { date?: { number: number } }[] };
-      };
-      assert.notEqual(v.status, 'failed', `job failed: ${v.error}`);
-      return v.status === 'completed' ? v : undefined;
-    }, 120_000, 300);
+    const id = await api.upload(CSV, { x: 'x', y: 'y', dataset: SERIES, dateColumn: '일자' }, 'dated.csv');
+    const view = await api.waitForCompletion<{
+      status: string; error: string | null; datasets: string[]; options: { dateColumn: string | null; datasetVersions?: string[]; columns: { date?: { number: number } }[] };
+    }>(id, 120_000, 300);
     // datasetIds/labels: one entry per output group, the newest version; the versions beside them.
     assert.deepEqual(view.datasets, [`${SERIES}@2023`]);
     assert.equal(view.options.dateColumn, '일자');
     assert.deepEqual(view.options.datasetVersions, [`${SERIES}@2020 (2020-01-01)`, `${SERIES}@2023 (2023-01-01)`]);
     assert.equal(view.options.columns[0].date?.number, 2);
 
-    const download = await fetch(`${BASE}/jobs/${created.id}/result`, { headers: auth });
-    assert.equal(download.status, 200);
-    const wb = new ExcelJS.Workbook();
-    await wb.xlsx.load(Buffer.from(await download.arrayBuffer()) as never);
+    const wb = await api.downloadWorkbook(id);
     const sheet = wb.worksheets[0];
     const input = ['id', '일자', 'x', 'y'];
     const titles = [...APPENDED_COLUMNS, DISTANCE_COLUMN.ko, VERSION_COLUMN.ko];
-    const header = Array.from({ length: input.length + titles.length }, (_, i) => String(sheet.getRow(1).getCell(i + 1).value ?? ''));
-    assert.deepEqual(header, [...input, ...titles]);
+    assert.deepEqual(headerOf(sheet, input.length + titles.length), [...input, ...titles]);
     const col = (title: string) => input.length + (titles as readonly string[]).indexOf(title) + 1;
     assert.equal(sheet.actualRowCount, ROWS.length + 1);
     ROWS.forEach(([id, date, , version, dong, note], i) => {
@@ -163,28 +125,19 @@ describe('a job with a date column: each row matched against the version in forc
   });
 
   it('keeps jobs without a date column as they were: no version column', async () => {
-    const res = await submit(CSV, { x: 'x', y: 'y', dataset: SERIES, force: 'true' });
-    const created = (await res.json()) as { id: string };
-    assert.equal(res.status, 202, JSON.stringify(created));
-    await waitFor(`job ${created.id} to complete`, async () => {
-      const v = (await (await fetch(`${BASE}/jobs/${created.id}`, { headers: auth })).json()) as { status: string; error: string | null };
-      assert.notEqual(v.status, 'failed', `job failed: ${v.error}`);
-      return v.status === 'completed' ? v : undefined;
-    }, 120_000, 300);
-    const wb = new ExcelJS.Workbook();
-    await wb.xlsx.load(Buffer.from(await (await fetch(`${BASE}/jobs/${created.id}/result`, { headers: auth })).arrayBuffer()) as never);
-    const row1 = wb.worksheets[0].getRow(1);
-    const header = Array.from({ length: 4 + APPENDED_COLUMNS.length + 2 }, (_, i) => String(row1.getCell(i + 1).value ?? ''));
-    assert.deepEqual(header, ['id', '일자', 'x', 'y', ...APPENDED_COLUMNS, DISTANCE_COLUMN.ko, '']);
+    const id = await api.upload(CSV, { x: 'x', y: 'y', dataset: SERIES, force: 'true' }, 'dated.csv');
+    await api.waitForCompletion(id, 120_000, 300);
+    const wb = await api.downloadWorkbook(id);
+    assert.deepEqual(headerOf(wb.worksheets[0], 4 + APPENDED_COLUMNS.length + 2), ['id', '일자', 'x', 'y', ...APPENDED_COLUMNS, DISTANCE_COLUMN.ko, '']);
     // The newest version answers every row: A1/A2, never A.
     assert.equal(wb.worksheets[0].getRow(2).getCell(4 + APPENDED_COLUMNS.indexOf('읍면동') + 1).value, 'A1동');
   });
 
   it('refuses a date column with a clear 400 when it is not in the file, or a version of the series has no effective date', async () => {
-    const missing = await submit(CSV, { x: 'x', y: 'y', dataset: SERIES, dateColumn: '날짜' });
+    const missing = await submit({ x: 'x', y: 'y', dataset: SERIES, dateColumn: '날짜' });
     assert.equal(missing.status, 400);
     assert.match(((await missing.json()) as { message: string }).message, /dateColumn: 열 "날짜"/);
-    const undated = await submit(CSV, { x: 'x', y: 'y', dataset: UNDATED, dateColumn: '일자' });
+    const undated = await submit({ x: 'x', y: 'y', dataset: UNDATED, dateColumn: '일자' });
     assert.equal(undated.status, 400);
     assert.match(((await undated.json()) as { message: string }).message, new RegExp(`"${UNDATED}" has versions without an effective date: old`));
   });

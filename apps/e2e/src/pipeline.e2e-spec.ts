@@ -1,23 +1,17 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import ExcelJS from 'exceljs';
 import { feature } from 'topojson-client';
 import type { GeometryCollection, Topology } from 'topojson-specification';
 import { APPENDED_COLUMNS, APPENDED_COLUMNS_EN, DISTANCE_COLUMN } from '@geobatch/contracts';
-import { BUILT_IN_SOURCES, issueTestApiKey, KOSTAT_2018, REPO_ROOT, SAMPLE_INPUTS, ServiceProcess, testEnv, waitFor } from '@geobatch/util-testing';
+import { BUILT_IN_SOURCES, KOSTAT_2018, SAMPLE_INPUTS, testEnv, waitFor } from '@geobatch/util-testing';
 import { dropSupersededGenerations } from './support/dataset-cleanup';
 import { IndependentCoversReference, type ReferenceFeature } from './support/independent-reference';
+import { headerOf, JobsApi, sampleHeader, sampleRows } from './support/jobs-api';
+import { E2eStack } from './support/stack';
 
-const PORT = '3107';
-const BASE = `http://127.0.0.1:${PORT}`;
 const DATASET = 'e2e-kostat-2018';
-
-/** Issued in `before`: every API call carries it. */
-let apiKey = '';
-const auth = () => ({ authorization: `Bearer ${apiKey}` });
 
 interface JobView {
   status: string;
@@ -25,45 +19,13 @@ interface JobView {
   error: string | null;
 }
 
-/** The sample, read with the plainest possible split: it has no quotes, so this is an independent reading. */
-function sampleRows(): string[][] {
-  const lines = readFileSync(SAMPLE_INPUTS.utf8Csv, 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l !== '');
-  return lines.slice(1).map((l) => l.split(',').map((c) => c.trim()));
-}
-
-async function upload(file: string | Buffer, fields: Record<string, string>, name = 'overspeed-200.utf8.csv'): Promise<string> {
-  const form = new FormData();
-  form.set('file', new Blob([typeof file === 'string' ? readFileSync(file) : file]), name);
-  for (const [k, v] of Object.entries(fields)) form.set(k, v);
-  const res = await fetch(`${BASE}/jobs`, { method: 'POST', body: form, headers: auth() });
-  const body = (await res.json()) as { id: string; status: string };
-  assert.equal(res.status, 202, JSON.stringify(body));
-  assert.match(body.id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-  return body.id;
-}
-
-async function job(id: string): Promise<JobView> {
-  const res = await fetch(`${BASE}/jobs/${id}`, { headers: auth() });
-  assert.equal(res.status, 200);
-  return (await res.json()) as JobView;
-}
-
-async function waitForCompletion(id: string, timeoutMs = 120_000): Promise<JobView> {
-  return waitFor(`job ${id} to complete`, async () => {
-    const view = await job(id);
-    assert.notEqual(view.status, 'failed', `job failed: ${view.error}`);
-    return view.status === 'completed' ? view : undefined;
-  }, timeoutMs);
-}
-
-async function downloadWorkbook(id: string): Promise<ExcelJS.Workbook> {
-  const res = await fetch(`${BASE}/jobs/${id}/result`, { headers: auth() });
-  assert.equal(res.status, 200);
-  assert.match(res.headers.get('content-disposition') ?? '', /_%EC%A3%BC%EC%86%8C%EB%B3%80%ED%99%98\.xlsx/); // _주소변환.xlsx
-  const wb = new ExcelJS.Workbook();
-  await wb.xlsx.load(Buffer.from(await res.arrayBuffer()) as never);
-  return wb;
-}
+// Small chunks make a 200-row job span many Kafka messages, so a crash lands mid-job.
+const stack = new E2eStack({ name: 'pipeline', logs: '', port: '3107', chunkSize: '5' });
+const api = new JobsApi(stack.base);
+const upload = (file: string | Buffer, fields: Record<string, string>, name?: string) => api.upload(file, fields, name);
+const job = (id: string) => api.job<JobView>(id);
+const waitForCompletion = (id: string) => api.waitForCompletion<JobView>(id);
+const downloadWorkbook = (id: string) => api.downloadWorkbook(id);
 
 async function downloadSheet(id: string): Promise<ExcelJS.Worksheet> {
   return (await downloadWorkbook(id)).worksheets[0];
@@ -109,41 +71,22 @@ const AWKWARD_HEADER = ['번호', '메모, 인용', '', '경도', '위도', '코
 const AWKWARD_CSV = Buffer.from('\uFEFF번호,"메모, 인용",,경도,위도,코드\r\n' + AWKWARD_ROWS.map((r) => r.line).join('\r\n') + '\r\n', 'utf8');
 
 describe('pipeline end to end: gateway → Kafka → geocoder → Kafka → report-merger', () => {
-  const storage = mkdtempSync(join(tmpdir(), 'geobatch-e2e-'));
-  const logs = join(REPO_ROOT, 'test-output', 'e2e-logs');
-  const env = {
-    DATABASE_URL: testEnv.TEST_DATABASE_URL,
-    KAFKA_BROKERS: testEnv.KAFKA_BROKERS.join(','),
-    STORAGE_DIR: storage,
-    PORT,
-    // Small chunks make a 200-row job span many Kafka messages, so a crash lands mid-job.
-    CHUNK_SIZE: '5',
-    KAFKA_SESSION_TIMEOUT_MS: '8000',
-    LOG_LEVEL: 'log',
-  };
-  const gateway = new ServiceProcess('gateway', env, logs);
-  const merger = new ServiceProcess('report-merger', env, logs);
-  let geocoder = new ServiceProcess('geocoder', env, logs);
   let reference: IndependentCoversReference;
 
   before(async () => {
-    const importer = new ServiceProcess('cli', env, logs, [
-      'datasets:import', '--name', DATASET, '--version', '2018',
-      '--sido', KOSTAT_2018.sido, '--sigungu', KOSTAT_2018.sigungu, '--eupmyeondong', KOSTAT_2018.eupmyeondong,
-    ]).start();
-    assert.equal(await importer.waitForExit(), 0, `dataset import failed; see ${logs}/cli.log`);
+    // The census layers as SGIS publishes them, by the kostat preset: levels from the file names, version from the year.
+    const imported = await stack.cli([
+      'datasets:import', '--preset', 'kostat', '--name', DATASET, KOSTAT_2018.sido, KOSTAT_2018.sigungu, KOSTAT_2018.eupmyeondong,
+    ]);
+    assert.equal(imported, 0, `dataset import failed; see ${stack.logs}/cli.log`);
     reference = await IndependentCoversReference.load(testEnv.TEST_DATABASE_URL, KOSTAT_2018.eupmyeondong);
-    apiKey = (await issueTestApiKey(testEnv.TEST_DATABASE_URL, { name: 'e2e-pipeline' })).key;
-    gateway.start();
-    merger.start();
-    geocoder.start();
-    await waitFor('gateway health', async () => ((await fetch(`${BASE}/health`)).status === 200 ? true : undefined), 90_000, 500);
+    await api.issueKey('e2e-pipeline');
+    await stack.start();
   });
 
   after(async () => {
-    await Promise.all([gateway.stop(), merger.stop(), geocoder.stop()]);
+    await stack.stop();
     await reference?.close();
-    rmSync(storage, { recursive: true, force: true });
     await dropSupersededGenerations(testEnv.TEST_DATABASE_URL, DATASET);
   });
 
@@ -157,11 +100,9 @@ describe('pipeline end to end: gateway → Kafka → geocoder → Kafka → repo
     assert.equal(view.rows.ok + view.rows.problems, 200);
 
     const sheet = await downloadSheet(id);
-    const inputHeader = readFileSync(SAMPLE_INPUTS.utf8Csv, 'utf8').split(/\r?\n/)[0].split(',');
-    const width = inputHeader.length + APPENDED_COLUMNS.length;
+    const inputHeader = sampleHeader();
     // An empty header cell reads back as no value at all, so read cell by cell.
-    const header = Array.from({ length: width }, (_, i) => String(sheet.getRow(1).getCell(i + 1).value ?? ''));
-    assert.deepEqual(header, [...inputHeader, ...APPENDED_COLUMNS]);
+    assert.deepEqual(headerOf(sheet, inputHeader.length + APPENDED_COLUMNS.length), [...inputHeader, ...APPENDED_COLUMNS]);
     assert.equal(sheet.actualRowCount, 201);
 
     const expected = await reference.codesFor(input.map((r) => ({ lon: Number(r[4]), lat: Number(r[5]) })));
@@ -233,11 +174,11 @@ describe('pipeline end to end: gateway → Kafka → geocoder → Kafka → repo
       const v = await job(id);
       return v.rows.processed >= 10 ? v : undefined;
     }, 60_000, 20);
-    await geocoder.kill();
+    await stack.geocoder.kill();
     assert.ok(atKill.rows.processed < 200, `the kill must land mid-job (processed ${atKill.rows.processed})`);
     assert.notEqual((await job(id)).status, 'completed');
 
-    geocoder = new ServiceProcess('geocoder', env, logs).start();
+    stack.restartGeocoder();
     const view = await waitForCompletion(id);
     assert.equal(view.rows.processed, 200);
     const sheet = await downloadSheet(id);
@@ -288,7 +229,7 @@ describe('pipeline end to end: gateway → Kafka → geocoder → Kafka → repo
     }
 
     // format=csv, lang=en: a UTF-8 CSV with BOM named _주소변환.csv, English appended headers, the same addresses.
-    const res = await fetch(`${BASE}/jobs/${csvEn}/result`, { headers: auth() });
+    const res = await fetch(`${stack.base}/jobs/${csvEn}/result`, { headers: api.auth });
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^text\/csv/);
     assert.match(res.headers.get('content-disposition') ?? '', /_%EC%A3%BC%EC%86%8C%EB%B3%80%ED%99%98\.csv/);
@@ -313,7 +254,7 @@ describe('pipeline end to end: gateway → Kafka → geocoder → Kafka → repo
     assert.deepEqual(wb.worksheets.map((w) => w.name), ['awkward', '문제 행', '요약']);
     const sheet = wb.worksheets[0];
     const width = AWKWARD_HEADER.length;
-    assert.deepEqual(Array.from({ length: width }, (_, i) => String(sheet.getRow(1).getCell(i + 1).value ?? '')), AWKWARD_HEADER);
+    assert.deepEqual(headerOf(sheet, width), AWKWARD_HEADER);
     assert.equal(sheet.actualRowCount, 1 + data.length, 'blank lines dropped, every other row once');
     const expectedCodes = await reference.codesFor(oks.map((r) => ({ lon: r.lon!, lat: r.lat! })));
     const at = (row: ExcelJS.Row, title: (typeof APPENDED_COLUMNS)[number]) => row.getCell(width + APPENDED_COLUMNS.indexOf(title) + 1);

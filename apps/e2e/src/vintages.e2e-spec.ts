@@ -1,17 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import ExcelJS from 'exceljs';
 import { APPENDED_COLUMNS, DISTANCE_COLUMN, RowStatus } from '@geobatch/contracts';
-import { DatasetRepository, openGeoDataSource } from '@geobatch/geo-query';
-import { ADMDONG_2021, issueTestApiKey, KOSTAT_2018, REPO_ROOT, SAMPLE_INPUTS, ServiceProcess, testEnv, waitFor } from '@geobatch/util-testing';
+import { ADMDONG_2021, KOSTAT_2018, SAMPLE_INPUTS, testEnv } from '@geobatch/util-testing';
+import { deleteRunDatasets } from './support/dataset-cleanup';
 import { IndependentCoversReference } from './support/independent-reference';
+import { headerOf, JobsApi, sampleHeader, sampleRows } from './support/jobs-api';
+import { E2eStack } from './support/stack';
 
-const PORT = '3117';
-const BASE = `http://127.0.0.1:${PORT}`;
 const RUN = randomUUID().slice(0, 8);
 const KOSTAT = `e2e-vintage-kostat-${RUN}`;
 const ADMDONG = `e2e-vintage-admdong-${RUN}`;
@@ -19,98 +15,43 @@ const LABELS = [`${KOSTAT}@2018`, `${ADMDONG}@2021-04`];
 /** The appended group of one dataset: the usual columns plus 거리(m) (nearest matching is on by default). */
 const GROUP = [...APPENDED_COLUMNS, DISTANCE_COLUMN.ko];
 
-/** The sample, split the plainest way (it has no quotes): an independent reading. */
-function sampleRows(): string[][] {
-  const lines = readFileSync(SAMPLE_INPUTS.utf8Csv, 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l !== '');
-  return lines.slice(1).map((l) => l.split(',').map((c) => c.trim()));
-}
-
 describe('two vintages in one job: KOSTAT 2018 and the 2021 행정동, each with its own group of columns', () => {
-  const storage = mkdtempSync(join(tmpdir(), 'geobatch-e2e-vintages-'));
-  const logs = join(REPO_ROOT, 'test-output', 'e2e-logs', 'vintages');
-  const env = {
-    DATABASE_URL: testEnv.TEST_DATABASE_URL,
-    KAFKA_BROKERS: testEnv.KAFKA_BROKERS.join(','),
-    STORAGE_DIR: storage,
-    PORT,
-    CHUNK_SIZE: '50',
-    KAFKA_SESSION_TIMEOUT_MS: '8000',
-    LOG_LEVEL: 'log',
-  };
-  const gateway = new ServiceProcess('gateway', env, logs);
-  const merger = new ServiceProcess('report-merger', env, logs);
-  const geocoder = new ServiceProcess('geocoder', env, logs);
+  const stack = new E2eStack({ name: 'vintages', port: '3117', chunkSize: '50' });
   const references: IndependentCoversReference[] = [];
-  let auth: { authorization: string };
+  const api = new JobsApi(stack.base);
   let keyId: string;
 
-  const cli = (args: string[]) => new ServiceProcess('cli', env, logs, args).start().waitForExit();
-
   before(async () => {
-    const kostat = await cli([
-      'datasets:import', '--name', KOSTAT, '--version', '2018',
-      '--sido', KOSTAT_2018.sido, '--sigungu', KOSTAT_2018.sigungu, '--eupmyeondong', KOSTAT_2018.eupmyeondong,
-    ]);
-    assert.equal(kostat, 0, `KOSTAT import failed; see ${logs}/cli.log`);
-    const admdong = await cli([
+    assert.equal(await stack.importKostat2018(KOSTAT), 0, `KOSTAT import failed; see ${stack.logs}/cli.log`);
+    const admdong = await stack.cli([
       'datasets:import', '--name', ADMDONG, '--version', '2021-04', '--effective-date', '2021-04-01',
       '--eupmyeondong', ADMDONG_2021.eupmyeondong, '--code-field', ADMDONG_2021.codeField, '--name-field', ADMDONG_2021.nameField,
       '--name-last-word', '--parent-name-field', `sido=${ADMDONG_2021.parentNameFields.sido},sigungu=${ADMDONG_2021.parentNameFields.sigungu}`,
       '--attribution', 'vuski/admdongkor (CC BY 4.0), 통계청 통계지리정보서비스(SGIS)',
     ]);
-    assert.equal(admdong, 0, `2021 행정동 import failed; see ${logs}/cli.log`);
+    assert.equal(admdong, 0, `2021 행정동 import failed; see ${stack.logs}/cli.log`);
     references.push(await IndependentCoversReference.load(testEnv.TEST_DATABASE_URL, KOSTAT_2018.eupmyeondong));
     references.push(await IndependentCoversReference.load(testEnv.TEST_DATABASE_URL, ADMDONG_2021.eupmyeondong, ADMDONG_2021.codeField));
-    const key = await issueTestApiKey(testEnv.TEST_DATABASE_URL, { name: `e2e-vintages-${RUN}` });
-    auth = { authorization: `Bearer ${key.key}` };
-    keyId = key.keyId;
-    gateway.start();
-    merger.start();
-    geocoder.start();
-    await waitFor('gateway health', async () => ((await fetch(`${BASE}/health`)).status === 200 ? true : undefined), 90_000, 500);
+    keyId = await api.issueKey(`e2e-vintages-${RUN}`);
+    await stack.start();
   });
 
   after(async () => {
-    await Promise.all([gateway.stop(), merger.stop(), geocoder.stop()]);
+    await stack.stop();
     for (const r of references) await r.close();
-    rmSync(storage, { recursive: true, force: true });
     // Every generation of both datasets, and the key.
-    const ds = await openGeoDataSource(testEnv.TEST_DATABASE_URL, 1);
-    try {
-      const repo = new DatasetRepository(ds);
-      const mine = [...(await repo.list()), ...(await repo.listSuperseded())].filter((d) => d.name === KOSTAT || d.name === ADMDONG);
-      for (const d of mine) await repo.delete(d.id);
-      if (keyId) await ds.query('DELETE FROM api_key WHERE id = $1', [keyId]).catch(() => undefined);
-    } finally {
-      await ds.destroy();
-    }
+    await deleteRunDatasets(testEnv.TEST_DATABASE_URL, [KOSTAT, ADMDONG], keyId);
   });
 
   it('fills both column groups for the sample rows, each agreeing with PostGIS ST_Covers on its own fixture', async () => {
-    const form = new FormData();
-    form.set('file', new Blob([readFileSync(SAMPLE_INPUTS.utf8Csv)]), 'overspeed-200.utf8.csv');
-    form.set('x', '5');
-    form.set('y', '6');
-    form.set('dataset', `${KOSTAT},${ADMDONG}`);
-    const res = await fetch(`${BASE}/jobs`, { method: 'POST', headers: auth, body: form });
-    const created = (await res.json()) as { id: string };
-    assert.equal(res.status, 202, JSON.stringify(created));
-
-    const view = await waitFor(`job ${created.id} to complete`, async () => {
-      const v = (await (await fetch(`${BASE}/jobs/${created.id}`, { headers: auth })).json()) as { status: string; error: string | null; datasets: string[] };
-      assert.notEqual(v.status, 'failed', `job failed: ${v.error}`);
-      return v.status === 'completed' ? v : undefined;
-    }, 180_000, 500);
+    const id = await api.upload(SAMPLE_INPUTS.utf8Csv, { x: '5', y: '6', dataset: `${KOSTAT},${ADMDONG}` });
+    const view = await api.waitForCompletion<{ status: string; error: string | null; datasets: string[] }>(id, 180_000, 500);
     assert.deepEqual(view.datasets, LABELS);
 
-    const download = await fetch(`${BASE}/jobs/${created.id}/result`, { headers: auth });
-    assert.equal(download.status, 200);
-    const wb = new ExcelJS.Workbook();
-    await wb.xlsx.load(Buffer.from(await download.arrayBuffer()) as never);
+    const wb = await api.downloadWorkbook(id);
     const sheet = wb.worksheets[0];
-    const inputHeader = readFileSync(SAMPLE_INPUTS.utf8Csv, 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/)[0].split(',');
-    const width = inputHeader.length + 2 * GROUP.length;
-    const header = Array.from({ length: width }, (_, i) => String(sheet.getRow(1).getCell(i + 1).value ?? ''));
+    const inputHeader = sampleHeader();
+    const header = headerOf(sheet, inputHeader.length + 2 * GROUP.length);
     assert.deepEqual(header.slice(inputHeader.length), LABELS.flatMap((label) => GROUP.map((t) => `${t} [${label}]`)));
 
     const input = sampleRows();

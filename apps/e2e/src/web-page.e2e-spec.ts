@@ -1,17 +1,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { APPENDED_COLUMNS } from '@geobatch/contracts';
-import { issueTestApiKey, KOSTAT_2018, REPO_ROOT, SAMPLE_INPUTS, ServiceProcess, testEnv, waitFor } from '@geobatch/util-testing';
+import { issueTestApiKey, REPO_ROOT, SAMPLE_INPUTS, testEnv } from '@geobatch/util-testing';
 import { dropSupersededGenerations } from './support/dataset-cleanup';
+import { headerOf } from './support/jobs-api';
+import { E2eStack } from './support/stack';
 
-// Its own port and dataset, so it never disturbs the pipeline suite (which re-imports its dataset).
-const PORT = '3117';
-const BASE = `http://127.0.0.1:${PORT}`;
 const DATASET = 'e2e-web-kostat-2018';
 /** A real key, issued in `before`; the page's key field gets it. */
 let API_KEY = '';
@@ -54,19 +52,10 @@ function watchForFaults(page: Page): string[] {
 }
 
 describe('web page end to end: browser → gateway → Kafka → geocoder → report-merger', () => {
-  const storage = mkdtempSync(join(tmpdir(), 'geobatch-web-e2e-'));
-  const logs = join(REPO_ROOT, 'test-output', 'e2e-logs', 'web-page');
-  const env = {
-    DATABASE_URL: testEnv.TEST_DATABASE_URL,
-    KAFKA_BROKERS: testEnv.KAFKA_BROKERS.join(','),
-    STORAGE_DIR: storage,
-    PORT,
-    // Small chunks: the 200 rows arrive in many steps, so the page shows a moving bar.
-    CHUNK_SIZE: '5',
-    KAFKA_SESSION_TIMEOUT_MS: '8000',
-    LOG_LEVEL: 'log',
-  };
-  const services = [new ServiceProcess('gateway', env, logs), new ServiceProcess('report-merger', env, logs), new ServiceProcess('geocoder', env, logs)];
+  // Its own port and dataset, so it never disturbs the pipeline suite (which re-imports its dataset).
+  // Small chunks: the 200 rows arrive in many steps, so the page shows a moving bar.
+  const stack = new E2eStack({ name: 'web-page', port: '3117', chunkSize: '5' });
+  const BASE = stack.base;
   let browser: Browser | undefined;
   let context: BrowserContext;
 
@@ -74,26 +63,18 @@ describe('web page end to end: browser → gateway → Kafka → geocoder → re
     mkdirSync(OUT, { recursive: true });
     API_KEY = (await issueTestApiKey(testEnv.TEST_DATABASE_URL, { name: 'e2e-web-page' })).key;
     // The import (about 20 s) and the start-up of the services and the browser overlap.
-    const importer = new ServiceProcess('cli', env, logs, [
-      'datasets:import', '--name', DATASET, '--version', '2018',
-      '--sido', KOSTAT_2018.sido, '--sigungu', KOSTAT_2018.sigungu, '--eupmyeondong', KOSTAT_2018.eupmyeondong,
-    ]).start();
-    for (const s of services) s.start();
+    const imported = stack.importKostat2018(DATASET);
+    stack.startServices();
     const launched = chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 });
-    const [code, b] = await Promise.all([
-      importer.waitForExit(),
-      launched,
-      waitFor('gateway health', async () => ((await fetch(`${BASE}/health`)).status === 200 ? true : undefined), 90_000, 500),
-    ]);
+    const [code, b] = await Promise.all([imported, launched, stack.waitForHealth()]);
     browser = b;
-    assert.equal(code, 0, `dataset import failed; see ${logs}/cli.log`);
+    assert.equal(code, 0, `dataset import failed; see ${stack.logs}/cli.log`);
     context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true, locale: 'ko-KR' });
   });
 
   after(async () => {
     await browser?.close();
-    await Promise.all(services.map((s) => s.stop()));
-    rmSync(storage, { recursive: true, force: true });
+    await stack.stop();
     await dropSupersededGenerations(testEnv.TEST_DATABASE_URL, DATASET);
   });
 
@@ -191,9 +172,7 @@ describe('web page end to end: browser → gateway → Kafka → geocoder → re
     await wb.xlsx.load(readFileSync(saved) as never);
     const sheet = wb.getWorksheet(DATA_SHEET);
     assert.ok(sheet, `the result has the sheet ${DATA_SHEET}: ${wb.worksheets.map((w) => w.name).join(', ')}`);
-    const width = SAMPLE_HEADER.length + APPENDED_COLUMNS.length;
-    const header = Array.from({ length: width }, (_, i) => String(sheet.getRow(1).getCell(i + 1).value ?? ''));
-    assert.deepEqual(header, [...SAMPLE_HEADER, ...APPENDED_COLUMNS]);
+    assert.deepEqual(headerOf(sheet, SAMPLE_HEADER.length + APPENDED_COLUMNS.length), [...SAMPLE_HEADER, ...APPENDED_COLUMNS]);
     assert.equal(sheet.actualRowCount, 201, '200 data rows under the header');
     const statusCol = SAMPLE_HEADER.length + APPENDED_COLUMNS.indexOf('상태') + 1;
     const sidoCol = SAMPLE_HEADER.length + APPENDED_COLUMNS.indexOf('시도') + 1;

@@ -7,8 +7,10 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ensureTopics } from '@geobatch/util-kafka';
 import { GATEWAY_CLIENT_ID, type GatewayConfig } from './config/gateway-config.module';
 import { GatewayModule } from './gateway.module';
+import { DiscardUploadsOnErrorInterceptor } from './http/discard-uploads.interceptor';
 import { HttpExceptionFilter } from './http/http-exception.filter';
 import { RequestIdMiddleware } from './http/request-id.middleware';
+import { createValidationPipe } from './http/validation-pipe';
 import { UPLOADS_DIR } from './jobs/hashing-disk-storage';
 import { setupSwagger } from './openapi/openapi-document';
 import { serveWebPage } from './web/web-page';
@@ -38,6 +40,8 @@ export async function createGatewayApp(config: GatewayConfig, logger: LoggerServ
   // Registered before the routes (and Swagger UI), so every request, even a 404, gets an id.
   app.use(requestIds.use.bind(requestIds));
   app.useGlobalFilters(new HttpExceptionFilter());
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalInterceptors(new DiscardUploadsOnErrorInterceptor());
   app.disable('x-powered-by');
   // `POST /geocode` takes up to 10,000 points: far beyond body-parser's default 100 kB.
   app.useBodyParser('json', { limit: GEOCODE_BODY_LIMIT });

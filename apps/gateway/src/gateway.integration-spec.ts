@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import {
   chunkKey,
   decodeEvent,
@@ -18,14 +18,13 @@ import {
   type JobStatusDto,
   type PointV1,
 } from '@geobatch/contracts';
-import { Dataset, GEO_ENTITIES, GEO_MIGRATIONS, geoDataSourceOptions, runMigrationsExclusive } from '@geobatch/geo-query';
-import { JOB_STORE_ENTITIES, JOB_STORE_MIGRATIONS, JobRepository } from '@geobatch/job-store';
-import { loadConfig } from '@geobatch/util-config';
+import { Dataset } from '@geobatch/geo-query';
+import { JobRepository } from '@geobatch/job-store';
 import { JsonLogger } from '@geobatch/util-observability';
-import { issueTestApiKey, SAMPLE_INPUTS, testEnv } from '@geobatch/util-testing';
+import { deleteConsumerGroups, issueTestApiKey, SAMPLE_INPUTS, testEnv } from '@geobatch/util-testing';
+import { fakeOptions } from './testing/gateway-fakes';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { GatewayEnvSchema } from './config/gateway-env.schema';
-import { createGatewayApp } from './create-gateway-app';
+import { dropGatewaySchema, gatewaySchemaUrl, openGatewaySchema, startTestGateway } from './gateway-integration.testing';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const CHUNK_SIZE = 3;
@@ -40,19 +39,10 @@ const EXPECTED_POINTS = [
 
 type Seen = { topic: string; key: string; value: any };
 
-/**
- * The test database with a schema of its own first on the search path (PostGIS stays reachable in
- * public): a report-merger elsewhere on this database never sees these jobs, so it cannot merge
- * (or fail) them while the tests look at them.
- */
-function inSchema(url: string, schema: string): string {
-  return `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema},public`)}`;
-}
-
 describe('gateway (real Postgres + Kafka)', () => {
   const storage = mkdtempSync(join(tmpdir(), 'gateway-itest-'));
   const schema = `gateway_it_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const databaseUrl = inSchema(testEnv.TEST_DATABASE_URL, schema);
+  const databaseUrl = gatewaySchemaUrl(schema);
   const groupId = `gateway-itest-${randomUUID()}`;
   const kafka = new Kafka({ clientId: 'gateway-itest', brokers: testEnv.KAFKA_BROKERS, logLevel: logLevel.NOTHING });
   const seen: Seen[] = [];
@@ -103,17 +93,7 @@ describe('gateway (real Postgres + Kafka)', () => {
   }
 
   before(async () => {
-    const admin = await new DataSource({ type: 'postgres', url: testEnv.TEST_DATABASE_URL }).initialize();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.destroy();
-    db = await new DataSource(
-      geoDataSourceOptions(databaseUrl, {
-        migrations: [...GEO_MIGRATIONS, ...JOB_STORE_MIGRATIONS],
-        entities: [...GEO_ENTITIES, ...JOB_STORE_ENTITIES],
-        poolSize: 2,
-      }),
-    ).initialize();
-    await runMigrationsExclusive(db);
+    db = await openGatewaySchema(schema);
     ({ key: apiKey, keyId: apiKeyId } = await issueTestApiKey(databaseUrl, { name: 'gateway-itest' }));
     dataset = await db.getRepository(Dataset).save({ name: `gateway-itest-${randomUUID().slice(0, 8)}`, version: '2018', levels: ['sido'] });
 
@@ -123,7 +103,7 @@ describe('gateway (real Postgres + Kafka)', () => {
       fileName: 'resume.csv',
       uploadPath: 'uploads-resume.csv',
       uploadSha256: 'n/a',
-      options: { x: 'lon', y: 'lat', crs: 'EPSG:4326', datasetIds: [dataset.id], datasetLabels: [`${dataset.name}@2018`] },
+      options: { ...fakeOptions('resume'), datasetIds: [dataset.id], datasetLabels: [`${dataset.name}@2018`] },
       ownerKeyId: apiKeyId,
     });
     resumedJobId = resumed.id;
@@ -149,32 +129,19 @@ describe('gateway (real Postgres + Kafka)', () => {
       },
     });
 
-    const config = loadConfig(GatewayEnvSchema, {
-      DATABASE_URL: databaseUrl,
-      KAFKA_BROKERS: testEnv.KAFKA_BROKERS.join(','),
-      STORAGE_DIR: storage,
-      CHUNK_SIZE: String(CHUNK_SIZE),
-      DATABASE_POOL_SIZE: '2',
-    });
     const logger = new JsonLogger('gateway', 'log', (line) => logLines.push(JSON.parse(line)));
-    app = await createGatewayApp(config, logger);
-    await app.listen(0, '127.0.0.1');
-    base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    ({ app, base } = await startTestGateway({ DATABASE_URL: databaseUrl, STORAGE_DIR: storage, CHUNK_SIZE: String(CHUNK_SIZE), DATABASE_POOL_SIZE: '2' }, logger));
   });
 
   after(async () => {
     await app?.close();
     await consumer?.disconnect();
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.deleteGroups([groupId]).catch(() => undefined);
-    await admin.disconnect();
+    await deleteConsumerGroups(kafka, [groupId]);
     if (db?.isInitialized) {
       if (createdJobs.length > 0) await db.query('DELETE FROM job WHERE id = ANY($1)', [createdJobs]);
       if (dataset) await db.getRepository(Dataset).delete({ id: dataset.id });
-      await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await db.destroy();
     }
+    await dropGatewaySchema(db, schema);
     rmSync(storage, { recursive: true, force: true });
   });
 

@@ -1,4 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { GeoQueryModule } from '@geobatch/geo-query';
+import { JobStoreModule } from '@geobatch/job-store';
+import { databaseSettings } from '@geobatch/util-database';
 import { KafkaProducerModule } from '@geobatch/util-kafka';
 import { AuthModule } from './auth/auth.module';
 import { GATEWAY_CLIENT_ID, GATEWAY_CONFIG, GatewayConfigModule, type GatewayConfig } from './config/gateway-config.module';
@@ -16,6 +19,9 @@ export class GatewayModule {
       module: GatewayModule,
       imports: [
         GatewayConfigModule.forRoot(config),
+        // One pool for the job and geo tables (the two store modules share it).
+        JobStoreModule.forRoot(databaseSettings(config)),
+        GeoQueryModule.forRoot(databaseSettings(config)),
         KafkaProducerModule.forRootAsync({
           inject: [GATEWAY_CONFIG],
           useFactory: (c: GatewayConfig) => ({ clientId: GATEWAY_CLIENT_ID, brokers: c.KAFKA_BROKERS, compression: c.KAFKA_COMPRESSION }),

@@ -24,6 +24,7 @@ export async function createGeocoderApp(
   const transport = consumerServerOptions(conn, options.groupId ?? config.GEOCODER_GROUP_ID, {
     sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,
     partitionsConsumedConcurrently: config.GEOCODER_CONCURRENCY,
+    heartbeatInterval: config.KAFKA_HEARTBEAT_INTERVAL_MS,
   });
   if (options.fromBeginning !== undefined && transport.options) transport.options.subscribe = { fromBeginning: options.fromBeginning };
   return NestFactory.createMicroservice(GeocoderModule.forRoot(config), { ...transport, logger });

@@ -24,6 +24,7 @@ export async function createReportMergerApp(
   const transport = consumerServerOptions(conn, options.groupId ?? ConsumerGroups.reportMerger, {
     sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,
     partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONCURRENTLY,
+    heartbeatInterval: config.KAFKA_HEARTBEAT_INTERVAL_MS,
   });
   if (options.fromBeginning !== undefined && transport.options) transport.options.subscribe = { fromBeginning: options.fromBeginning };
   return NestFactory.createMicroservice(ReportMergerModule.forRoot(config), { ...transport, logger });

@@ -21,6 +21,7 @@ import {
 } from '@geobatch/contracts';
 import { BoundaryImporter, GEO_ENTITIES, GEO_MIGRATIONS, geoDataSourceOptions, runMigrationsExclusive } from '@geobatch/geo-query';
 import { JOB_STORE_ENTITIES, JOB_STORE_MIGRATIONS, JobRepository, type JobEntity } from '@geobatch/job-store';
+import { testJobOptions } from '@geobatch/job-store/testing';
 import { loadConfig } from '@geobatch/util-config';
 import { JsonLogger } from '@geobatch/util-observability';
 import { REPO_ROOT, ServiceProcess, testEnv, waitFor } from '@geobatch/util-testing';
@@ -87,10 +88,10 @@ describe('poisoned chunks: dead letters, ERROR rows and failed jobs (real broker
       fileName: 'poison.csv',
       uploadPath: path,
       uploadSha256: 'n/a',
-      options: {
-        x: 'lon', y: 'lat', crs: 'EPSG:4326', datasetIds: [goodDataset], datasetLabels: ['good@1'], kind: 'csv', encoding: 'utf-8', delimiter: ',',
-        columns: [{ sheet: 0, name: 'poison', x: 1, y: 2, xName: 'lon', yName: 'lat', xBy: 'given', yBy: 'given' }],
-      },
+      options: testJobOptions(
+        { x: 'lon', y: 'lat', datasetIds: [goodDataset], datasetLabels: ['good@1'] },
+        { columns: [{ sheet: 0, name: 'poison', x: 1, y: 2, xName: 'lon', yName: 'lat', xBy: 'given', yBy: 'given' }] },
+      ),
     });
     await jobs.markRunning(job.id);
     return job;

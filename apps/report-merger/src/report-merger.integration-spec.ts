@@ -21,6 +21,8 @@ import {
   type SheetTotalsV1,
 } from '@geobatch/contracts';
 import { JOB_STORE_ENTITIES, JOB_STORE_MIGRATIONS, JobRepository, type JobEntity, type JobOptions } from '@geobatch/job-store';
+import { testColumns, testJobOptions } from '@geobatch/job-store/testing';
+import { csvSheetName } from '@geobatch/util-spreadsheet';
 import { loadConfig } from '@geobatch/util-config';
 import { JsonLogger } from '@geobatch/util-observability';
 import { testEnv } from '@geobatch/util-testing';
@@ -121,7 +123,8 @@ describe('report-merger against the real broker and database', { timeout: 180_00
 
   const kafka = new Kafka({ clientId: 'report-merger-it', brokers: testEnv.KAFKA_BROKERS, logLevel: logLevel.NOTHING });
 
-  async function newJob(upload: Upload, fileName: string, options: Partial<JobOptions> = {}): Promise<JobEntity> {
+  /** A job as the gateway records it: x/y in columns 2 and 3 of the CSV's one sheet, named after the file. */
+  async function newJob(upload: Upload, fileName: string, options: Partial<JobOptions> = {}, columns = [testColumns(0, csvSheetName(fileName), 1, 2)]): Promise<JobEntity> {
     const id = randomUUID();
     const uploadPath = `uploads/${id}.csv`;
     await writeFile(join(storage, uploadPath), upload.csv);
@@ -129,9 +132,11 @@ describe('report-merger against the real broker and database', { timeout: 180_00
       fileName,
       uploadPath,
       uploadSha256: 'not-checked-by-the-merger',
-      options: { x: '2', y: '3', crs: 'EPSG:4326', datasetIds: [randomUUID()], datasetLabels: ['test@1'], ...options },
+      options: testJobOptions({ x: '2', y: '3', ...options }, { columns }),
     });
     created.push(job.id);
+    // As the gateway does before its first chunk: results are stored only for a running job.
+    await jobs.markRunning(job.id);
     return job;
   }
 
@@ -251,7 +256,8 @@ describe('report-merger against the real broker and database', { timeout: 180_00
     await waitFor('the replay to be handled', async () =>
       logs.filter((l) => l.includes(job.id) && l.includes('chunk result')).length >= 4 ? true : undefined,
     );
-    assert.equal((await jobs.findById(job.id))!.status, JobStatus.Queued);
+    // Running since its first chunk (results are stored for a running job only), but not complete.
+    assert.equal((await jobs.findById(job.id))!.status, JobStatus.Running);
     assert.equal(existsSync(join(storage, 'results', `${job.id}.xlsx`)), false);
 
     // The gateway seals in the database, then announces it.
@@ -328,9 +334,7 @@ describe('report-merger against the real broker and database', { timeout: 180_00
     const upload = makeUpload(45, [4, 11, 20, 33]);
     const name = 'progressive';
     // A job as the gateway records it now: with its sheet plan, running once its first chunk is out.
-    const job = await newJob(upload, 'progressive.csv', {
-      columns: [{ sheet: 0, name, x: 1, y: 2, xName: '경도', yName: '위도', xBy: 'header', yBy: 'header' }],
-    });
+    const job = await newJob(upload, 'progressive.csv', {}, [{ sheet: 0, name, x: 1, y: 2, xName: '경도', yName: '위도', xBy: 'header', yBy: 'header' }]);
     await jobs.markRunning(job.id);
     const chunks = chunksOf(job.id, upload);
     assert.equal(chunks.length, 5);

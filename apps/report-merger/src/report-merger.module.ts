@@ -1,4 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { JobStoreModule } from '@geobatch/job-store';
+import { databaseSettings } from '@geobatch/util-database';
 import { KafkaProducerModule } from '@geobatch/util-kafka';
 import { MetricsModule } from '@geobatch/util-observability';
 import {
@@ -18,6 +20,7 @@ export class ReportMergerModule {
       module: ReportMergerModule,
       imports: [
         ReportMergerConfigModule.forRoot(config),
+        JobStoreModule.forRoot(databaseSettings(config)),
         MetricsModule.forRoot('report-merger'),
         // Producer for the dead-letter topic.
         KafkaProducerModule.forRootAsync({

@@ -1,3 +1,4 @@
+// What the services, the CLI and tests agree on: the topic registry, versioned event classes and HTTP DTOs (no framework code).
 export * from './topics';
 export * from './row-status';
 export * from './output-columns';

@@ -1,3 +1,4 @@
+// Boundary datasets in PostGIS: entities, migrations, imports (GeoJSON, shapefiles, presets), the built-in datasets and point-in-polygon lookups.
 export * from './entities/dataset.entity';
 export * from './entities/boundary-area.entity';
 export * from './entities/boundary-part.entity';
@@ -6,7 +7,7 @@ export * from './geo-data-source';
 export * from './dataset.repository';
 export { BoundaryImportError } from './import/feature-collection.scanner';
 export type { ImportGeoJsonOptions, ImportProgress, LevelFiles } from './import/import-options';
-export type { ImportResult } from './import/boundary-import.runner';
+export type { ImportResult } from './import/import-plan';
 export * from './import/boundary-importer.service';
 export * from './lookup/boundary-lookup.service';
 export * from './built-in/built-in-dataset-seeder.service';
@@ -16,7 +17,7 @@ export * from './lookup/coordinate-systems';
 export type { FieldOption } from './import/import-options';
 export { OFFICIAL_CODE_DIGITS, PARENT_CODE_LENGTH, nestingKey, parentCodeOf } from './import/area-codes';
 export { crsFromPrj } from './import/prj';
-export { normalizeEncoding } from './import/shapefile-source';
+export { normalizeEncoding } from './import/shapefile-encoding';
 export { IMPORT_PRESETS, type ImportPreset, type ImportPresetOptions } from './import/presets/import-preset';
 export { JUSO_LAYERS, type JusoLayerName } from './import/presets/juso-layers';
 export * from './engine';

@@ -2,11 +2,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import type { DataSource } from 'typeorm';
-import { KOSTAT_2018 } from '@geobatch/util-testing';
+import { KOSTAT_2018, mulberry32 } from '@geobatch/util-testing';
 import { DatasetRepository } from './dataset.repository';
 import { BoundaryImporter } from './import/boundary-importer.service';
 import { BoundaryImportError } from './import/feature-collection.scanner';
-import type { ImportResult } from './import/boundary-import.runner';
+import type { ImportResult } from './import/import-plan';
 import { BoundaryLookup, type LookupHit, type LookupPoint } from './lookup/boundary-lookup.service';
 import { featureCollection, openTestDataSource, scratchDir, squareFeature, uniqueName } from './testing/geo-test-db';
 
@@ -14,16 +14,6 @@ import { featureCollection, openTestDataSource, scratchDir, squareFeature, uniqu
 async function fixtureNames(path: string): Promise<Map<string, string>> {
   const fc = JSON.parse(await readFile(path, 'utf8')) as { features: { properties: { code: string; name: string } }[] };
   return new Map(fc.features.map((f) => [f.properties.code, f.properties.name]));
-}
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const RANK = `array_position(ARRAY['sido','sigungu','eupmyeondong','ri']::text[], a.level)`;
@@ -165,7 +155,7 @@ describe('KOSTAT 2018 boundaries (real fixture, real PostGIS)', () => {
   });
 
   it('agrees with ST_Covers on 5,000 scattered points in one call', async (t) => {
-    const rnd = prng(20181224);
+    const rnd = mulberry32(20181224);
     const points = Array.from({ length: 5000 }, (_, i) => ({ n: i + 1, lon: 125.5 + rnd() * 4.5, lat: 33.0 + rnd() * 5.5 }));
     const t0 = performance.now();
     const hits = await lookup.lookup(imported.datasetId, points);

@@ -1,12 +1,4 @@
-import { ApiKeyEntity } from './api-keys/api-key.entity';
-import { ChunkResultEntity } from './chunk-result.entity';
-import { JobEntity } from './job.entity';
-import { CreateJobTables1767000001000 } from './migrations/1767000001000-create-job-tables';
-import { ApiKeysAndJobOwners1767000003000 } from './migrations/1767000003000-api-keys-and-job-owners';
-import { AddJobWebhookOutbox1767000004000 } from './migrations/1767000004000-add-job-webhook-outbox';
-import { AddJobPublishWatermark1767000005000 } from './migrations/1767000005000-add-job-publish-watermark';
-import { PackedChunkResults1767000006000 } from './migrations/1767000006000-packed-chunk-results';
-import { ChunkResultsAsText1767000007000 } from './migrations/1767000007000-chunk-results-as-text';
+// Jobs, their chunk results, webhooks and API keys in PostgreSQL: entities, migrations, repositories and the Nest module that provides them.
 
 export * from './job.entity';
 export * from './chunk-result.entity';
@@ -14,6 +6,6 @@ export * from './job.repository';
 export * from './api-keys/api-key.entity';
 export * from './api-keys/api-key.repository';
 export * from './job-webhook.repository';
-
-export const JOB_STORE_ENTITIES = [JobEntity, ChunkResultEntity, ApiKeyEntity];
-export const JOB_STORE_MIGRATIONS = [CreateJobTables1767000001000, ApiKeysAndJobOwners1767000003000, AddJobWebhookOutbox1767000004000, AddJobPublishWatermark1767000005000, PackedChunkResults1767000006000, ChunkResultsAsText1767000007000];
+export * from './job-status.cache';
+export * from './job-store-schema';
+export * from './job-store.module';

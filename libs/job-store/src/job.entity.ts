@@ -1,24 +1,9 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 import type { DatasetFacts, InputEncoding, JobStatus, OutputFormat, OutputLang, SheetTotalsV1 } from '@geobatch/contracts';
+import type { SheetColumns, UploadPlan } from '@geobatch/util-spreadsheet';
 
-/** The x/y columns of one input sheet, worked out when the job was accepted. */
-export interface JobSheetColumns {
-  /** 0-based position of the sheet in the upload (0 for a CSV); the `sheet` of its chunks. */
-  sheet: number;
-  name: string;
-  /** 0-based column indexes. */
-  x: number;
-  y: number;
-  /** Header text of the columns, for the summary and the status. */
-  xName: string;
-  yName: string;
-  /** How each column was chosen: given by the caller, or detected from the header or the values. */
-  xBy: 'given' | 'header' | 'values';
-  yBy: 'given' | 'header' | 'values';
-  /** Jobs with a `dateColumn`: its 0-based index in this sheet and its header text. */
-  date?: number;
-  dateName?: string;
-}
+/** The x/y (and date) columns of one input sheet, worked out when the job was accepted. */
+export type JobSheetColumns = SheetColumns;
 
 /** One version of a dated series, as a job pinned it (see `JobOptions.datasetVersions`). */
 export interface JobDatasetVersion {
@@ -28,11 +13,7 @@ export interface JobDatasetVersion {
   effectiveDate: string;
 }
 
-/**
- * Options a job was created with; frozen for the job's life so replays compute the same thing.
- * Fields after `datasetLabels` were added with XLSX input and are absent on older jobs (a CSV,
- * its x/y resolved against the header, Korean XLSX output).
- */
+/** Options a job was created with; frozen for the job's life so replays compute the same thing. */
 export interface JobOptions {
   /** Column specs as the user gave them (header name, 1-based number or letter); `auto` when detected. */
   x: string;
@@ -45,27 +26,26 @@ export interface JobOptions {
   datasetIds: string[];
   datasetLabels: string[];
   /** Per entry of `datasetIds`: its vintage, levels, whether simplified, source and notes, for `요약`. */
-  datasetFacts?: DatasetFacts[];
+  datasetFacts: DatasetFacts[];
   /** Jobs with a date column: the column as given (header name, 1-based number or letter). */
   dateColumn?: string;
   /** Jobs with a date column: per output group (as `datasetIds`), every version of its series, oldest first. */
   datasetVersions?: JobDatasetVersion[][];
   /** Every id in `datasetVersions`, flat: what the dataset cleanup checks pins against (`options -> 'datasetVersionIds'`). */
   datasetVersionIds?: string[];
-  /** `csv` or `xlsx`, decided from the content when the job was accepted. */
-  kind?: 'csv' | 'xlsx';
-  /** CSV: the encoding asked for (`auto` when detected) and the one used, and the delimiter used. */
+  /** CSV only: the encoding asked for (`auto`: detected; the one used is `upload.encoding`). */
   encodingRequested?: InputEncoding;
-  encoding?: string;
-  delimiter?: string;
   /** XLSX: the sheet asked for (name or 1-based number); null for every sheet that has the columns. */
-  sheet?: string | null;
-  lang?: OutputLang;
-  format?: OutputFormat;
-  /** Nearest-polygon tolerance in metres (0 = off); absent on jobs older than the option: the default applies. */
-  nearestM?: number;
-  /** The sheets to read, in workbook order, with their columns. */
-  columns?: JobSheetColumns[];
+  sheet: string | null;
+  lang: OutputLang;
+  format: OutputFormat;
+  /** Nearest-polygon tolerance in metres (0 = off). */
+  nearestM: number;
+  /**
+   * How the upload is read, decided once at acceptance: its kind, encoding and delimiter, and the
+   * sheets to read with their columns. The publisher and the merger open it with `openPlannedUpload`.
+   */
+  upload: UploadPlan;
   /** Gets a signed POST when the job ends (see the report-merger's webhook dispatcher). */
   callbackUrl?: string;
 }

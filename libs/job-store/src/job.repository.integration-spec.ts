@@ -39,8 +39,18 @@ describe('JobRepository (real PostgreSQL)', () => {
       fileName: 'in.csv',
       uploadPath: 'uploads/x',
       uploadSha256: 'abc',
-      options: { x: 'x', y: 'y', crs: 'EPSG:4326', datasetIds: [randomUUID()], datasetLabels: ['d@1'] },
+      options: {
+        x: 'x', y: 'y', crs: 'EPSG:4326', datasetIds: [randomUUID()], datasetLabels: ['d@1'], datasetFacts: [],
+        sheet: null, lang: 'ko', format: 'xlsx', nearestM: 200,
+        upload: { kind: 'csv', encoding: 'utf-8', delimiter: ',', sheets: [] },
+      },
     });
+  /** As the gateway leaves a job before its first chunk: results are stored only while a job runs. */
+  const runningJob = async () => {
+    const job = await newJob();
+    await jobs.markRunning(job.id);
+    return job;
+  };
   const chunk = (jobId: string, n: number, statuses: RowStatus[]): ChunkResultEventV2 =>
     packChunkResult({ jobId, sheet: 0, chunk: n }, statuses.map((status, i) => ({ n: n * 10 + i + 1, matches: [{ status }] })), 1);
 
@@ -75,7 +85,7 @@ describe('JobRepository (real PostgreSQL)', () => {
   });
 
   it('stores a chunk packed and reads its rows back as they were, and still reads chunks stored one object per row', async () => {
-    const job = await newJob();
+    const job = await runningJob();
     const seoul = { sido: { code: '11', name: '서울특별시' }, sigungu: { code: '11010', name: '종로구' } };
     const rows: RowResultV1[] = [
       { n: 1, matches: [{ status: RowStatus.Ok, ...seoul }, { status: RowStatus.NotFound, note: '경계 밖 / outside every boundary' }] },
@@ -109,6 +119,20 @@ describe('JobRepository (real PostgreSQL)', () => {
     );
   });
 
+  it('stores results only while the job runs: never for a queued job, nor after a cancel, even one racing the inserts', async () => {
+    const job = await newJob();
+    assert.equal(await jobs.saveChunkResult(chunk(job.id, 0, [RowStatus.Ok])), false, 'queued: no chunk was published yet');
+    await jobs.markRunning(job.id);
+    assert.equal(await jobs.saveChunkResult(chunk(job.id, 0, [RowStatus.Ok])), true);
+    // Inserts racing the cancel and its delete, as the merger and the gateway would run them.
+    const inserts = Array.from({ length: 40 }, (_, i) => jobs.saveChunkResult(chunk(job.id, i + 1, [RowStatus.Ok])).catch(() => false));
+    assert.equal(await jobs.cancel(job.id), true);
+    await jobs.deleteChunkResults(job.id);
+    await Promise.all(inserts);
+    assert.equal(await jobs.saveChunkResult(chunk(job.id, 99, [RowStatus.Ok])), false, 'cancelled: refused');
+    assert.deepEqual(await jobs.progress(job.id), { chunksDone: 0, processed: 0, ok: 0, problems: 0 }, 'no result outlives the cancel');
+  });
+
   it('ignores results for a job that does not exist, and lists unsealed jobs for replay', async () => {
     assert.equal(await jobs.saveChunkResult(chunk(randomUUID(), 0, [RowStatus.Ok])), false);
     const job = await newJob();
@@ -133,7 +157,7 @@ describe('JobRepository (real PostgreSQL)', () => {
   });
 
   it('keeps notes that quote NUL characters or lone surrogates exactly', async () => {
-    const job = await newJob();
+    const job = await runningJob();
     const note = 'x="\u0000\ud800" / \\u0000 stays';
     const event = packChunkResult({ jobId: job.id, sheet: 0, chunk: 0 }, [{ n: 1, matches: [{ status: RowStatus.Invalid, note }] }], 1);
     assert.equal(await jobs.saveChunkResult(event), true);
@@ -145,7 +169,7 @@ describe('JobRepository (real PostgreSQL)', () => {
   });
 
   it('converts stored chunks to jsonb and back when the text migration is undone and redone', async () => {
-    const job = await newJob();
+    const job = await runningJob();
     const rows: RowResultV1[] = [{ n: 1, matches: [{ status: RowStatus.Invalid, note: 'nul \u0000 here, \\u0000 stays' }] }, { n: 2, matches: [{ status: RowStatus.NotFound }] }];
     await jobs.saveChunkResult(packChunkResult({ jobId: job.id, sheet: 0, chunk: 0 }, rows, 1));
     const typeOf = async () =>

@@ -67,17 +67,23 @@ export class JobRepository {
 
   /**
    * Moves a job's publish watermark: `chunks` chunks of `sheet` (from 0) are on the broker, cut
-   * `chunkSize` points each. Never moves a sheet back; a sealed job is left alone.
+   * `chunkSize` points each. Never moves a sheet back; a sealed or ended job is left alone.
+   * Answers whether the job is still queued or running: false tells a publisher that the job was
+   * cancelled (by whichever gateway process), so it stops.
    */
-  async recordPublished(id: string, chunkSize: number, sheet: number, chunks: number): Promise<void> {
-    await this.db.query(
-      `UPDATE job SET published_chunks = jsonb_build_object(
-                'chunkSize', $2::int,
-                'sheets', coalesce(published_chunks->'sheets', '{}'::jsonb)
-                          || jsonb_build_object($3::text, greatest($4::int, coalesce((published_chunks->'sheets'->>$3::text)::int, 0))))
-        WHERE id = $1 AND sealed_at IS NULL`,
+  async recordPublished(id: string, chunkSize: number, sheet: number, chunks: number): Promise<boolean> {
+    const rows: { status: JobStatus }[] = await this.db.query(
+      `WITH moved AS (
+         UPDATE job SET published_chunks = jsonb_build_object(
+                  'chunkSize', $2::int,
+                  'sheets', coalesce(published_chunks->'sheets', '{}'::jsonb)
+                            || jsonb_build_object($3::text, greatest($4::int, coalesce((published_chunks->'sheets'->>$3::text)::int, 0))))
+          WHERE id = $1 AND sealed_at IS NULL AND status IN ('queued','running')
+          RETURNING 1)
+       SELECT status FROM job WHERE id = $1`,
       [id, chunkSize, String(sheet), chunks],
     );
+    return rows.length > 0 && (rows[0].status === JobStatus.Queued || rows[0].status === JobStatus.Running);
   }
 
   async fail(id: string, error: string): Promise<void> {
@@ -96,13 +102,22 @@ export class JobRepository {
     );
   }
 
-  /** Stores a geocoded chunk. Returns false when that chunk was already stored (a replay). */
+  /**
+   * Stores a geocoded chunk, only while its job is running. Returns false when nothing was stored:
+   * the chunk was stored already (a replay), or the job is unknown, queued or has ended (cancelled:
+   * its results were just deleted and must not come back).
+   *
+   * The job row is locked `FOR SHARE` in the same statement: a cancel (an UPDATE of that row) either
+   * commits first, and the row re-read under the lock is no longer running, or waits for this insert,
+   * which its later `deleteChunkResults` then sees. No result outlives a cancel.
+   */
   async saveChunkResult(event: ChunkResultEventV2): Promise<boolean> {
     const ok = okRowCount(event);
     const rows = event.n.length;
     const inserted: unknown[] = await this.db.query(
-      `INSERT INTO job_chunk_result (job_id, sheet, chunk, row_count, ok_count, problem_count, packed)
-       SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS (SELECT 1 FROM job WHERE id = $1)
+      `WITH live AS (SELECT id FROM job WHERE id = $1 AND status = 'running' FOR SHARE)
+       INSERT INTO job_chunk_result (job_id, sheet, chunk, row_count, ok_count, problem_count, packed)
+       SELECT $1, $2, $3, $4, $5, $6, $7 FROM live
        ON CONFLICT (job_id, sheet, chunk) DO NOTHING
        RETURNING 1`,
       [event.jobId, event.sheet, event.chunk, rows, ok, rows - ok, JSON.stringify({ n: event.n, datasets: event.datasets })],

@@ -1,3 +1,4 @@
+// Kafka for the services: client options, topic provisioning, the event publisher, dead letters and the consumer plumbing.
 export * from './kafka-options';
 export * from './json-value.deserializer';
 export * from './topic-provisioner';
@@ -8,3 +9,5 @@ export * from './consumer-lag-monitor';
 export * from './dead-letter.publisher';
 export * from './worker-ops';
 export * from './run-kafka-worker';
+export * from './keep-alive';
+export * from './consumer-skeleton';

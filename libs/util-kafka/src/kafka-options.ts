@@ -19,7 +19,7 @@ const RETRY = { initialRetryTime: 300, retries: 12, maxRetryTime: 10_000 };
 export function consumerServerOptions(
   conn: KafkaConnection,
   groupId: string,
-  extra: { sessionTimeout?: number; partitionsConsumedConcurrently?: number } = {},
+  extra: { sessionTimeout?: number; partitionsConsumedConcurrently?: number; heartbeatInterval?: number } = {},
 ): KafkaOptions {
   return {
     transport: Transport.KAFKA,
@@ -28,7 +28,7 @@ export function consumerServerOptions(
       consumer: {
         groupId,
         sessionTimeout: extra.sessionTimeout ?? 30_000,
-        heartbeatInterval: 3_000,
+        heartbeatInterval: extra.heartbeatInterval ?? 3_000,
         allowAutoTopicCreation: false,
         retry: RETRY,
       },

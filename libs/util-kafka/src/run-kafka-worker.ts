@@ -25,16 +25,7 @@ export async function runKafkaWorker<C extends WorkerEnv>(spec: {
   /** Extra fields for the "consuming" log line. */
   describe?: (config: Readonly<C>) => Record<string, unknown>;
 }): Promise<void> {
-  let config: Readonly<C>;
-  try {
-    config = loadConfig(spec.schema);
-  } catch (e) {
-    if (e instanceof ConfigValidationError) {
-      process.stderr.write(`${spec.service}: ${e.message}\n`);
-      process.exit(1);
-    }
-    throw e;
-  }
+  const config = loadWorkerConfig(spec.service, spec.schema);
   const logger = new JsonLogger(spec.service, config.LOG_LEVEL);
   let app: INestMicroservice | undefined;
   try {
@@ -77,5 +68,18 @@ export async function runKafkaWorker<C extends WorkerEnv>(spec: {
     logger.error({ msg: `${spec.service} failed to start`, error: err.message }, err.stack);
     await app?.close().catch(() => undefined);
     process.exit(1);
+  }
+}
+
+/** The validated config, or exit 1 with the problems. */
+function loadWorkerConfig<C extends WorkerEnv>(service: string, schema: new () => C): Readonly<C> {
+  try {
+    return loadConfig(schema);
+  } catch (e) {
+    if (e instanceof ConfigValidationError) {
+      process.stderr.write(`${service}: ${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
   }
 }

@@ -11,42 +11,33 @@ export class Metrics {
   readonly registry = new Registry();
 
   /** Rows read from uploads (gateway), geocoded (geocoder) and written to results (merger). */
-  readonly rows = new Counter({
-    name: 'geobatch_rows_total',
-    help: 'Rows handled, by pipeline stage',
-    labelNames: ['stage'] as const,
-    registers: [this.registry],
-  });
+  readonly rows = new Counter(this.series('geobatch_rows_total', 'Rows handled, by pipeline stage', ['stage']));
 
   /** Time to handle one chunk, from message to durable output. */
   readonly chunkSeconds = new Histogram({
-    name: 'geobatch_chunk_duration_seconds',
-    help: 'Time to handle one chunk, by stage',
-    labelNames: ['stage'] as const,
+    ...this.series('geobatch_chunk_duration_seconds', 'Time to handle one chunk, by stage', ['stage']),
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [this.registry],
   });
 
   /** From upload accepted to result written. */
   readonly jobSeconds = new Histogram({
-    name: 'geobatch_job_duration_seconds',
-    help: 'Job duration from acceptance to completion, by outcome',
-    labelNames: ['outcome'] as const,
+    ...this.series('geobatch_job_duration_seconds', 'Job duration from acceptance to completion, by outcome', ['outcome']),
     buckets: [1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
-    registers: [this.registry],
   });
 
   /** Messages not yet consumed by this service's group, per topic and partition. */
-  readonly consumerLag = new Gauge({
-    name: 'geobatch_kafka_consumer_lag',
-    help: 'Messages behind the end of the partition for this service\'s consumer group',
-    labelNames: ['group', 'topic', 'partition'] as const,
-    registers: [this.registry],
-  });
+  readonly consumerLag = new Gauge(
+    this.series('geobatch_kafka_consumer_lag', "Messages behind the end of the partition for this service's consumer group", ['group', 'topic', 'partition']),
+  );
 
   constructor(readonly service: string) {
     this.registry.setDefaultLabels({ service });
     collectDefaultMetrics({ register: this.registry, prefix: 'geobatch_' });
+  }
+
+  /** What every series of this registry is declared with: its name, help text and label names. */
+  private series<const L extends string>(name: string, help: string, labelNames: readonly L[]) {
+    return { name, help, labelNames, registers: [this.registry] };
   }
 }
 

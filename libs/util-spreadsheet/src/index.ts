@@ -1,3 +1,4 @@
+// Spreadsheets: streaming CSV/XLSX reading, column resolution and the result workbook and CSV writers.
 export * from './tabular/cell-value';
 export * from './tabular/errors';
 export * from './tabular/sniff-file-kind';
@@ -8,7 +9,13 @@ export * from './csv/csv-table';
 export * from './csv/result-csv-writer';
 export * from './xlsx/zip-archive';
 export * from './xlsx/xlsx-reader';
+export * from './xlsx/excel-limits';
+export * from './xlsx/original-cell-value';
+export * from './xlsx/result-sheet-options';
 export * from './xlsx/result-workbook-writer';
+export * from './upload/sheet-names';
+export * from './upload/stored-path';
+export * from './upload/upload-plan';
 export * from './columns/resolve-column';
 export * from './columns/detect-columns';
 export * from './result/result-columns';

@@ -73,18 +73,9 @@ async function inputFile(ctx: CliContext, file: string): Promise<{ path: string;
   return { path, size: info.size };
 }
 
-export function registerSubmit(program: Command, ctx: CliContext): void {
-  const cmd = program
-    .command('submit')
-    .description('upload a CSV or XLSX of coordinates, follow the job and download the result')
-    .argument('<file>', 'CSV (UTF-8, CP949…) or XLSX with a header row');
-  for (const option of Object.values(jobFieldOptions())) cmd.addOption(option);
-  cmd.option('--new-job', 'start a new job even when this key already sent the same file with the same options (the gateway would answer that job)');
-  addOutOptions(cmd).option('--no-wait', 'print the job id and return at once, without waiting or downloading');
-  addWaitOptions(cmd);
-  addGatewayOptions(cmd).addHelpText(
-    'after',
-    `
+/** What `submit --help` adds after the options. */
+function submitHelp(ctx: CliContext): string {
+  return `
 Prints the job id, shows progress (a bar on a terminal, one line per change otherwise), then
 writes the result. Ctrl-C stops waiting but leaves the job running: resume with
 \`status ID\` or \`download ID\`.
@@ -94,8 +85,19 @@ message says which), 3 the gateway failed or could not be reached, 130 interrupt
 
 Example:
   ${ctx.invocation} submit overspeed.csv --x 5 --y 6 --dataset kostat-2018
-  ${ctx.invocation} submit 측정.xlsx --sheet 2 --crs EPSG:5179 --out results/`,
-  );
+  ${ctx.invocation} submit 측정.xlsx --sheet 2 --crs EPSG:5179 --out results/`;
+}
+
+export function registerSubmit(program: Command, ctx: CliContext): void {
+  const cmd = program
+    .command('submit')
+    .description('upload a CSV or XLSX of coordinates, follow the job and download the result')
+    .argument('<file>', 'CSV (UTF-8, CP949…) or XLSX with a header row');
+  for (const option of Object.values(jobFieldOptions())) cmd.addOption(option);
+  cmd.option('--new-job', 'start a new job even when this key already sent the same file with the same options (the gateway would answer that job)');
+  addOutOptions(cmd).option('--no-wait', 'print the job id and return at once, without waiting or downloading');
+  addWaitOptions(cmd);
+  addGatewayOptions(cmd).addHelpText('after', submitHelp(ctx));
   cmd.action(async (file: string, flags: SubmitFlags) => {
     const input = await inputFile(ctx, file);
     const fields = jobFields(flags);

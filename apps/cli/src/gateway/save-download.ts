@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { CliError } from '../cli-context';
-import { fileNameFromDisposition, safeFileName } from './content-disposition';
+import { fileNameFromDisposition, safeFileName } from './download-name';
 import { GatewayUnreachableError } from './gateway-client';
 
 /** Where a download goes: `--out` as given (a file or an existing directory) or the server's name in `dir`. */

@@ -12,3 +12,16 @@ export async function dropSupersededGenerations(databaseUrl: string, name: strin
     await ds.destroy();
   }
 }
+
+/** Deletes every generation of the datasets a run imported under its own names, and the run's API key. */
+export async function deleteRunDatasets(databaseUrl: string, names: readonly string[], keyId?: string): Promise<void> {
+  const ds = await openGeoDataSource(databaseUrl, 1);
+  try {
+    const repo = new DatasetRepository(ds);
+    const mine = [...(await repo.list()), ...(await repo.listSuperseded())].filter((d) => names.includes(d.name));
+    for (const d of mine) await repo.delete(d.id);
+    if (keyId) await ds.query('DELETE FROM api_key WHERE id = $1', [keyId]).catch(() => undefined);
+  } finally {
+    await ds.destroy();
+  }
+}

@@ -6,24 +6,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { JobCancelledEventV1, Topics, type ErrorResponseDto, type JobCreatedDto, type JobListDto, type JobStatusDto, type JobSummaryDto } from '@geobatch/contracts';
-import { Dataset, GEO_ENTITIES, GEO_MIGRATIONS, geoDataSourceOptions, runMigrationsExclusive } from '@geobatch/geo-query';
-import { ApiKeyRepository, JOB_STORE_ENTITIES, JOB_STORE_MIGRATIONS, JobRepository } from '@geobatch/job-store';
-import { loadConfig } from '@geobatch/util-config';
+import { Dataset } from '@geobatch/geo-query';
+import { ApiKeyRepository, JobRepository } from '@geobatch/job-store';
 import { JsonLogger } from '@geobatch/util-observability';
-import { issueTestApiKey, testEnv, waitFor } from '@geobatch/util-testing';
-import { GatewayEnvSchema } from '../config/gateway-env.schema';
-import { createGatewayApp } from '../create-gateway-app';
+import { deleteConsumerGroups, issueTestApiKey, testEnv, waitFor } from '@geobatch/util-testing';
+import { dropGatewaySchema, gatewaySchemaUrl, openGatewaySchema, startTestGateway } from '../gateway-integration.testing';
 import { RetentionSweeperService } from '../jobs/retention-sweeper.service';
 
 const REQUESTS_PER_MINUTE = 40;
 const UPLOADS_PER_MINUTE = 5;
-
-/** The test database with a schema of its own first on the search path (as gateway.integration-spec does). */
-function inSchema(url: string, schema: string): string {
-  return `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema},public`)}`;
-}
 
 /**
  * API keys, ownership, rate limits, dedupe, cancellation, listing and retention, against a real
@@ -33,7 +26,7 @@ function inSchema(url: string, schema: string): string {
 describe('gateway access and job management (real Postgres + Kafka)', () => {
   const storage = mkdtempSync(join(tmpdir(), 'gateway-access-it-'));
   const schema = `gateway_access_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const databaseUrl = inSchema(testEnv.TEST_DATABASE_URL, schema);
+  const databaseUrl = gatewaySchemaUrl(schema);
   const groupId = `gateway-access-it-${randomUUID()}`;
   const kafka = new Kafka({ clientId: 'gateway-access-it', brokers: testEnv.KAFKA_BROKERS, logLevel: logLevel.NOTHING });
   const jobEvents: { key: string; value: { type?: string; jobId?: string } }[] = [];
@@ -71,13 +64,7 @@ describe('gateway access and job management (real Postgres + Kafka)', () => {
   }
 
   before(async () => {
-    const admin = await new DataSource({ type: 'postgres', url: testEnv.TEST_DATABASE_URL }).initialize();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.destroy();
-    db = await new DataSource(
-      geoDataSourceOptions(databaseUrl, { migrations: [...GEO_MIGRATIONS, ...JOB_STORE_MIGRATIONS], entities: [...GEO_ENTITIES, ...JOB_STORE_ENTITIES], poolSize: 2 }),
-    ).initialize();
-    await runMigrationsExclusive(db);
+    db = await openGatewaySchema(schema);
     jobs = new JobRepository(db);
     dataset = await db.getRepository(Dataset).save({ name: `access-it-${randomUUID().slice(0, 8)}`, version: '1', levels: ['sido'] });
     for (const who of Object.keys({ alice: 0, bob: 0, dedupe: 0, cancel: 0, list: 0, retention: 0, limited: 0, other: 0 }) as (keyof typeof keys)[]) {
@@ -98,32 +85,22 @@ describe('gateway access and job management (real Postgres + Kafka)', () => {
       },
     });
 
-    const config = loadConfig(GatewayEnvSchema, {
+    ({ app, base } = await startTestGateway({
       DATABASE_URL: databaseUrl,
-      KAFKA_BROKERS: testEnv.KAFKA_BROKERS.join(','),
       STORAGE_DIR: storage,
       CHUNK_SIZE: '1',
       DATABASE_POOL_SIZE: '2',
       RATE_LIMIT_PER_MINUTE: String(REQUESTS_PER_MINUTE),
       UPLOAD_RATE_LIMIT_PER_MINUTE: String(UPLOADS_PER_MINUTE),
       RETENTION_DAYS: '7',
-    });
-    app = await createGatewayApp(config, new JsonLogger('gateway', 'warn', () => undefined));
-    await app.listen(0, '127.0.0.1');
-    base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    }, new JsonLogger('gateway', 'warn', () => undefined)));
   });
 
   after(async () => {
     await app?.close();
     await consumer?.disconnect();
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.deleteGroups([groupId]).catch(() => undefined);
-    await admin.disconnect();
-    if (db?.isInitialized) {
-      await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await db.destroy();
-    }
+    await deleteConsumerGroups(kafka, [groupId]);
+    await dropGatewaySchema(db, schema);
     rmSync(storage, { recursive: true, force: true });
   });
 

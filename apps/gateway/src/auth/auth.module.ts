@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config.module';
-import { DatabaseModule } from '../database/database.module';
 import { ApiKeyGuard } from './api-key.guard';
 import { RateLimitGuard, rateLimitOptions } from './rate-limit.guard';
 
@@ -13,7 +12,6 @@ import { RateLimitGuard, rateLimitOptions } from './rate-limit.guard';
  */
 @Module({
   imports: [
-    DatabaseModule,
     ThrottlerModule.forRootAsync({
       inject: [GATEWAY_CONFIG],
       useFactory: (config: GatewayConfig) => rateLimitOptions(config),

@@ -75,4 +75,14 @@ export class GatewayEnvSchema extends CommonEnvSchema {
   @IsInt()
   @Min(1)
   UPLOAD_RATE_LIMIT_PER_MINUTE = 60;
+
+  /**
+   * First wait before a job's state write that failed while publishing (the database away) is tried
+   * again; doubled each time, at most 5 s, for up to two minutes (DB_OUTAGE_GRACE_MS).
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(60_000)
+  PUBLISH_DB_RETRY_BASE_MS = 250;
 }

@@ -44,6 +44,9 @@ export interface PinnedDatasets {
   labels: string[];
 }
 
+/** The request field datasets are named in: a job's form `dataset`, `POST /geocode`'s `datasets`. */
+export type DatasetField = 'dataset' | 'datasets';
+
 /** The request named a dataset that does not exist, or none exists to default to. */
 export class UnknownDatasetError extends Error {
   constructor(message: string) {
@@ -64,9 +67,10 @@ export class DatasetResolverService {
   /**
    * `ownerKeyId`: the caller's key. Only shared datasets and the caller's own are found; another
    * key's dataset is as unknown as a name nobody imported (and is not listed as available).
+   * `field`: the request field the names came from, which a refusal names.
    */
-  async resolve(name: string | undefined, ownerKeyId?: string): Promise<PinnedDatasets> {
-    if (name?.includes(',')) return this.resolveSeveral(name, ownerKeyId);
+  async resolve(name: string | undefined, ownerKeyId?: string, field: DatasetField = 'dataset'): Promise<PinnedDatasets> {
+    if (name?.includes(',')) return this.resolveSeveral(name, ownerKeyId, field);
     const wanted = name?.trim();
     const scope: DatasetScope = ownerKeyId === undefined ? {} : { visibleTo: ownerKeyId };
     // An id names one dataset (as `POST /geocode` has always taken them); it too must be visible to the caller.
@@ -80,8 +84,8 @@ export class DatasetResolverService {
       const known = available.length > 0 ? available.join(', ') : 'none loaded';
       throw new UnknownDatasetError(
         wanted
-          ? `dataset: 경계 데이터셋 "${wanted}"을(를) 찾을 수 없습니다 (unknown dataset; available: ${known})`
-          : `dataset: 기본 경계 데이터셋이 없습니다 (no default dataset; name one with "dataset", available: ${known})`,
+          ? `${field}: 경계 데이터셋 "${wanted}"을(를) 찾을 수 없습니다 (unknown dataset; available: ${known})`
+          : `${field}: 기본 경계 데이터셋이 없습니다 (no default dataset; name one with "${field}", available: ${known})`,
       );
     }
     return { ids: [found.id], labels: [datasetLabel(found)] };
@@ -107,16 +111,16 @@ export class DatasetResolverService {
   }
 
   /** `a,b`: several datasets, each adding its own group of columns, in the order given. */
-  private async resolveSeveral(names: string, ownerKeyId?: string): Promise<PinnedDatasets> {
+  private async resolveSeveral(names: string, ownerKeyId: string | undefined, field: DatasetField): Promise<PinnedDatasets> {
     const wanted = names.split(',').map((n) => n.trim()).filter((n) => n !== '');
-    if (wanted.length === 0) return this.resolve(undefined, ownerKeyId);
+    if (wanted.length === 0) return this.resolve(undefined, ownerKeyId, field);
     if (wanted.length > MAX_JOB_DATASETS) {
-      throw new UnknownDatasetError(`dataset: 데이터셋은 최대 ${MAX_JOB_DATASETS}개 (at most ${MAX_JOB_DATASETS} datasets per job, got ${wanted.length})`);
+      throw new UnknownDatasetError(`${field}: 데이터셋은 최대 ${MAX_JOB_DATASETS}개 (at most ${MAX_JOB_DATASETS} datasets per job, got ${wanted.length})`);
     }
     const pinned: PinnedDatasets = { ids: [], labels: [] };
     for (const one of wanted) {
-      const { ids, labels } = await this.resolve(one, ownerKeyId);
-      if (pinned.ids.includes(ids[0])) throw new UnknownDatasetError(`dataset: "${one}"이(가) 두 번 있습니다 (dataset ${labels[0]} is named twice)`);
+      const { ids, labels } = await this.resolve(one, ownerKeyId, field);
+      if (pinned.ids.includes(ids[0])) throw new UnknownDatasetError(`${field}: "${one}"이(가) 두 번 있습니다 (dataset ${labels[0]} is named twice)`);
       pinned.ids.push(ids[0]);
       pinned.labels.push(labels[0]);
     }

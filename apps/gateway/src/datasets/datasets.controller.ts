@@ -150,7 +150,7 @@ export class DatasetsController {
   @ApiPayloadTooLargeResponse({ type: ErrorResponseDto, description: 'A file is larger than MAX_DATASET_UPLOAD_BYTES.' })
   create(
     @UploadedFiles() files: DatasetUpload[] | undefined,
-    @Body() fields: unknown,
+    @Body() fields: CreateDatasetDto,
     @CurrentPrincipal() principal: ApiPrincipal,
     @RequestId() requestId: string | undefined,
   ): Promise<DatasetDto | DatasetListDto> {

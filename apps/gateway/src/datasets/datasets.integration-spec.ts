@@ -10,16 +10,15 @@ import { DataSource } from 'typeorm';
 import { JobStatus, type DatasetDto, type DatasetListDto, type ErrorResponseDto } from '@geobatch/contracts';
 import { DatasetRepository, GEO_ENTITIES, geoDataSourceOptions } from '@geobatch/geo-query';
 import { JOB_STORE_ENTITIES, JobRepository } from '@geobatch/job-store';
-import { loadConfig } from '@geobatch/util-config';
 import { JsonLogger } from '@geobatch/util-observability';
 import { issueTestApiKey, KOSTAT_2018, testEnv } from '@geobatch/util-testing';
+import { fakeOptions } from '../testing/gateway-fakes';
 // Test support of geo-query, deliberately outside its barrel (it pulls in writer-only libraries).
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { PRJ_5179_ESRI, writeZippedShapefile, type ShapeFeature } from '../../../../libs/geo-query/src/import/shapefile-writer.testing';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { JUSO_ADMIN_ROWS, JUSO_LEGAL_ROWS, writeJusoDownload } from '../../../../libs/geo-query/src/import/presets/juso-download.testing';
-import { GatewayEnvSchema } from '../config/gateway-env.schema';
-import { createGatewayApp } from '../create-gateway-app';
+import { startTestGateway } from '../gateway-integration.testing';
 import { DATASET_UPLOADS_DIR } from './datasets.module';
 
 const RUN = randomUUID().slice(0, 8);
@@ -135,16 +134,10 @@ describe('REST datasets (real Postgres + Kafka)', () => {
       omit: ['.shp'],
     });
 
-    const config = loadConfig(GatewayEnvSchema, {
-      DATABASE_URL: testEnv.TEST_DATABASE_URL,
-      KAFKA_BROKERS: testEnv.KAFKA_BROKERS.join(','),
-      STORAGE_DIR: storage,
-      DATABASE_POOL_SIZE: '3',
-      GEOCODE_REPLY_GROUP_ID: `gateway-datasets-it-${RUN}`,
-    });
-    app = await createGatewayApp(config, new JsonLogger('gateway', 'warn', (l) => (JSON.parse(l).level === 'error' ? console.error(l) : undefined)));
-    await app.listen(0, '127.0.0.1');
-    base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    ({ app, base } = await startTestGateway(
+      { DATABASE_URL: testEnv.TEST_DATABASE_URL, STORAGE_DIR: storage, DATABASE_POOL_SIZE: '3', GEOCODE_REPLY_GROUP_ID: `gateway-datasets-it-${RUN}` },
+      new JsonLogger('gateway', 'warn', (l) => (JSON.parse(l).level === 'error' ? console.error(l) : undefined)),
+    ));
   });
 
   after(async () => {
@@ -350,7 +343,7 @@ describe('REST datasets (real Postgres + Kafka)', () => {
       fileName: 'pinned.csv',
       uploadPath: 'uploads/none',
       uploadSha256: 'n/a',
-      options: { x: 'x', y: 'y', crs: 'EPSG:4326', datasetIds: [d.id], datasetLabels: [`${d.name}@${d.version}`] },
+      options: { ...fakeOptions(), datasetIds: [d.id], datasetLabels: [`${d.name}@${d.version}`] },
     });
     jobs.push(job.id);
     const refused = await fetch(`${base}/datasets/${d.id}`, { method: 'DELETE', headers: auth(admin) });

@@ -4,7 +4,6 @@ import { Module } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
 import { diskStorage } from 'multer';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config.module';
-import { DatabaseModule } from '../database/database.module';
 import { DatasetsController } from './datasets.controller';
 import { DatasetsService, MAX_DATASET_FILES } from './datasets.service';
 
@@ -13,7 +12,6 @@ export const DATASET_UPLOADS_DIR = 'dataset-uploads';
 
 @Module({
   imports: [
-    DatabaseModule,
     MulterModule.registerAsync({
       inject: [GATEWAY_CONFIG],
       useFactory: (config: GatewayConfig) => ({

@@ -1,13 +1,11 @@
 import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { BadRequestException, ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
-import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
 import { DataSource } from 'typeorm';
 import {
   ADMIN_LEVELS,
-  CreateDatasetDto,
   type AdminLevel,
+  type CreateDatasetDto,
   type DatasetDto,
   type DatasetListDto,
 } from '@geobatch/contracts';
@@ -133,12 +131,11 @@ export class DatasetsService {
    * Imports the uploaded files as a new dataset (generation), or with `preset` as the datasets the
    * preset makes (then answered as a list); the uploads are deleted afterwards, imported or not.
    */
-  async create(uploads: DatasetUpload[], fields: unknown, principal: ApiPrincipal, requestId?: string): Promise<DatasetDto | DatasetListDto> {
+  async create(uploads: DatasetUpload[], dto: CreateDatasetDto, principal: ApiPrincipal, requestId?: string): Promise<DatasetDto | DatasetListDto> {
     let presetDir: string | undefined;
     // Server paths as the client knows the files, for messages.
     const shown = uploads.map((u) => ({ path: u.path, as: u.originalname || u.fieldname }));
     try {
-      const dto = await this.validateFields(fields);
       const t0 = Date.now();
       const importer = new BoundaryImporter(this.dataSource);
       let results: ImportResult[];
@@ -163,7 +160,8 @@ export class DatasetsService {
         }
       } catch (e) {
         if (e instanceof BoundaryImportError) {
-          throw new BadRequestException(`경계 파일을 가져올 수 없습니다 (import refused: ${this.forHttp(e.message, shown)})`);
+          // Mapped to 400 by the exception filter, with the server's paths and the CLI's flags as the client knows them.
+          throw new BoundaryImportError(this.forHttp(e.message, shown));
         }
         throw e;
       }
@@ -266,19 +264,6 @@ export class DatasetsService {
   private visibleTo(d: Dataset, principal: ApiPrincipal): boolean {
     const owner = ownerOf(d);
     return owner === null || owner === principal.keyId || principal.admin;
-  }
-
-  private async validateFields(fields: unknown): Promise<CreateDatasetDto> {
-    const plain = fields !== null && typeof fields === 'object' ? fields : {};
-    const dto = plainToInstance(CreateDatasetDto, plain);
-    const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
-    if (errors.length === 0) return dto;
-    const problems = errors.map((e) => {
-      if (e.constraints?.whitelistValidation) return `${e.property}: 알 수 없는 필드입니다 (unknown field)`;
-      if (e.value === '') return `${e.property}: 비어 있습니다 (empty: leave the field out instead)`;
-      return `${e.property}: ${Object.values(e.constraints ?? {}).join(', ')}`;
-    });
-    throw new BadRequestException(problems.join('; '));
   }
 
   private levelFiles(uploads: DatasetUpload[]): LevelFiles {

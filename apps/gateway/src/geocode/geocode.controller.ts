@@ -77,7 +77,7 @@ export class GeocodeController {
   @ApiPayloadTooLargeResponse({ type: ErrorResponseDto, description: 'The JSON body is larger than 16 MB.' })
   @ApiServiceUnavailableResponse({ type: ErrorResponseDto, description: 'The broker or the boundary database is unavailable.' })
   @ApiGatewayTimeoutResponse({ type: ErrorResponseDto, description: 'No geocoder answered within GEOCODE_TIMEOUT_MS (30 s by default).' })
-  geocode(@Body() body: unknown, @CurrentPrincipal() caller: ApiPrincipal, @RequestId() requestId: string | undefined): Promise<GeocodeResponseDto> {
+  geocode(@Body() body: GeocodeRequestDto, @CurrentPrincipal() caller: ApiPrincipal, @RequestId() requestId: string | undefined): Promise<GeocodeResponseDto> {
     return this.geocoder.geocode(body, requestId, caller.keyId);
   }
 }

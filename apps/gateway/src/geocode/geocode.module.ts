@@ -1,13 +1,12 @@
 import { Module } from '@nestjs/common';
-import { DatabaseModule } from '../database/database.module';
-import { DatasetResolverService } from '../datasets/dataset-resolver.service';
+import { DatasetRepository } from '@geobatch/geo-query';
+import { DATASET_LOOKUP, DatasetResolverService } from '../datasets/dataset-resolver.service';
 import { geocodeClientProvider, GeocodeClientLifecycle } from './geocode-client.provider';
 import { GeocodeController } from './geocode.controller';
 import { GeocodeService } from './geocode.service';
 
 @Module({
-  imports: [DatabaseModule],
   controllers: [GeocodeController],
-  providers: [geocodeClientProvider, GeocodeClientLifecycle, GeocodeService, DatasetResolverService],
+  providers: [geocodeClientProvider, GeocodeClientLifecycle, GeocodeService, DatasetResolverService, { provide: DATASET_LOOKUP, useExisting: DatasetRepository }],
 })
 export class GeocodeModule {}

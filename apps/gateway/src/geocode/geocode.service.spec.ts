@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import { BadRequestException, GatewayTimeoutException, ServiceUnavailableException } from '@nestjs/common';
 import { ClientKafka } from '@nestjs/microservices';
 import { NEVER, of, throwError } from 'rxjs';
-import { GeocodeErrorCode, RowStatus, Topics, type GeocodeReplyV1 } from '@geobatch/contracts';
+import { GeocodeErrorCode, GeocodeRequestDto, RowStatus, Topics, type GeocodeReplyV1 } from '@geobatch/contracts';
 import { loadConfig } from '@geobatch/util-config';
 import { GatewayEnvSchema } from '../config/gateway-env.schema';
 import { geocodeClientOptions, replyTopicOf } from './geocode-client.provider';
 import { DatasetResolverService, type DatasetLookup, type DatasetScope } from '../datasets/dataset-resolver.service';
+import { createValidationPipe } from '../http/validation-pipe';
 import { GeocodeService } from './geocode.service';
 
 const CONFIG = loadConfig(GatewayEnvSchema, { GEOCODE_TIMEOUT_MS: '100' });
@@ -71,8 +72,11 @@ describe('GeocodeService', () => {
   it('refuses with 400 before sending: no points, more than 10,000, a bad point, an unknown field, a bad crs', async () => {
     const sent: unknown[] = [];
     const s = service(() => of(OK_REPLY(1)), sent);
+    // The body goes through the gateway's ValidationPipe first, as `@Body()` does.
+    const pipe = createValidationPipe();
+    const checked = async (body: unknown) => s.geocode((await pipe.transform(body, { type: 'body', metatype: GeocodeRequestDto })) as GeocodeRequestDto);
     const refused = async (body: unknown, pattern: RegExp) =>
-      assert.rejects(s.geocode(body), (e: unknown) => e instanceof BadRequestException && pattern.test(e.message));
+      assert.rejects(checked(body), (e: unknown) => e instanceof BadRequestException && pattern.test(e.message));
     await refused([], /JSON object/);
     await refused({}, /points must be an array/);
     await refused({ points: [] }, /at least 1/);

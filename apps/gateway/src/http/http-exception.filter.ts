@@ -10,6 +10,7 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { ErrorResponseDto } from '@geobatch/contracts';
+import { httpExceptionOf } from './domain-errors';
 import { requestIdOf } from './request-id.middleware';
 
 /** HttpException bodies carry `message` as a string or, from validation, a list of them. */
@@ -23,14 +24,16 @@ function messageOf(exception: HttpException): string {
 }
 
 /**
- * Turns every error into an `ErrorResponseDto`. Only HttpExceptions speak to the client; any
- * other error (a driver error with SQL, a bug) becomes a bare 500 and is logged in full.
+ * Turns every error into an `ErrorResponseDto`. Only HttpExceptions and the domain's errors
+ * (see httpExceptionOf: an unreadable upload, a column or dataset not found, …) speak to the
+ * client; any other error (a driver error with SQL, a bug) becomes a bare 500 and is logged in full.
  */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
   constructor(private readonly logger: LoggerService = new Logger(HttpExceptionFilter.name)) {}
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(thrown: unknown, host: ArgumentsHost): void {
+    const exception = httpExceptionOf(thrown) ?? thrown;
     const ctx = host.switchToHttp();
     const req = ctx.getRequest<Request>();
     const res = ctx.getResponse<Response>();

@@ -6,7 +6,7 @@ import type { JobEntity, JobRepository } from '@geobatch/job-store';
 import { Metrics } from '@geobatch/util-observability';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
-import { CapturingLogger, FakeWorld, TempStorage, fakeJob, writeXlsx } from '../testing/gateway-fakes';
+import { CapturingLogger, FakeWorld, TempStorage, fakeJob, fakeOptions, fakePlan, writeXlsx } from '../testing/gateway-fakes';
 import { ChunkPublisherService } from './chunk-publisher.service';
 
 const metrics = new Metrics('gateway-spec');
@@ -23,9 +23,14 @@ describe('ChunkPublisherService', () => {
       findUnsealed: async () => unsealed,
     } as JobRepository, metrics);
 
+  /** A CSV job whose planned columns are the upload's `lon` and `lat` (else columns 1 and 2), as acceptance would record them. */
   const jobFor = (csv: string, over: Partial<JobEntity> = {}) => {
     storage.write('upload.csv', csv);
-    return fakeJob({ uploadPath: 'upload.csv', fileName: '측정 자료.csv', ...over });
+    const header = csv.split(/\r?\n/).find((line) => line.trim() !== '')?.split(',') ?? [];
+    const at = (name: string, otherwise: number) => (header.includes(name) ? header.indexOf(name) : otherwise);
+    const options = fakeOptions('측정 자료');
+    options.upload = fakePlan({ columns: [{ ...options.upload.sheets[0], x: at('lon', 0), y: at('lat', 1) }] });
+    return fakeJob({ uploadPath: 'upload.csv', fileName: '측정 자료.csv', options, ...over });
   };
   const chunks = () =>
     (world.ofOp('publish').filter((c) => c.topic === Topics.rows.name) as { key: string; value: RowsChunkEventV2 }[]).map((c) => {
@@ -97,14 +102,13 @@ describe('ChunkPublisherService', () => {
       };
     };
     const repo = world.repository as unknown as Record<string, (...args: never[]) => Promise<unknown>>;
-    const publisher = new ChunkPublisherService(storage.config({ CHUNK_SIZE: '1' }), world.publisher, {
+    const publisher = new ChunkPublisherService(storage.config({ CHUNK_SIZE: '1', PUBLISH_DB_RETRY_BASE_MS: '1' }), world.publisher, {
       ...world.repository,
       markRunning: away(2, repo.markRunning),
       recordPublished: away(1, repo.recordPublished),
       seal: away(3, repo.seal),
       findUnsealed: async () => [],
     } as unknown as JobRepository, metrics);
-    publisher.dbRetryBaseMs = 1;
     await publisher.start(job);
     assert.equal(chunks().length, 4);
     assert.deepEqual(world.ofOp('seal').map((c) => (c as { sheets: { rows: number }[] }).sheets[0].rows), [4]);
@@ -170,11 +174,13 @@ describe('ChunkPublisherService', () => {
         ...base,
         x: 'auto',
         y: 'auto',
-        kind: 'xlsx',
-        columns: [
-          { sheet: 1, name: 'A', x: 1, y: 2, xName: 'lon', yName: 'lat', xBy: 'header', yBy: 'header' },
-          { sheet: 2, name: 'B', x: 1, y: 0, xName: 'lon', yName: 'lat', xBy: 'header', yBy: 'header' },
-        ],
+        upload: fakePlan({
+          kind: 'xlsx',
+          columns: [
+            { sheet: 1, name: 'A', x: 1, y: 2, xName: 'lon', yName: 'lat', xBy: 'header', yBy: 'header' },
+            { sheet: 2, name: 'B', x: 1, y: 0, xName: 'lon', yName: 'lat', xBy: 'header', yBy: 'header' },
+          ],
+        }),
       },
     });
     await service(2).start(job);
@@ -196,16 +202,19 @@ describe('ChunkPublisherService', () => {
     storage.write('upload.csv', iconv.encode('경도;위도\n127,5;37,5\n', 'cp949'));
     const job = fakeJob({
       uploadPath: 'upload.csv',
-      options: { ...fakeJob().options, encoding: 'cp949', delimiter: ';', columns: [{ sheet: 0, name: 'x', x: 0, y: 1, xName: '경도', yName: '위도', xBy: 'header', yBy: 'header' }] },
+      options: {
+        ...fakeJob().options,
+        upload: fakePlan({ encoding: 'cp949', delimiter: ';', columns: [{ sheet: 0, name: 'x', x: 0, y: 1, xName: '경도', yName: '위도', xBy: 'header', yBy: 'header' }] }),
+      },
     });
     await service(2).start(job);
     assert.deepEqual(chunks()[0].value.points, [{ n: 1, x: '127,5', y: '37,5' }]);
   });
 
-  it('fails the job when its column no longer resolves', async () => {
-    const job = jobFor('a,b\n1,2\n', { options: { ...fakeJob().options, x: 'lon', y: 'lat' } });
+  it('fails the job when the upload no longer reads as planned (its header moved)', async () => {
+    const job = jobFor('\nlon,lat\n1,2\n');
     await service(2).start(job);
-    assert.match(world.ofOp('fail')[0].error, /lon/);
+    assert.match(world.ofOp('fail')[0].error, /header is on row 2, but the job planned row 1/);
   });
 
   it('runs a job once even when started twice concurrently', async () => {

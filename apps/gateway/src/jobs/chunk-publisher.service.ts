@@ -1,5 +1,4 @@
 import { access } from 'node:fs/promises';
-import { join } from 'node:path';
 import {
   Inject,
   Injectable,
@@ -12,43 +11,20 @@ import {
   JobCancelledEventV1,
   JobSealedEventV1,
   Topics,
-  MAX_COORD_CHARS,
-  rowDateText,
   type RowsChunkEventV2,
   type SeriesVersionsV1,
   type SheetTotalsV1,
 } from '@geobatch/contracts';
-import { JobRepository, type JobEntity, type JobSheetColumns } from '@geobatch/job-store';
+import { JobRepository, type JobEntity } from '@geobatch/job-store';
 import { EventPublisher } from '@geobatch/util-kafka';
 import { withRetries } from '@geobatch/util-retry';
 import { Metrics } from '@geobatch/util-observability';
-import { cellText, openTabularFile, resolveColumn, type CellValue, type CsvDelimiter, type TabularFile, type TabularSheet } from '@geobatch/util-spreadsheet';
+import { openPlannedUpload, resolveStoredPath, type PlannedSheet, type TabularSheet } from '@geobatch/util-spreadsheet';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config.module';
-import { sheetNameFor } from './sheet-name';
+import { AckWatermark, PUBLISH_WINDOW, PublishWindow } from './publish-window';
+import { readChunks, type RowsChunk, type SheetCounts } from './sheet-chunks';
 
-/** Chunks published but not yet acknowledged, per job (the producer still sends them in order). */
-export const PUBLISH_WINDOW = 4;
-
-/**
- * At most `size` publishes in flight: `add` waits for the oldest once the window is full, and
- * `drain` for all of them. The first failure is thrown by the next `add` or `drain`.
- */
-export class PublishWindow {
-  private readonly inFlight: Promise<void>[] = [];
-
-  constructor(private readonly size: number) {}
-
-  async add(publish: Promise<void>): Promise<void> {
-    // Observed at once, so a rejection waiting its turn is never reported as unhandled.
-    publish.catch(() => undefined);
-    this.inFlight.push(publish);
-    while (this.inFlight.length >= this.size) await this.inFlight.shift();
-  }
-
-  async drain(): Promise<void> {
-    while (this.inFlight.length > 0) await this.inFlight.shift();
-  }
-}
+export { PUBLISH_WINDOW, PublishWindow } from './publish-window';
 
 /** How often, at most, a run records its publish watermark: a restart re-publishes at most this much. */
 export const WATERMARK_EVERY_MS = 500;
@@ -66,21 +42,15 @@ class PublishingStopped extends Error {}
 /** Thrown inside a run when its job was cancelled (`DELETE /jobs/:id`): nothing more is published. */
 class PublishingCancelled extends Error {}
 
-/** A coordinate cell as the text the geocoder parses (an XLSX number in its shortest exact form); null when there is no cell. */
-function coordinate(cells: readonly CellValue[], index: number): string | null {
-  const value = cells[index];
-  if (value === undefined || value === null) return null;
-  const text = cellText(value);
-  return text.length > MAX_COORD_CHARS ? text.slice(0, MAX_COORD_CHARS) : text;
+/** How far a run has got: whether the job is marked running, the chunk size, when the watermark was last recorded. */
+interface RunState {
+  running: boolean;
+  chunkSize: number;
+  recordedAt: number;
 }
 
-/** Jobs accepted before XLSX support carry x/y specs only: a CSV, resolved against its header. */
-function legacyColumns(file: TabularFile, job: JobEntity): JobSheetColumns[] {
-  const sheet = file.sheets[0];
-  const x = resolveColumn(sheet.header, job.options.x, 'x');
-  const y = resolveColumn(sheet.header, job.options.y, 'y');
-  return [{ sheet: sheet.index, name: sheet.name, x, y, xName: sheet.header[x], yName: sheet.header[y], xBy: 'given', yBy: 'given' }];
-}
+/** What every chunk of a sheet carries besides its points. */
+type ChunkBase = Pick<RowsChunkEventV2, 'jobId' | 'sheet' | 'datasetIds' | 'crs' | 'nearestM'> & { series?: SeriesVersionsV1[] };
 
 /**
  * Streams a job's stored upload into RowsChunkEventV2 messages, then seals the job. Chunk keys
@@ -95,8 +65,6 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
   /** Jobs whose run must stop at its next chunk. */
   private readonly cancelled = new Set<string>();
   private stopping = false;
-  /** Overridable in tests. */
-  dbRetryBaseMs = 250;
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
@@ -113,9 +81,9 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
   async onApplicationBootstrap(): Promise<void> {
     const pending = await this.jobs.findUnsealed();
     for (const job of pending) {
-      const upload = join(this.config.STORAGE_DIR, job.uploadPath);
-      if (!(await access(upload).then(() => true, () => false))) {
-        this.logger.warn({ msg: 'cannot resume unsealed job: upload not in STORAGE_DIR', jobId: job.id, upload });
+      const upload = this.storedUpload(job);
+      if (!upload || !(await access(upload).then(() => true, () => false))) {
+        this.logger.warn({ msg: 'cannot resume unsealed job: upload not in STORAGE_DIR', jobId: job.id, upload: upload ?? job.uploadPath });
         continue;
       }
       this.logger.warn({ msg: 'resuming unsealed job', jobId: job.id, status: job.status, published: job.publishedChunks?.sheets ?? {} });
@@ -168,7 +136,7 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
 
   /** Retries a database write with backoff while the database is away, for up to DB_OUTAGE_GRACE_MS. */
   private untilStored<T>(what: string, jobId: string, write: () => Promise<T>): Promise<T> {
-    return withRetries(write, { attempts: Number.MAX_SAFE_INTEGER, backoffMs: this.dbRetryBaseMs, maxBackoffMs: 5_000 }, {
+    return withRetries(write, { attempts: Number.MAX_SAFE_INTEGER, backoffMs: this.config.PUBLISH_DB_RETRY_BASE_MS, maxBackoffMs: 5_000 }, {
       deadline: Date.now() + DB_OUTAGE_GRACE_MS,
       stop: () => this.stopping,
       onRetry: (error, attempt, delayMs) => this.logger.warn({ msg: `could not ${what}; retrying`, jobId, attempt, delayMs, error: error.message }),
@@ -213,131 +181,106 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
     }
   }
 
+  /** The upload's absolute path; null when its recorded path would leave STORAGE_DIR. */
+  private storedUpload(job: JobEntity): string | null {
+    try {
+      return resolveStoredPath(this.config.STORAGE_DIR, job.uploadPath);
+    } catch {
+      return null;
+    }
+  }
+
   /**
    * Publishes the rows of every sheet the job reads (chunks numbered from 0 within each sheet),
-   * reading the upload exactly as the merger will: same reader, same encoding and delimiter.
+   * reading the upload exactly as the merger will: the job's upload plan, through the same function.
    */
   private async publishRows(job: JobEntity): Promise<SheetTotalsV1[]> {
-    const file = await openTabularFile(join(this.config.STORAGE_DIR, job.uploadPath), {
-      encoding: job.options.encoding ?? 'auto',
-      delimiter: job.options.delimiter as CsvDelimiter | undefined,
-      csvSheetName: sheetNameFor(job.fileName),
-    });
-    const plan = job.options.columns ?? legacyColumns(file, job);
+    const plan = job.options.upload;
+    const file = await openPlannedUpload(this.config.STORAGE_DIR, job.uploadPath, plan);
     // Chunks must be cut as in the run that published the watermark's chunks.
-    const state = { running: false, chunkSize: job.publishedChunks?.chunkSize ?? this.config.CHUNK_SIZE, recordedAt: 0 };
+    const state: RunState = { running: false, chunkSize: job.publishedChunks?.chunkSize ?? this.config.CHUNK_SIZE, recordedAt: 0 };
     const totals: SheetTotalsV1[] = [];
-    for (const columns of plan) {
-      const sheet = file.sheets.find((s) => s.index === columns.sheet);
-      if (!sheet) throw new Error(`the upload has no sheet ${columns.sheet + 1} ("${columns.name}") any more`);
-      totals.push(await this.publishSheet(job, sheet, columns, state));
+    for (const planned of plan.sheets) {
+      const sheet = file.sheets.find((s) => s.index === planned.sheet)!;
+      totals.push(await this.publishSheet(job, sheet, planned, state));
     }
     return totals;
   }
 
-  private async publishSheet(
-    job: JobEntity,
-    sheet: TabularSheet,
-    columns: JobSheetColumns,
-    state: { running: boolean; chunkSize: number; recordedAt: number },
-  ): Promise<SheetTotalsV1> {
-    const jobId = job.id;
-    const { crs, datasetIds, nearestM, datasetVersions } = job.options;
-    const { x: xi, y: yi } = columns;
-    // Dated jobs: a date per row, and each output group's versions (columns, like the rows).
-    const di = datasetVersions ? columns.date : undefined;
-    const series: SeriesVersionsV1[] | undefined = di === undefined ? undefined : datasetVersions!.map((vs) => ({
-      ids: vs.map((v) => v.id),
-      versions: vs.map((v) => v.version),
-      effectiveDates: vs.map((v) => v.effectiveDate),
-    }));
-
-    // The chunk's columns, filled row by row (RowsChunkEventV2 carries columns, not objects).
-    let n: number[] = [];
-    let xs: (string | null)[] = [];
-    let ys: (string | null)[] = [];
-    let dates: (string | null)[] = [];
-    let chunk = 0;
-    let rows = 0;
-    let blankRows = 0;
-    /** Chunks below this one were acknowledged before a restart: counted, not published again. */
+  /**
+   * Publishes one sheet's chunks. The next chunk is read while earlier ones are on their way to the
+   * broker; chunks a previous run had acknowledged (below the watermark) are counted, not published again.
+   */
+  private async publishSheet(job: JobEntity, sheet: TabularSheet, planned: PlannedSheet, state: RunState): Promise<SheetTotalsV1> {
+    const base = this.chunkBase(job, sheet.index, planned);
     const resumeAt = job.publishedChunks?.sheets[String(sheet.index)] ?? 0;
-
-    // The next chunk is read while earlier ones are on their way to the broker. The watermark only
-    // ever covers the unbroken run of acknowledged chunks, never one still in flight.
     const window = new PublishWindow(PUBLISH_WINDOW);
-    const acked = new Set<number>();
-    let ackedUpTo = resumeAt;
-    const flush = async (): Promise<void> => {
-      if (this.stopping) throw new PublishingStopped();
-      if (this.cancelled.has(jobId)) throw new PublishingCancelled();
-      if (chunk < resumeAt) {
-        chunk++;
-        n = [];
-        xs = [];
-        ys = [];
-        dates = [];
-        return;
-      }
-      if (!state.running) {
-        await this.untilStored('mark the job running', jobId, () => this.jobs.markRunning(jobId));
-        state.running = true;
-      }
-      const event: RowsChunkEventV2 = {
-        jobId,
-        sheet: sheet.index,
-        chunk,
-        datasetIds,
-        crs,
-        ...(nearestM === undefined ? {} : { nearestM }),
-        n,
-        x: xs,
-        y: ys,
-        ...(series ? { date: dates, series } : {}),
-      };
-      const sent = performance.now();
-      const count = n.length;
-      const number = chunk;
-      const published = this.publisher.publish(Topics.rows.name, chunkKey(jobId, sheet.index, chunk), event).then(() => {
-        acked.add(number);
-        while (acked.delete(ackedUpTo)) ackedUpTo++;
-        this.metrics.rows.inc({ stage: 'read' }, count);
-        this.metrics.chunkSeconds.observe({ stage: 'read' }, (performance.now() - sent) / 1000);
-      });
-      await window.add(published);
-      this.logger.debug({ msg: 'chunk published', jobId, sheet: sheet.index, chunk, points: n.length });
-      chunk++;
-      // Batched: at most one watermark write per WATERMARK_EVERY_MS (the first chunk pins the chunk size).
-      const now = Date.now();
-      if (now - state.recordedAt >= WATERMARK_EVERY_MS) {
-        state.recordedAt = now;
-        // Only a head start for a restart: a missed write is made good by the next one.
-        await this.jobs.recordPublished(jobId, state.chunkSize, sheet.index, ackedUpTo).catch((e: unknown) =>
-          this.logger.warn({ msg: 'could not record the publish watermark; carrying on', jobId, error: e instanceof Error ? e.message : String(e) }),
-        );
-      }
-      n = [];
-      xs = [];
-      ys = [];
-      dates = [];
-    };
-
-    for await (const row of sheet.rows()) {
-      if (row.blank) {
-        blankRows++;
-        continue;
-      }
-      n.push(row.n);
-      xs.push(coordinate(row.cells, xi));
-      ys.push(coordinate(row.cells, yi));
-      if (di !== undefined) dates.push(rowDateText(row.cells[di]));
-      rows++;
-      if (n.length >= state.chunkSize) await flush();
+    const acks = new AckWatermark(resumeAt);
+    const counts: SheetCounts = { rows: 0, blankRows: 0, chunks: 0 };
+    for await (const rows of readChunks(sheet, planned, state.chunkSize, base.series !== undefined, counts)) {
+      this.assertStillPublishing(job.id);
+      if (rows.chunk < resumeAt) continue;
+      await this.publishChunk(base, rows, window, acks, state);
     }
-    if (n.length > 0) await flush();
     await window.drain();
-
     // SheetTotalsV1 caps the name at 200 characters; a workbook may name a sheet with more.
-    return { sheet: sheet.index, name: (columns.name || sheet.name).slice(0, 200), rows, chunks: chunk, blankRows };
+    return { sheet: sheet.index, name: (planned.name || sheet.name).slice(0, 200), rows: counts.rows, chunks: counts.chunks, blankRows: counts.blankRows };
+  }
+
+  /** Dated jobs: a date per row, and each output group's versions (columns, like the rows). */
+  private chunkBase(job: JobEntity, sheet: number, planned: PlannedSheet): ChunkBase {
+    const { crs, datasetIds, nearestM, datasetVersions } = job.options;
+    const series = datasetVersions && planned.date !== undefined
+      ? datasetVersions.map((vs) => ({ ids: vs.map((v) => v.id), versions: vs.map((v) => v.version), effectiveDates: vs.map((v) => v.effectiveDate) }))
+      : undefined;
+    return { jobId: job.id, sheet, datasetIds, crs, nearestM, ...(series ? { series } : {}) };
+  }
+
+  private assertStillPublishing(jobId: string): void {
+    if (this.stopping) throw new PublishingStopped();
+    if (this.cancelled.has(jobId)) throw new PublishingCancelled();
+  }
+
+  /** Sends one chunk into the window; the acknowledgement moves the sheet's watermark. */
+  private async publishChunk(base: ChunkBase, rows: RowsChunk, window: PublishWindow, acks: AckWatermark, state: RunState): Promise<void> {
+    const { jobId, sheet, series } = base;
+    if (!state.running) {
+      await this.untilStored('mark the job running', jobId, () => this.jobs.markRunning(jobId));
+      state.running = true;
+    }
+    const event: RowsChunkEventV2 = {
+      jobId,
+      sheet,
+      chunk: rows.chunk,
+      datasetIds: base.datasetIds,
+      crs: base.crs,
+      nearestM: base.nearestM,
+      n: rows.n,
+      x: rows.x,
+      y: rows.y,
+      ...(series ? { date: rows.date, series } : {}),
+    };
+    const sent = performance.now();
+    const published = this.publisher.publish(Topics.rows.name, chunkKey(jobId, sheet, rows.chunk), event).then(() => {
+      acks.ack(rows.chunk);
+      this.metrics.rows.inc({ stage: 'read' }, rows.n.length);
+      this.metrics.chunkSeconds.observe({ stage: 'read' }, (performance.now() - sent) / 1000);
+    });
+    await window.add(published);
+    this.logger.debug({ msg: 'chunk published', jobId, sheet, chunk: rows.chunk, points: rows.n.length });
+    await this.recordWatermark(jobId, sheet, acks.upTo, state);
+  }
+
+  /** Batched: at most one watermark write per WATERMARK_EVERY_MS (the first chunk pins the chunk size). */
+  private async recordWatermark(jobId: string, sheet: number, upTo: number, state: RunState): Promise<void> {
+    const now = Date.now();
+    if (now - state.recordedAt < WATERMARK_EVERY_MS) return;
+    state.recordedAt = now;
+    // Only a head start for a restart: a missed write is made good by the next one.
+    const live = await this.jobs.recordPublished(jobId, state.chunkSize, sheet, upTo).catch((e: unknown) =>
+      this.logger.warn({ msg: 'could not record the publish watermark; carrying on', jobId, error: e instanceof Error ? e.message : String(e) }),
+    );
+    // The cancel state is the job row's: a cancel through another gateway process stops this run too.
+    if (live === false) throw new PublishingCancelled();
   }
 }

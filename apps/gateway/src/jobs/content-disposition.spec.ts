@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { attachmentDisposition, resultFileName } from './content-disposition';
-import { sheetNameFor } from './sheet-name';
+import { csvSheetName as sheetNameFor } from '@geobatch/util-spreadsheet';
 
 /** Decodes `filename*=UTF-8''…` the way a browser does. */
 function extended(header: string): string {
@@ -15,13 +15,13 @@ describe('result download name', () => {
     const header = attachmentDisposition('측정 자료(2024).csv');
     assert.match(header, /^attachment; filename="\(2024\)_geocoded\.xlsx"; filename\*=UTF-8''/);
     assert.equal(extended(header), '측정 자료(2024)_주소변환.xlsx');
-    assert.match(attachmentDisposition('측정.csv'), /filename="result_geocoded\.xlsx"/);
+    assert.match(attachmentDisposition('측정.csv'), /filename="?result_geocoded\.xlsx"?;/);
     assert.doesNotMatch(header.split("filename*=UTF-8''")[1], /[ ()'*]/); // RFC 5987 attr-chars only
   });
 
   it('keeps the ASCII part of a mixed name in the fallback', () => {
     const header = attachmentDisposition('overspeed-200.utf8.csv');
-    assert.match(header, /filename="overspeed-200\.utf8_geocoded\.xlsx"/);
+    assert.match(header, /filename="?overspeed-200\.utf8_geocoded\.xlsx"?;/);
     assert.equal(extended(header), 'overspeed-200.utf8_주소변환.xlsx');
   });
 
@@ -33,7 +33,7 @@ describe('result download name', () => {
 
   it('names a format=csv result _주소변환.csv', () => {
     const header = attachmentDisposition('측정 자료.xlsx', 'csv');
-    assert.match(header, /filename="result_geocoded\.csv"/);
+    assert.match(header, /filename="?result_geocoded\.csv"?;/);
     assert.equal(extended(header), '측정 자료_주소변환.csv');
     assert.equal(resultFileName('overspeed.xlsx', 'csv'), 'overspeed_주소변환.csv');
   });

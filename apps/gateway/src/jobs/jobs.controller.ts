@@ -126,7 +126,7 @@ export class JobsController {
   @ApiPayloadTooLargeResponse({ type: ErrorResponseDto, description: 'The file is larger than MAX_UPLOAD_BYTES.' })
   async create(
     @UploadedFile() file: StoredUpload | undefined,
-    @Body() fields: unknown,
+    @Body() fields: CreateJobDto,
     @RequestId() requestId: string | undefined,
     @CurrentPrincipal() principal: ApiPrincipal,
     @Res({ passthrough: true }) res: Response,
@@ -162,7 +162,7 @@ export class JobsController {
   @ApiOkResponse({ type: JobPreviewDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'No file; not a CSV or XLSX; damaged or beyond a safety limit; unknown sheet.' })
   @ApiPayloadTooLargeResponse({ type: ErrorResponseDto, description: 'The file is larger than MAX_UPLOAD_BYTES.' })
-  preview(@UploadedFile() file: StoredUpload | undefined, @Body() fields: unknown): Promise<JobPreviewDto> {
+  preview(@UploadedFile() file: StoredUpload | undefined, @Body() fields: PreviewJobDto): Promise<JobPreviewDto> {
     return this.jobs.preview(file, fields);
   }
 

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config.module';
-import { DatabaseModule } from '../database/database.module';
-import { DatasetResolverService } from '../datasets/dataset-resolver.service';
+import { DatasetRepository } from '@geobatch/geo-query';
+import { DATASET_LOOKUP, DatasetResolverService } from '../datasets/dataset-resolver.service';
 import { ChunkPublisherService } from './chunk-publisher.service';
 import { HashingDiskStorage } from './hashing-disk-storage';
 import { JobsController } from './jobs.controller';
@@ -11,7 +11,6 @@ import { RetentionSweeperService } from './retention-sweeper.service';
 
 @Module({
   imports: [
-    DatabaseModule,
     MulterModule.registerAsync({
       inject: [GATEWAY_CONFIG],
       useFactory: (config: GatewayConfig) => ({
@@ -23,6 +22,6 @@ import { RetentionSweeperService } from './retention-sweeper.service';
     }),
   ],
   controllers: [JobsController],
-  providers: [JobsService, ChunkPublisherService, DatasetResolverService, RetentionSweeperService],
+  providers: [JobsService, ChunkPublisherService, DatasetResolverService, { provide: DATASET_LOOKUP, useExisting: DatasetRepository }, RetentionSweeperService],
 })
 export class JobsModule {}

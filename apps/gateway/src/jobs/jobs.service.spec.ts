@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { BadRequestException, ConflictException, GoneException, Logger, NotFoundException } from '@nestjs/common';
-import { JobStatus } from '@geobatch/contracts';
+import { existsSync, rmSync } from 'node:fs';
+import { BadRequestException, ConflictException, GoneException, HttpException, Logger, NotFoundException } from '@nestjs/common';
+import { CreateJobDto, JobStatus, PreviewJobDto } from '@geobatch/contracts';
 import type { JobEntity } from '@geobatch/job-store';
 import { DatasetResolverService, type DatasetLookup, type DatasetRecord } from '../datasets/dataset-resolver.service';
 import { join } from 'node:path';
@@ -10,7 +10,10 @@ import iconv from 'iconv-lite';
 import { CapturingLogger, FAKE_OWNER, FakeWorld, TempStorage, fakeJob, writeXlsx } from '../testing/gateway-fakes';
 import type { ChunkPublisherService } from './chunk-publisher.service';
 import type { StoredUpload } from './hashing-disk-storage';
-import { JobsService, progressOf } from './jobs.service';
+import { httpExceptionOf } from '../http/domain-errors';
+import { createValidationPipe } from '../http/validation-pipe';
+import { progressOf } from './job-views';
+import { JobsService } from './jobs.service';
 
 const DEFAULT_DS: DatasetRecord = {
   id: '0b5a4c8e-1c3e-4a8b-9d3f-0d1e2f3a4b5c',
@@ -59,9 +62,26 @@ describe('JobsService', () => {
   };
   const CSV = 'id,경도,위도\n1,127.0,37.5\n';
 
+  /** The fields as the gateway's validation pipe hands them over; a refused request's upload is deleted, as the app's interceptor does. */
+  const pipe = createValidationPipe();
+  async function fieldsOf<T>(metatype: new () => T, file: StoredUpload | undefined, fields: unknown): Promise<T> {
+    try {
+      return (await pipe.transform(fields ?? {}, { type: 'body', metatype })) as T;
+    } catch (e) {
+      if (file) rmSync(file.path, { force: true });
+      throw e;
+    }
+  }
+  const create = async (file: StoredUpload | undefined, fields: unknown, requestId?: string, owner?: string) =>
+    service().create(file, await fieldsOf(CreateJobDto, file, fields), requestId, owner);
+  const previewOf = async (file: StoredUpload | undefined, fields: unknown) => service().preview(file, await fieldsOf(PreviewJobDto, file, fields));
+  /** What the client gets: an HttpException as thrown, a domain error as the exception filter maps it. */
+  const asHttp = (e: unknown) => (e instanceof HttpException ? e : (httpExceptionOf(e) ?? e));
+
   /** Asserts a 400 whose message matches, and that the refused upload was deleted. */
   async function rejects400(file: StoredUpload | undefined, fields: unknown, message: RegExp): Promise<void> {
-    await assert.rejects(service().create(file, fields), (e: unknown) => {
+    await assert.rejects(create(file, fields), (thrown: unknown) => {
+      const e = asHttp(thrown);
       assert.ok(e instanceof BadRequestException, `expected 400, got ${String(e)}`);
       assert.match(e.message, message);
       return true;
@@ -83,7 +103,7 @@ describe('JobsService', () => {
   describe('create', () => {
     it('accepts a valid upload: pins the default dataset, creates the job and starts publishing', async () => {
       const file = upload(CSV);
-      const created = await service().create(file, { x: '경도', y: '3' }, undefined, FAKE_OWNER);
+      const created = await create(file, { x: '경도', y: '3' }, undefined, FAKE_OWNER);
       const [{ job }] = world.ofOp('create');
       assert.deepEqual(created, { id: started[0].id, status: JobStatus.Queued, deduplicated: false });
       assert.deepEqual(job, {
@@ -101,15 +121,16 @@ describe('JobsService', () => {
           datasetFacts: [
             { label: 'kostat@2018', effectiveDate: '2018-12-24', levels: ['sido', 'sigungu', 'eupmyeondong'], simplified: true, attribution: '통계청 SGIS', notes: '리 없음' },
           ],
-          kind: 'csv',
           encodingRequested: 'auto',
-          encoding: 'utf-8',
-          delimiter: ',',
           sheet: null,
           lang: 'ko',
           format: 'xlsx',
           nearestM: 200,
-          columns: [{ sheet: 0, name: '측정', x: 1, y: 2, xName: '경도', yName: '위도', xBy: 'given', yBy: 'given' }],
+          // How the publisher and the merger will read the upload (kind, encoding, delimiter, sheets and columns), decided here once.
+          upload: {
+            kind: 'csv', encoding: 'utf-8', delimiter: ',',
+            sheets: [{ sheet: 0, name: '측정', x: 1, y: 2, xName: '경도', yName: '위도', xBy: 'given', yBy: 'given', headerRow: 1, output: '측정' }],
+          },
         },
       });
       assert.equal(existsSync(file.path), true, 'an accepted upload stays');
@@ -123,14 +144,14 @@ describe('JobsService', () => {
         return existing;
       };
       const file = upload(CSV);
-      const same = await service().create(file, { x: '경도', y: '3' }, undefined, FAKE_OWNER);
+      const same = await create(file, { x: '경도', y: '3' }, undefined, FAKE_OWNER);
       assert.deepEqual(same, { id: existing.id, status: JobStatus.Running, deduplicated: true });
       assert.deepEqual(world.ofOp('create'), [], 'no new job');
       assert.deepEqual(started, []);
       assert.equal(existsSync(file.path), false, 'the second copy of the upload is not kept');
       assert.deepEqual([asked[0].owner, asked[0].upload, asked[0].options.x], [FAKE_OWNER, { sha256: 'f00d', fileName: '측정.csv' }, '경도']);
 
-      const forced = await service().create(upload(CSV), { x: '경도', y: '3', force: 'true' }, undefined, FAKE_OWNER);
+      const forced = await create(upload(CSV), { x: '경도', y: '3', force: 'true' }, undefined, FAKE_OWNER);
       assert.equal(forced.deduplicated, false);
       assert.notEqual(forced.id, existing.id);
       assert.equal(world.ofOp('create').length, 1);
@@ -138,7 +159,7 @@ describe('JobsService', () => {
     });
 
     it('pins a named dataset', async () => {
-      await service().create(upload(CSV), { x: '2', y: '3', dataset: 'mois' });
+      await create(upload(CSV), { x: '2', y: '3', dataset: 'mois' });
       assert.deepEqual(world.ofOp('create')[0].job.options.datasetLabels, ['mois@2024-01']);
     });
 
@@ -146,17 +167,17 @@ describe('JobsService', () => {
 
     it('detects omitted x/y from the header names, and stores the other options', async () => {
       const cp949 = iconv.encode('id,Longitude,위도\n1,127.0,37.5\n', 'cp949');
-      await service().create(upload(cp949), { lang: 'en', format: 'csv', crs: 'EPSG:5179', encoding: 'euc-kr' });
+      await create(upload(cp949), { lang: 'en', format: 'csv', crs: 'EPSG:5179', encoding: 'euc-kr' });
       const { options } = world.ofOp('create')[0].job;
-      assert.deepEqual(options.columns, [{ sheet: 0, name: '측정', x: 1, y: 2, xName: 'Longitude', yName: '위도', xBy: 'header', yBy: 'header' }]);
+      assert.deepEqual(options.upload.sheets, [{ sheet: 0, name: '측정', x: 1, y: 2, xName: 'Longitude', yName: '위도', xBy: 'header', yBy: 'header', headerRow: 1, output: '측정' }]);
       assert.equal(options.x, 'auto');
-      assert.deepEqual([options.lang, options.format, options.crs, options.encodingRequested, options.encoding], ['en', 'csv', 'EPSG:5179', 'euc-kr', 'cp949']);
+      assert.deepEqual([options.lang, options.format, options.crs, options.encodingRequested, options.upload.encoding], ['en', 'csv', 'EPSG:5179', 'euc-kr', 'cp949']);
     });
 
     it('detects columns from their values when the headers say nothing (the sample: 주소 and an empty name)', async () => {
       const csv = '회사코드,차량번호,날짜,주소,,속도\ntestse01,울산100바10000,20240101,127.229305,37.646395,60\ntestse02,서울101바10001,20240202,126.381893,34.805947,61\n';
-      await service().create(upload(csv), {});
-      const [col] = world.ofOp('create')[0].job.options.columns!;
+      await create(upload(csv), {});
+      const [col] = world.ofOp('create')[0].job.options.upload.sheets;
       assert.deepEqual([col.x, col.y, col.xBy, col.yBy], [3, 4, 'values', 'values']);
     });
 
@@ -185,25 +206,25 @@ describe('JobsService', () => {
     it('400 for other binary content', () => rejects400(upload(Buffer.from([0, 1, 2, 3, 0, 0, 9, 7])), {}, /binary file/));
 
     it('takes an XLSX by its content: every sheet whose columns resolve, each with its own detected columns', async () => {
-      await service().create(await workbookUpload('renamed.csv'), {});
+      await create(await workbookUpload('renamed.csv'), {});
       const { options } = world.ofOp('create')[0].job;
-      assert.equal(options.kind, 'xlsx');
-      assert.equal(options.encoding, undefined);
+      assert.equal(options.upload.kind, 'xlsx');
+      assert.equal(options.upload.encoding, null);
       assert.deepEqual(
-        options.columns!.map((c) => [c.sheet, c.name, c.x, c.y, c.xBy, c.yBy]),
+        options.upload.sheets.map((c) => [c.sheet, c.name, c.x, c.y, c.xBy, c.yBy]),
         [[1, 'A', 1, 2, 'values', 'values'], [2, 'B', 1, 0, 'header', 'header']],
       );
     });
 
     it('XLSX with given columns: only the sheets that have them', async () => {
-      await service().create(await workbookUpload(), { x: 'lon', y: 'lat' });
-      assert.deepEqual(world.ofOp('create')[0].job.options.columns!.map((c) => c.name), ['B']);
+      await create(await workbookUpload(), { x: 'lon', y: 'lat' });
+      assert.deepEqual(world.ofOp('create')[0].job.options.upload.sheets.map((c) => c.name), ['B']);
     });
 
     it('XLSX: the sheet asked for, by name or 1-based number', async () => {
-      await service().create(await workbookUpload(), { sheet: '2' });
-      await service().create(await workbookUpload(), { sheet: ' b ' });
-      assert.deepEqual(world.ofOp('create').map((c) => [c.job.options.sheet, c.job.options.columns!.map((s) => s.name)]), [['2', ['A']], [' b ', ['B']]]);
+      await create(await workbookUpload(), { sheet: '2' });
+      await create(await workbookUpload(), { sheet: ' b ' });
+      assert.deepEqual(world.ofOp('create').map((c) => [c.job.options.sheet, c.job.options.upload.sheets.map((s) => s.name)]), [['2', ['A']], [' b ', ['B']]]);
     });
 
     it('XLSX: 400 for an unknown sheet, listing the sheets', async () =>
@@ -231,7 +252,7 @@ describe('JobsService', () => {
     it('shows kind, encoding, delimiter, header, the first 20 rows and the suggested columns of a CSV, and keeps nothing', async () => {
       const rows = Array.from({ length: 30 }, (_, i) => `${i + 1};${(127 + i / 100).toFixed(4)};${(37 + i / 100).toFixed(4)}`);
       const file = upload(Buffer.from(`\ufeff번호;주소;\n${rows.join('\r\n')}\r\n`));
-      const preview = await service().preview(file, {});
+      const preview = await previewOf(file, {});
       assert.equal(existsSync(file.path), false, 'the preview upload is deleted');
       assert.deepEqual([preview.kind, preview.encoding, preview.delimiter], ['csv', 'utf-8', ';']);
       assert.deepEqual(preview.sheets, [{ index: 1, name: '측정', hidden: false, columns: 3 }]);
@@ -245,7 +266,7 @@ describe('JobsService', () => {
     });
 
     it('reads CP949 when asked (or detected), and says unknown CRS and why without coordinates', async () => {
-      const preview = await service().preview(upload(Buffer.from([0xb9, 0xf8, 0xc8, 0xa3, 0x2c, 0x61, 0x0a, 0x31, 0x2c, 0x32, 0x0a])), { encoding: 'cp949' });
+      const preview = await previewOf(upload(Buffer.from([0xb9, 0xf8, 0xc8, 0xa3, 0x2c, 0x61, 0x0a, 0x31, 0x2c, 0x32, 0x0a])), { encoding: 'cp949' });
       assert.equal(preview.encoding, 'cp949');
       assert.deepEqual(preview.header, ['번호', 'a']);
       assert.deepEqual([preview.x, preview.y, preview.crs], [null, null, 'unknown']);
@@ -253,20 +274,20 @@ describe('JobsService', () => {
     });
 
     it('previews the first XLSX sheet with coordinates by default, numbers as numbers, and lists every sheet', async () => {
-      const preview = await service().preview(await workbookUpload(), {});
+      const preview = await previewOf(await workbookUpload(), {});
       assert.equal(preview.kind, 'xlsx');
       assert.deepEqual(preview.sheets.map((s) => [s.index, s.name]), [[1, '표지'], [2, 'A'], [3, 'B']]);
       assert.equal(preview.sheet.name, 'A');
       assert.deepEqual(preview.rows[0], [1, 127.1234, 37.5123]);
       assert.deepEqual([preview.x?.letter, preview.y?.letter], ['B', 'C']);
-      const chosen = await service().preview(await workbookUpload(), { sheet: 'B' });
+      const chosen = await previewOf(await workbookUpload(), { sheet: 'B' });
       assert.deepEqual([chosen.sheet.name, chosen.x?.name, chosen.y?.name, chosen.x?.by], ['B', 'lon', 'lat', 'header']);
     });
 
     it('400 without a file or for an unreadable one', async () => {
-      await assert.rejects(service().preview(undefined, {}), BadRequestException);
+      await assert.rejects(previewOf(undefined, {}), BadRequestException);
       const file = upload(Buffer.from('%PDF-1.7\n'));
-      await assert.rejects(service().preview(file, {}), (e: unknown) => e instanceof BadRequestException && /PDF/.test(e.message));
+      await assert.rejects(previewOf(file, {}), (thrown: unknown) => { const e = asHttp(thrown); return e instanceof BadRequestException && /PDF/.test(e.message); });
       assert.equal(existsSync(file.path), false);
     });
   });
@@ -277,8 +298,11 @@ describe('JobsService', () => {
       world.jobs.set(job.id, job);
       const status = await service().status(job.id, FAKE_OWNER);
       assert.deepEqual(status.rows, { total: null, processed: 3, ok: 2, problems: 1, blank: 0 });
-      // A job from before XLSX support: its options reported with the defaults.
-      assert.deepEqual(status.options, { x: 'lon', y: 'lat', kind: 'csv', encoding: null, sheet: null, lang: 'ko', format: 'xlsx', crs: 'EPSG:4326', nearestM: 200, columns: [] });
+      // The options as stored, with the columns the job reads (given ones: x and y are reported).
+      assert.deepEqual(status.options, {
+        x: 'lon', y: 'lat', kind: 'csv', encoding: 'utf-8', sheet: null, lang: 'ko', format: 'xlsx', crs: 'EPSG:4326', nearestM: 200,
+        columns: [{ sheet: 1, name: 'input', x: { name: 'lon', number: 1, letter: 'A', by: 'given' }, y: { name: 'lat', number: 2, letter: 'B', by: 'given' } }],
+      });
       assert.equal(status.resultUrl, null);
       assert.deepEqual(status.datasets, ['test@1']);
       assert.equal(status.createdAt, '2026-01-02T03:04:05.000Z');

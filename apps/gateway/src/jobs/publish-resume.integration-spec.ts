@@ -5,11 +5,20 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { chunkKey, ConsumerGroups, JobStatus, Topics } from '@geobatch/contracts';
-import { BoundaryImporter, GEO_ENTITIES, GEO_MIGRATIONS, geoDataSourceOptions, runMigrationsExclusive } from '@geobatch/geo-query';
-import { JOB_STORE_ENTITIES, JOB_STORE_MIGRATIONS, JobRepository } from '@geobatch/job-store';
+import { BoundaryImporter } from '@geobatch/geo-query';
+import { JobRepository } from '@geobatch/job-store';
 import { REPO_ROOT, ServiceProcess, testEnv, waitFor } from '@geobatch/util-testing';
+import type { JobOptions } from '@geobatch/job-store';
+import { dropGatewaySchema, gatewaySchemaUrl, openGatewaySchema } from '../gateway-integration.testing';
+import { fakeOptions, fakePlan } from '../testing/gateway-fakes';
+
+/** A CSV of `v,lon,lat` rows (the dataset ids are filled in once it exists). */
+const RESUME_OPTIONS: JobOptions = {
+  ...fakeOptions(),
+  upload: fakePlan({ columns: [{ sheet: 0, name: 'resume', x: 1, y: 2, xName: 'lon', yName: 'lat', xBy: 'given', yBy: 'given' }] }),
+};
 
 /*
  * A gateway SIGKILLed while publishing a job's rows resumes, when it starts again, from the job's
@@ -22,14 +31,10 @@ const ROWS = 60_000;
 const CHUNK_SIZE = 20;
 const CHUNKS = ROWS / CHUNK_SIZE;
 
-function inSchema(url: string, schema: string): string {
-  return `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema},public`)}`;
-}
-
 describe('gateway publish watermark: SIGKILL mid-publish, resume after restart (real broker and database)', () => {
   const storage = mkdtempSync(join(tmpdir(), 'gateway-resume-it-'));
   const schema = `resume_it_${RUN}`;
-  const databaseUrl = inSchema(testEnv.TEST_DATABASE_URL, schema);
+  const databaseUrl = gatewaySchemaUrl(schema);
   const readerGroup = `geobatch-resume-reader-${RUN}`;
   const geocoderGroup = `geobatch-resume-geocoder-${RUN}`;
   const logs = join(REPO_ROOT, 'test-output', `resume-${RUN}`);
@@ -59,13 +64,7 @@ describe('gateway publish watermark: SIGKILL mid-publish, resume after restart (
   }
 
   before(async () => {
-    const root = await new DataSource({ type: 'postgres', url: testEnv.TEST_DATABASE_URL }).initialize();
-    await root.query(`CREATE SCHEMA ${schema}`);
-    await root.destroy();
-    db = await new DataSource(
-      geoDataSourceOptions(databaseUrl, { migrations: [...GEO_MIGRATIONS, ...JOB_STORE_MIGRATIONS], entities: [...GEO_ENTITIES, ...JOB_STORE_ENTITIES], poolSize: 2 }),
-    ).initialize();
-    await runMigrationsExclusive(db);
+    db = await openGatewaySchema(schema);
     jobs = new JobRepository(db);
     const square = join(storage, 'square.geojson');
     writeFileSync(square, JSON.stringify({
@@ -84,8 +83,9 @@ describe('gateway publish watermark: SIGKILL mid-publish, resume after restart (
       uploadPath: 'uploads/resume.csv',
       uploadSha256: 'n/a',
       options: {
-        x: 'lon', y: 'lat', crs: 'EPSG:4326', datasetIds: [datasetId], datasetLabels: [`resume-${RUN}@1`], kind: 'csv', encoding: 'utf-8', delimiter: ',',
-        columns: [{ sheet: 0, name: 'resume', x: 1, y: 2, xName: 'lon', yName: 'lat', xBy: 'given', yBy: 'given' }],
+        ...RESUME_OPTIONS,
+        datasetIds: [datasetId],
+        datasetLabels: [`resume-${RUN}@1`],
       },
     })).id;
 
@@ -110,10 +110,7 @@ describe('gateway publish watermark: SIGKILL mid-publish, resume after restart (
     await reader?.disconnect();
     await admin?.deleteGroups([readerGroup, `${geocoderGroup}-server`]).catch(() => undefined);
     await admin?.disconnect();
-    if (db?.isInitialized) {
-      await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await db.destroy();
-    }
+    await dropGatewaySchema(db, schema);
     rmSync(storage, { recursive: true, force: true });
   });
 

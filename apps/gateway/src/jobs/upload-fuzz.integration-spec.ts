@@ -6,16 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { Kafka, logLevel } from 'kafkajs';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { ConsumerGroups, Topics, type JobStatusDto } from '@geobatch/contracts';
-import { BoundaryImporter, GEO_ENTITIES, GEO_MIGRATIONS, geoDataSourceOptions, runMigrationsExclusive } from '@geobatch/geo-query';
-import { JOB_STORE_ENTITIES, JOB_STORE_MIGRATIONS } from '@geobatch/job-store';
-import { loadConfig } from '@geobatch/util-config';
+import { BoundaryImporter } from '@geobatch/geo-query';
 import { JsonLogger } from '@geobatch/util-observability';
-import { issueTestApiKey, SAMPLE_INPUTS, ServiceProcess, testEnv, waitFor, REPO_ROOT } from '@geobatch/util-testing';
+import { deleteConsumerGroups, issueTestApiKey, SAMPLE_INPUTS, ServiceProcess, testEnv, waitFor, REPO_ROOT } from '@geobatch/util-testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { GatewayEnvSchema } from '../config/gateway-env.schema';
-import { createGatewayApp } from '../create-gateway-app';
+import { dropGatewaySchema, gatewaySchemaUrl, openGatewaySchema, startTestGateway } from '../gateway-integration.testing';
 import { fuzzInputs, type FuzzInput } from '../testing/fuzz-inputs';
 
 /*
@@ -36,16 +33,12 @@ const RUN = randomUUID().replace(/-/g, '').slice(0, 10);
 /** Stack frames, SQL or driver/internal error names must never reach a client. */
 const LEAKS = [/\n\s+at\s/, /\bat .*\.(ts|js):\d+/, /\b(SELECT|INSERT|UPDATE|DELETE)\b[\s\S]*\b(FROM|INTO|SET|WHERE)\b/, /QueryFailedError|TypeORMError|relation "|syntax error at|node_modules/];
 
-function inSchema(url: string, schema: string): string {
-  return `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema},public`)}`;
-}
-
 type Outcome = { input: FuzzInput; preview: number; create: number; jobId?: string; message?: string; ms: number };
 
 describe('upload fuzz: 1,000+ broken inputs through the real upload path (real broker and database)', () => {
   const storage = mkdtempSync(join(tmpdir(), 'gateway-fuzz-'));
   const schema = `fuzz_it_${RUN}`;
-  const databaseUrl = inSchema(testEnv.TEST_DATABASE_URL, schema);
+  const databaseUrl = gatewaySchemaUrl(schema);
   const geocoderGroup = `geobatch-fuzz-geocoder-${RUN}`;
   const logs = join(REPO_ROOT, 'test-output', `fuzz-${RUN}`);
   const uncaught: unknown[] = [];
@@ -63,13 +56,7 @@ describe('upload fuzz: 1,000+ broken inputs through the real upload path (real b
   before(async () => {
     process.on('uncaughtException', onUncaught);
     process.on('unhandledRejection', onUncaught);
-    const admin = await new DataSource({ type: 'postgres', url: testEnv.TEST_DATABASE_URL }).initialize();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.destroy();
-    db = await new DataSource(
-      geoDataSourceOptions(databaseUrl, { migrations: [...GEO_MIGRATIONS, ...JOB_STORE_MIGRATIONS], entities: [...GEO_ENTITIES, ...JOB_STORE_ENTITIES], poolSize: 2 }),
-    ).initialize();
-    await runMigrationsExclusive(db);
+    db = await openGatewaySchema(schema);
     // One square over the whole sample area: every well-formed sample row is OK.
     const square = join(storage, 'square.geojson');
     writeFileSync(square, JSON.stringify({
@@ -83,23 +70,19 @@ describe('upload fuzz: 1,000+ broken inputs through the real upload path (real b
     if (key) auth = { authorization: `Bearer ${key.key}` };
 
     const brokers = testEnv.KAFKA_BROKERS;
-    const config = loadConfig(GatewayEnvSchema, {
-      DATABASE_URL: databaseUrl,
-      KAFKA_BROKERS: brokers.join(','),
-      STORAGE_DIR: storage,
-      DATABASE_POOL_SIZE: '4',
-      CHUNK_SIZE: '50',
-      RATE_LIMIT_PER_MINUTE: '1000000',
-      UPLOAD_RATE_LIMIT_PER_MINUTE: '1000000',
-    });
     const logger = new JsonLogger('gateway', 'error', (line) => {
       const l = JSON.parse(line) as { msg?: string; error?: string; path?: string };
       if (l.msg === 'unhandled error') serverErrors.push(`${l.path}: ${l.error}`);
       if (l.msg === 'unhandled error') process.stderr.write(`[fuzz] gateway error: ${line}\n`);
     });
-    app = await createGatewayApp(config, logger);
-    await app.listen(0, '127.0.0.1');
-    base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    ({ app, base } = await startTestGateway({
+      DATABASE_URL: databaseUrl,
+      STORAGE_DIR: storage,
+      DATABASE_POOL_SIZE: '4',
+      CHUNK_SIZE: '50',
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      UPLOAD_RATE_LIMIT_PER_MINUTE: '1000000',
+    }, logger));
 
     // A geocoder of its own group and the merger, both starting at the end of their topics.
     const kafka = new Kafka({ clientId: `fuzz-${RUN}`, brokers, logLevel: logLevel.NOTHING });
@@ -127,15 +110,8 @@ describe('upload fuzz: 1,000+ broken inputs through the real upload path (real b
     process.off('unhandledRejection', onUncaught);
     await Promise.all(services.map((s) => s.stop()));
     await app?.close();
-    if (db?.isInitialized) {
-      await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await db.destroy();
-    }
-    const kafka = new Kafka({ clientId: `fuzz-${RUN}`, brokers: testEnv.KAFKA_BROKERS, logLevel: logLevel.NOTHING });
-    const kadmin = kafka.admin();
-    await kadmin.connect();
-    await kadmin.deleteGroups([`${geocoderGroup}-server`]).catch(() => undefined);
-    await kadmin.disconnect();
+    await dropGatewaySchema(db, schema);
+    await deleteConsumerGroups(new Kafka({ clientId: `fuzz-${RUN}`, brokers: testEnv.KAFKA_BROKERS, logLevel: logLevel.NOTHING }), [`${geocoderGroup}-server`]);
     rmSync(storage, { recursive: true, force: true });
   });
 

@@ -33,7 +33,7 @@ export function inlineFormModels(doc: OpenAPIObject): void {
   }
 }
 
-/** The OpenAPI document, with DTO schemas from the Swagger plugin metadata (see swagger-metadata-generator.ts). */
+/** The OpenAPI document, with DTO schemas from the Swagger plugin metadata (see tools/openapi/swagger-metadata-generator.ts). */
 export async function buildOpenApiDocument(app: INestApplication): Promise<OpenAPIObject> {
   await SwaggerModule.loadPluginMetadata(swaggerPluginMetadata);
   const config = new DocumentBuilder()

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import type { LoggerService } from '@nestjs/common';
 import ExcelJS from 'exceljs';
 import { JobStatus, type SheetTotalsV1 } from '@geobatch/contracts';
-import type { JobEntity, JobProgress, JobRepository, NewJob } from '@geobatch/job-store';
+import type { JobEntity, JobOptions, JobProgress, JobRepository, JobSheetColumns, NewJob } from '@geobatch/job-store';
+import { testUploadPlan } from '@geobatch/job-store/testing';
+import { csvSheetName } from '@geobatch/util-spreadsheet';
 import type { EventPublisher } from '@geobatch/util-kafka';
 import { loadConfig } from '@geobatch/util-config';
 import type { GatewayConfig } from '../config/gateway-config.module';
@@ -71,14 +73,28 @@ export class FakeWorld {
   }
 }
 
+/** Options of a CSV job (its sheet `name`) reading `lon`, `lat` from columns 1 and 2 of a header on row 1. */
+export function fakeOptions(name = 'input'): JobOptions {
+  const columns: JobSheetColumns[] = [{ sheet: 0, name, x: 0, y: 1, xName: 'lon', yName: 'lat', xBy: 'given', yBy: 'given' }];
+  return {
+    x: 'lon', y: 'lat', crs: 'EPSG:4326', datasetIds: [randomUUID()], datasetLabels: ['test@1'], datasetFacts: [],
+    encodingRequested: 'auto', sheet: null, lang: 'ko', format: 'xlsx', nearestM: 200,
+    upload: fakePlan({ kind: 'csv', encoding: 'utf-8', delimiter: ',', columns }),
+  };
+}
+
+/** An upload plan of a fixture: its kind (CSV, UTF-8, `,` unless given) and columns, each header on row 1. */
+export const fakePlan = testUploadPlan;
+
+/** A job of fixture options (a CSV job reading `lon`, `lat` unless `over.options` says otherwise). */
 export function fakeJob(over: Partial<JobEntity> = {}): JobEntity {
+  const options = over.options ?? fakeOptions(csvSheetName(over.fileName ?? 'input.csv'));
   return {
     id: randomUUID(),
     status: JobStatus.Queued,
     fileName: 'input.csv',
     uploadPath: 'uploads/input',
     uploadSha256: 'sha',
-    options: { x: 'lon', y: 'lat', crs: 'EPSG:4326', datasetIds: [randomUUID()], datasetLabels: ['test@1'] },
     ownerKeyId: FAKE_OWNER,
     sheets: null,
     totalChunks: null,
@@ -90,6 +106,7 @@ export function fakeJob(over: Partial<JobEntity> = {}): JobEntity {
     mergeStartedAt: null,
     finishedAt: null,
     ...over,
+    options,
   } as JobEntity;
 }
 

@@ -6,14 +6,19 @@ import { Controller, Get, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { INPUT_CRS, INPUT_ENCODINGS, JobStatus } from '@geobatch/contracts';
-import { WEB_PAGE_CSP, WEB_ROOT, serveWebPage } from './web-page';
+import { WEB_BUNDLE, WEB_CLIENT_DIR, WEB_PAGE_CSP, WEB_ROOT, serveWebPage } from './web-page';
 
 const read = (name: string) => readFileSync(join(WEB_ROOT, name), 'utf8');
-const scripts = readdirSync(WEB_ROOT).filter((f) => f.endsWith('.js'));
+/** The page's TypeScript modules (bundled into app.js for the browser). */
+const scripts = readdirSync(WEB_CLIENT_DIR).filter((f) => f.endsWith('.ts'));
+const readScript = (name: string) => readFileSync(join(WEB_CLIENT_DIR, name), 'utf8');
 
-/** The browser modules, loaded as the ES modules they are. */
+/**
+ * A browser module, loaded from its TypeScript source. The path is computed so the Node
+ * typecheck never follows it: the page's code is checked with the DOM lib by its own tsconfig.
+ */
 async function browserModule<T>(name: string): Promise<T> {
-  return (await import(join(WEB_ROOT, name))) as T;
+  return (await import(join(WEB_CLIENT_DIR, name))) as T;
 }
 
 type Messages = Record<'ko' | 'en', Record<string, string>>;
@@ -30,20 +35,20 @@ describe('web page files', () => {
 
   it('never turn text into markup or code', () => {
     for (const f of scripts) {
-      const code = read(f);
+      const code = readScript(f);
       assert.doesNotMatch(code, /\.(innerHTML|outerHTML)\b|insertAdjacentHTML|document\.write|\beval\(|new Function\(/, f);
     }
   });
 
   it('say every string in Korean and English, and every key the page uses exists', async () => {
-    const { MESSAGES } = await browserModule<{ MESSAGES: Messages }>('i18n.js');
+    const { MESSAGES } = await browserModule<{ MESSAGES: Messages }>('i18n.ts');
     assert.deepEqual(Object.keys(MESSAGES.en).sort(), Object.keys(MESSAGES.ko).sort());
     for (const lang of ['ko', 'en'] as const) {
       for (const [k, v] of Object.entries(MESSAGES[lang])) assert.ok(v.trim() !== '', `${lang}.${k} is empty`);
     }
     const used = new Set<string>();
     for (const m of read('index.html').matchAll(/data-i18n(?:-placeholder|-aria-label)?="([^"]+)"/g)) used.add(m[1]);
-    for (const f of scripts) for (const m of read(f).matchAll(/\bt\('([A-Za-z_0-9]+)'/g)) used.add(m[1]);
+    for (const f of scripts) for (const m of readScript(f).matchAll(/\bt\('([A-Za-z_0-9]+)'/g)) used.add(m[1]);
     // Keys built at run time: one per job status and per coordinate system.
     for (const s of Object.values(JobStatus)) used.add(`status_${s}`);
     for (const crs of INPUT_CRS) used.add(`crs_${crs.slice('EPSG:'.length)}`);
@@ -52,14 +57,14 @@ describe('web page files', () => {
   });
 
   it('offer the coordinate systems and encodings of the API contract', () => {
-    const app = read('app.js');
+    const app = readScript('state.ts');
     const list = (name: string) => JSON.parse((new RegExp(`const ${name} = (\\[[^\\]]*\\]);`).exec(app)?.[1] ?? '[]').replace(/'/g, '"')) as string[];
     assert.deepEqual(list('CRS_CODES'), [...INPUT_CRS]);
     assert.deepEqual(list('ENCODINGS'), [...INPUT_ENCODINGS]);
   });
 });
 
-describe('rows per second and time left (format.js)', () => {
+describe('rows per second and time left (format.ts)', () => {
   type RateMeterLike = { add(time: number, rows: number): void; rate(): number | null };
   let fmt: {
     RateMeter: new (windowMs?: number) => RateMeterLike;
@@ -69,8 +74,8 @@ describe('rows per second and time left (format.js)', () => {
   let i18n: { setLang(lang: string): string };
 
   before(async () => {
-    fmt = await browserModule('format.js');
-    i18n = await browserModule('i18n.js');
+    fmt = await browserModule('format.ts');
+    i18n = await browserModule('i18n.ts');
   });
 
   it('measures the rate over a window, starting when rows begin to move', () => {
@@ -137,14 +142,22 @@ describe('serveWebPage', () => {
 
   after(() => app.close());
 
-  it('answers / with the page and its CSP, and the modules with a JavaScript type', async () => {
+  it('answers / with the page and its CSP, and the bundled script with a JavaScript type', async () => {
     const page = await fetch(`${base}/`);
     assert.equal(page.status, 200);
     assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
     assert.equal(page.headers.get('content-security-policy'), WEB_PAGE_CSP);
     assert.equal(page.headers.get('x-content-type-options'), 'nosniff');
     assert.match(await page.text(), /<script type="module" src="app.js"><\/script>/);
-    for (const f of scripts) assert.match((await fetch(`${base}/${f}`)).headers.get('content-type') ?? '', /javascript/, f);
+    const bundle = await fetch(`${base}/${WEB_BUNDLE}`);
+    assert.equal(bundle.status, 200);
+    assert.match(bundle.headers.get('content-type') ?? '', /javascript/);
+    assert.equal(bundle.headers.get('x-content-type-options'), 'nosniff');
+    // One self-contained script: no module of its own left to fetch, nothing that writes markup.
+    const code = await bundle.text();
+    assert.match(code, /lang-toggle/);
+    assert.doesNotMatch(code, /^\s*(import|export)\b/m);
+    assert.doesNotMatch(code, /\.(innerHTML|outerHTML)\b|insertAdjacentHTML|document\.write|\beval\(|new Function\(/);
     assert.match((await fetch(`${base}/style.css`)).headers.get('content-type') ?? '', /^text\/css/);
   });
 

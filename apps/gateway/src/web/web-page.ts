@@ -1,12 +1,18 @@
 import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 
 /**
- * The browser page's files: plain HTML, CSS and ES modules, served as they are (no bundler).
- * The production build copies this folder beside the compiled code (`npm run build`).
+ * The browser page's static files: HTML, CSS and the icon. Its script is TypeScript
+ * (`client/`), bundled by esbuild into `app.js` here: `npm run build` writes that file into
+ * dist (tools/build/bundle-web.mjs); a gateway running from its sources bundles at start-up.
  */
 export const WEB_ROOT = join(__dirname, 'public');
+/** The page's TypeScript modules; `app.ts` is the entry the bundle starts from. */
+export const WEB_CLIENT_DIR = join(__dirname, 'client');
+/** The one script index.html loads. */
+export const WEB_BUNDLE = 'app.js';
 
 /**
  * The page runs no inline script or style and talks only to its own origin, so the policy can
@@ -21,6 +27,14 @@ export const WEB_PAGE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/**
+ * Running from the TypeScript sources (`npm run stack`, `start:gateway`, the tests) rather than
+ * from dist: nothing has written app.js, so the gateway bundles the page itself.
+ */
+const FROM_SOURCES = __filename.endsWith('.ts');
+/** The bundling step; outside the build (dist never holds it), and esbuild is a devDependency. */
+const BUNDLER = join(__dirname, '../../../../tools/build/bundle-web.mjs');
+
 function setWebHeaders(res: Response, path: string): void {
   if (path.endsWith('.html')) {
     res.setHeader('Content-Security-Policy', WEB_PAGE_CSP);
@@ -32,11 +46,40 @@ function setWebHeaders(res: Response, path: string): void {
   res.setHeader('Cache-Control', 'no-cache');
 }
 
+type Bundle = { code: string } | { error: string };
+
+async function bundleFromSources(logger: Logger): Promise<Bundle> {
+  try {
+    const { bundleWebPage } = (await import(BUNDLER)) as { bundleWebPage(): Promise<string> };
+    return { code: await bundleWebPage() };
+  } catch (e) {
+    const error = e instanceof Error ? e.message : String(e);
+    // The API still works without the page: say why it is missing rather than stop the gateway.
+    logger.error(`the web page could not be bundled from apps/gateway/src/web/client: ${error}`);
+    return { error };
+  }
+}
+
+/** `GET /app.js` from an in-memory bundle, made once when the gateway starts. */
+function serveBundleFromSources(app: NestExpressApplication): void {
+  const bundle = bundleFromSources(new Logger('WebPage'));
+  app.use(`/${WEB_BUNDLE}`, (req: Request, res: Response, next: () => void) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || req.path !== '/') return next();
+    void bundle.then((b) => {
+      setWebHeaders(res, WEB_BUNDLE);
+      if ('error' in b) res.status(500).type('text/plain').send(`web page bundle failed: ${b.error}`);
+      else res.type('text/javascript').send(b.code);
+    });
+  });
+}
+
 /**
  * Serves the web page at `/` (and its few files beside it). Only files that exist in WEB_ROOT
- * answer; every other path, `/docs`, `/jobs`, `/health` and so on, falls through to the routes.
+ * (and the bundle) answer; every other path, `/docs`, `/jobs`, `/health` and so on, falls
+ * through to the routes.
  */
 export function serveWebPage(app: NestExpressApplication): void {
+  if (FROM_SOURCES) serveBundleFromSources(app);
   app.useStaticAssets(WEB_ROOT, {
     index: 'index.html',
     redirect: false,

@@ -1,11 +1,14 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { GeocoderEnvSchema } from './geocoder-env.schema';
+import type { GeocoderEnvSchema } from './geocoder-env.schema';
+
+/** The geocoder's validated configuration, loaded once at start-up. */
+export type GeocoderConfig = Readonly<GeocoderEnvSchema>;
 
 /**
- * The geocoder's validated configuration, loaded once at start-up by `loadConfig`. The class is
- * the injection token: `constructor(private readonly config: GeocoderConfig)`.
+ * Injection token of the `GeocoderConfig`. Every app injects its config the same way, with a Symbol
+ * (`@Inject(GEOCODER_CONFIG)`): the config is a plain validated object, not an instance of a provider class.
  */
-export abstract class GeocoderConfig extends GeocoderEnvSchema {}
+export const GEOCODER_CONFIG = Symbol('GEOCODER_CONFIG');
 
 /** Kafka client id of the geocoder's consumer, producer and admin connections. */
 export const GEOCODER_CLIENT_ID = 'geobatch-geocoder';
@@ -14,11 +17,11 @@ export const GEOCODER_CLIENT_ID = 'geobatch-geocoder';
 @Global()
 @Module({})
 export class GeocoderConfigModule {
-  static forRoot(config: Readonly<GeocoderEnvSchema>): DynamicModule {
+  static forRoot(config: GeocoderConfig): DynamicModule {
     return {
       module: GeocoderConfigModule,
-      providers: [{ provide: GeocoderConfig, useValue: config }],
-      exports: [GeocoderConfig],
+      providers: [{ provide: GEOCODER_CONFIG, useValue: config }],
+      exports: [GEOCODER_CONFIG],
     };
   }
 }

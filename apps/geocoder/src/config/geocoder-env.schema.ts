@@ -66,6 +66,24 @@ export class GeocoderEnvSchema extends CommonEnvSchema {
   @Max(10_000)
   GEOCODER_RETRY_BACKOFF_MS = 500;
 
+  /** How often kafkajs heartbeats, also while one chunk is worked on (retries included); keep it under a third of KAFKA_SESSION_TIMEOUT_MS. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(10_000)
+  KAFKA_HEARTBEAT_INTERVAL_MS = 3_000;
+
+  /**
+   * How long a job's status, read from the database before a chunk is geocoded, is trusted: chunks of
+   * a job that was cancelled (or ended otherwise) are skipped, at most this long after the cancel.
+   * An ended status is final and kept.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  GEOCODER_JOB_STATUS_TTL_MS = 1_000;
+
   /** Kafka consumer group of the geocoders (Nest appends `-server`); processes in one group share the partitions. */
   @IsString()
   @IsNotEmpty()

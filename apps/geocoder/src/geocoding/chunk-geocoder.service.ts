@@ -161,19 +161,7 @@ export class ChunkGeocoder {
       for (const c of new Set(chosen.map((c) => c.index))) if (!wanted.has(series.ids[c])) wanted.set(series.ids[c], new Set());
     });
 
-    const answers = new Map<string, DatasetAnswer>();
-    const datasets = new Map<string, EngineDataset | null>();
-    for (const [id, rows] of wanted) {
-      const found = await this.engines.acquire(id);
-      datasets.set(id, found?.dataset ?? null);
-      if (!found) {
-        answers.set(id, null);
-        continue;
-      }
-      const points = rows === 'all' ? valid : valid.filter((p) => rows.has(p.n));
-      const hits = points.length > 0 ? await found.engine.lookup(points, { nearestM: input.nearestM }) : new Map<number, LookupHit>();
-      answers.set(id, { levels: found.dataset.levels, hits });
-    }
+    const { answers, datasets } = await this.lookUp(wanted, valid, input.nearestM);
 
     const stats: ChunkStats = { rows: input.points.length, ok: 0, notFound: 0, invalid: 0, swapped: 0, nearest: 0, partial: 0 };
     const counter: Record<RowStatus, keyof ChunkStats> = {
@@ -196,5 +184,23 @@ export class ChunkGeocoder {
       return { n: p.n, matches };
     });
     return { rows, stats, datasets: input.datasetIds.map((id) => datasets.get(id) ?? null) };
+  }
+
+  /** Each wanted dataset (or version) answers the points it must: one engine lookup per dataset. */
+  private async lookUp(wanted: Map<string, Set<number> | 'all'>, valid: { n: number; lon: number; lat: number }[], nearestM: GeocodeInput['nearestM']) {
+    const answers = new Map<string, DatasetAnswer>();
+    const datasets = new Map<string, EngineDataset | null>();
+    for (const [id, rows] of wanted) {
+      const found = await this.engines.acquire(id);
+      datasets.set(id, found?.dataset ?? null);
+      if (!found) {
+        answers.set(id, null);
+        continue;
+      }
+      const points = rows === 'all' ? valid : valid.filter((p) => rows.has(p.n));
+      const hits = points.length > 0 ? await found.engine.lookup(points, { nearestM }) : new Map<number, LookupHit>();
+      answers.set(id, { levels: found.dataset.levels, hits });
+    }
+    return { answers, datasets };
   }
 }

@@ -3,7 +3,7 @@ import { Gauge, Histogram } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { BoundaryLookup, DatasetRepository, InMemoryLookup, loadBoundaryIndex, UnknownDatasetError } from '@geobatch/geo-query';
 import { Metrics } from '@geobatch/util-observability';
-import { GeocoderConfig } from '../config/geocoder-config.module';
+import { GEOCODER_CONFIG, type GeocoderConfig } from '../config/geocoder-config.module';
 import { DATASET_ENGINES, datasetLabel, EngineRegistry, type EngineObserver, type EngineSources } from './engine-registry';
 
 /** Engine memory and load times on `/metrics`. */
@@ -31,7 +31,7 @@ function metricsObserver(metrics: Metrics): EngineObserver {
 
 export const engineRegistryProvider: Provider = {
   provide: DATASET_ENGINES,
-  inject: [GeocoderConfig, DataSource, BoundaryLookup, DatasetRepository, Metrics],
+  inject: [GEOCODER_CONFIG, DataSource, BoundaryLookup, DatasetRepository, Metrics],
   useFactory: (config: GeocoderConfig, ds: DataSource, reference: BoundaryLookup, datasets: DatasetRepository, metrics: Metrics) => {
     const sources: EngineSources = {
       findById: (id) => datasets.findById(id),

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { decodeEvent, GEOCODE_TIMEOUT_MS, GeocodeErrorCode, GeocodeReplyV1, MAX_GEOCODE_POINTS, RowStatus, Topics } from '@geobatch/contracts';
 import type { Dataset, LookupHit } from '@geobatch/geo-query';
+import { ConsumerSkeleton, type DeadLetterPublisher } from '@geobatch/util-kafka';
 import type { GeocoderConfig } from '../config/geocoder-config.module';
 import { captureLogs, fakeContext } from '../testing/handler-fakes';
 import { ChunkGeocoder } from './chunk-geocoder.service';
@@ -116,12 +117,12 @@ describe('GeocodeRequestHandler', () => {
   let logs: ReturnType<typeof captureLogs>;
   before(() => (logs = captureLogs()));
   after(() => logs.restore());
-  const config = { GEOCODER_RETRY_ATTEMPTS: 3, GEOCODER_RETRY_BACKOFF_MS: 10 } as GeocoderConfig;
+  const config = { GEOCODER_RETRY_ATTEMPTS: 3, GEOCODER_RETRY_BACKOFF_MS: 10, KAFKA_HEARTBEAT_INTERVAL_MS: 10 } as GeocoderConfig;
 
   function handler(answer: () => Promise<GeocodeReplyV1>) {
     const calls = { count: 0 };
-    const h = new GeocodeRequestHandler({ answer: async () => (calls.count++, answer()) } as unknown as GeocodeRequestService, config);
-    h.heartbeatEveryMs = 10;
+    const consumer = new ConsumerSkeleton({} as DeadLetterPublisher, { attempts: config.GEOCODER_RETRY_ATTEMPTS, backoffMs: config.GEOCODER_RETRY_BACKOFF_MS, heartbeatEveryMs: config.KAFKA_HEARTBEAT_INTERVAL_MS });
+    const h = new GeocodeRequestHandler({ answer: async () => (calls.count++, answer()) } as unknown as GeocodeRequestService, consumer);
     return { h, calls };
   }
   const ok: GeocodeReplyV1 = { crs: 'EPSG:4326', nearestM: 200, datasets: [], results: [] };

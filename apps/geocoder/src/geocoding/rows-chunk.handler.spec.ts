@@ -1,8 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { chunkKey, packChunkResult, packPoints, RowStatus, Topics, unpackChunkResult, type ChunkResultEventV2, type RowsChunkEventV2 } from '@geobatch/contracts';
-import type { EventPublisher } from '@geobatch/util-kafka';
+import { chunkKey, JobStatus, packChunkResult, packPoints, RowStatus, Topics, unpackChunkResult, type ChunkResultEventV2, type RowsChunkEventV2 } from '@geobatch/contracts';
+import { JobStatusCache } from '@geobatch/job-store';
+import { ConsumerSkeleton, type EventPublisher } from '@geobatch/util-kafka';
 import { Metrics } from '@geobatch/util-observability';
 import type { GeocoderConfig } from '../config/geocoder-config.module';
 import { captureLogs, fakeContext } from '../testing/handler-fakes';
@@ -11,7 +12,7 @@ import type { DeadLetterPublisher } from '@geobatch/util-kafka';
 import type { DataSource } from 'typeorm';
 import { RowsChunkHandler } from './rows-chunk.handler';
 
-const config = { GEOCODER_RETRY_ATTEMPTS: 4, GEOCODER_RETRY_BACKOFF_MS: 10, GEOCODER_ENGINE: 'memory' } as GeocoderConfig;
+const config = { GEOCODER_RETRY_ATTEMPTS: 4, GEOCODER_RETRY_BACKOFF_MS: 10, GEOCODER_ENGINE: 'memory', KAFKA_HEARTBEAT_INTERVAL_MS: 10 } as GeocoderConfig;
 const metrics = new Metrics('geocoder-spec');
 
 function event(): RowsChunkEventV2 {
@@ -19,7 +20,7 @@ function event(): RowsChunkEventV2 {
 }
 
 /** A handler whose geocoder fails `failures` times (or with `error`), taking `ms` per attempt; `database` answers or not. */
-function handler(options: { failures?: number; error?: () => Error; ms?: number; database?: 'up' | 'down' } = {}) {
+function handler(options: { failures?: number; error?: () => Error; ms?: number; database?: 'up' | 'down'; jobStatus?: JobStatus } = {}) {
   const attempts = { count: 0 };
   const published: { topic: string; key: string; value: object }[] = [];
   const deadLetters: Error[] = [];
@@ -38,8 +39,11 @@ function handler(options: { failures?: number; error?: () => Error; ms?: number;
   const db = options.database
     ? ({ query: async () => (options.database === 'up' ? [{ '?column?': 1 }] : Promise.reject(new Error('ECONNREFUSED'))) } as unknown as DataSource)
     : undefined;
-  const h = new RowsChunkHandler(geocoder, publisher, dead, metrics, config, db);
-  h.heartbeatEveryMs = 10;
+  const settings = { attempts: config.GEOCODER_RETRY_ATTEMPTS, backoffMs: config.GEOCODER_RETRY_BACKOFF_MS, heartbeatEveryMs: config.KAFKA_HEARTBEAT_INTERVAL_MS };
+  const consumer = new ConsumerSkeleton(dead, settings, db ? () => db.query('SELECT 1') : undefined);
+  const status = options.jobStatus;
+  const jobStatus = status ? new JobStatusCache({ query: async () => [{ status }] }, 1_000) : undefined;
+  const h = new RowsChunkHandler(geocoder, publisher, consumer, metrics, config, jobStatus);
   return { h, attempts, published, deadLetters };
 }
 
@@ -150,6 +154,18 @@ describe('RowsChunkHandler delivery', () => {
     assert.ok(seen >= 4, `${seen} heartbeats in 80 ms at 10 ms`);
     await new Promise((r) => setTimeout(r, 40));
     assert.equal(heartbeats.count, seen);
+  });
+
+  it('skips a chunk of a cancelled job: nothing looked up, nothing published, the offset committed', async () => {
+    const { h, attempts, published } = handler({ jobStatus: JobStatus.Cancelled });
+    const ev = event();
+    await h.onRowsChunk(ev, fakeContext({ topic: Topics.rows.name }).ctx);
+    assert.equal(attempts.count, 0);
+    assert.equal(published.length, 0);
+    assert.ok(logs.lines.some((l) => l.msg === 'chunk skipped: its job has ended (cancelled)' && l.jobId === ev.jobId));
+    const running = handler({ jobStatus: JobStatus.Running });
+    await running.h.onRowsChunk(event(), fakeContext({ topic: Topics.rows.name }).ctx);
+    assert.equal(running.published.length, 1, 'a running job is geocoded');
   });
 
   it('parks an undecodable chunk on the dead-letter topic without looking anything up', async () => {

@@ -1,17 +1,12 @@
-import { Controller, Logger, Optional } from '@nestjs/common';
+import { Controller, Inject, Logger, Optional } from '@nestjs/common';
 import { Ctx, EventPattern, KafkaContext, Payload } from '@nestjs/microservices';
-import { DataSource } from 'typeorm';
-import { chunkKey, decodeEvent, EventDecodeError, JobFailedEventV1, RowsChunkEventV2, Topics } from '@geobatch/contracts';
-import { DeadLetterPublisher, EventPublisher, kafkaLogFields } from '@geobatch/util-kafka';
+import { chunkKey, EventDecodeError, JobFailedEventV1, RowsChunkEventV2, Topics } from '@geobatch/contracts';
+import { JobStatusCache } from '@geobatch/job-store';
+import { ConsumerSkeleton, EventPublisher, kafkaLogFields } from '@geobatch/util-kafka';
 import { Metrics } from '@geobatch/util-observability';
-import { isPermanent, withRetries } from '@geobatch/util-retry';
-import { GeocoderConfig } from '../config/geocoder-config.module';
+import { GEOCODER_CONFIG, type GeocoderConfig } from '../config/geocoder-config.module';
 import { ChunkGeocoder } from './chunk-geocoder.service';
 import { errorResult, failedChunkNote, salvageRowsChunk } from './failed-chunk';
-import { keepAlive } from './keep-alive';
-
-/** How long the database may take to answer `SELECT 1` before it counts as down. */
-const PROBE_TIMEOUT_MS = 5_000;
 
 /**
  * Geocodes one chunk per message and publishes its result. Returns only once the broker has
@@ -19,7 +14,7 @@ const PROBE_TIMEOUT_MS = 5_000;
  * a crash in between replays the chunk and it is published again (the merger stores each
  * (job, sheet, chunk) once).
  *
- * A lookup that fails (database down) is retried here with backoff (GEOCODER_RETRY_ATTEMPTS,
+ * A lookup that fails (database down) is retried by the shared ConsumerSkeleton (GEOCODER_RETRY_ATTEMPTS,
  * GEOCODER_RETRY_BACKOFF_MS doubling), heartbeating meanwhile so the group keeps the partition; if it
  * still fails while the database does not answer, the error is thrown and kafkajs retries the message
  * (an outage is waited out). If it fails although the database answers, or with an error no retry can
@@ -31,60 +26,48 @@ const PROBE_TIMEOUT_MS = 5_000;
  * Messages that do not decode go to the dead-letter topic; when the key or payload still tells the
  * job, sheet, chunk and row numbers, an all-ERROR result stands in for the chunk, else the job is failed
  * (JobFailedEventV1) with the reason.
+ *
+ * A chunk of a job that has ended (cancelled, failed, expired) is skipped: committed, not geocoded.
+ * The status is read from the job row (JobStatusCache, GEOCODER_JOB_STATUS_TTL_MS), not learnt from
+ * JobCancelledEventV1: the row is what a cancel changes first and for good, while the event is
+ * advisory (its publish may fail), exists for cancels only, and on the jobs topic would reach just
+ * one geocoder of the group (partitions are shared), where every geocoder holds the job's chunks.
  */
 @Controller()
 export class RowsChunkHandler {
   private readonly logger = new Logger(RowsChunkHandler.name);
-  /** kafkajs heartbeats while one message is worked on (the consumer's heartbeatInterval). */
-  heartbeatEveryMs = 3_000;
 
   constructor(
     private readonly geocoder: ChunkGeocoder,
     private readonly publisher: EventPublisher,
-    private readonly deadLetters: DeadLetterPublisher,
+    private readonly consumer: ConsumerSkeleton,
     private readonly metrics: Metrics,
-    private readonly config: GeocoderConfig,
-    /** Tells an outage (retry for as long as it lasts) from a chunk that fails on its own (give up). */
-    @Optional() private readonly db?: DataSource,
+    @Inject(GEOCODER_CONFIG) private readonly config: GeocoderConfig,
+    /** Tells the chunks of a cancelled job; without it (unit tests) every chunk is geocoded. */
+    @Optional() private readonly jobStatus?: JobStatusCache,
   ) {}
 
   @EventPattern<string>(Topics.rows.name)
   async onRowsChunk(@Payload() payload: unknown, @Ctx() ctx: KafkaContext): Promise<void> {
     const at = kafkaLogFields(ctx);
-    let event: RowsChunkEventV2;
-    try {
-      event = decodeEvent(RowsChunkEventV2, payload);
-    } catch (e) {
-      // A poison message must not block the partition: park it and move on.
-      if (e instanceof EventDecodeError) return this.onUndecodable(payload, ctx, e);
-      throw e;
-    }
+    const event = await this.consumer.decode(RowsChunkEventV2, payload, ctx, (e) => this.onUndecodable(payload, ctx, e));
+    if (!event) return;
     const { jobId, sheet, chunk } = event;
+    if (await this.jobEnded(jobId)) {
+      this.logger.log({ msg: 'chunk skipped: its job has ended (cancelled)', jobId, sheet, chunk, ...at, rows: event.n.length });
+      return;
+    }
     const t0 = performance.now();
     this.logger.debug({ msg: 'chunk received', jobId, sheet, chunk, ...at, rows: event.n.length });
-    const stopHeartbeat = keepAlive(ctx.getHeartbeat(), this.heartbeatEveryMs);
     try {
-      let geocoded: Awaited<ReturnType<ChunkGeocoder['geocode']>>;
-      try {
-        geocoded = await withRetries(
-          () => this.geocoder.geocode(event),
-          { attempts: this.config.GEOCODER_RETRY_ATTEMPTS, backoffMs: this.config.GEOCODER_RETRY_BACKOFF_MS },
-          {
-            onRetry: (e, attempt, delayMs) =>
-              this.logger.warn({ msg: 'chunk lookup failed; retrying', jobId, sheet, chunk, ...at, attempt, delayMs, error: e.message }),
-          },
-        );
-      } catch (e) {
-        const error = e instanceof Error ? e : new Error(String(e));
-        if (isPermanent(error)) return await this.giveUp(event, ctx, error);
-        if (!(await this.databaseAnswers())) throw error;
-        // The database answers now: one more attempt tells an outage that just ended from a chunk that fails on its own.
-        try {
-          geocoded = await this.geocoder.geocode(event);
-        } catch (again) {
-          return await this.giveUp(event, ctx, again instanceof Error ? again : new Error(String(again)));
-        }
-      }
+      const geocoded = await this.consumer.retrying(ctx, {
+        work: () => this.geocoder.geocode(event),
+        giveUp: async (error) => (await this.giveUp(event, ctx, error), null),
+        logger: this.logger,
+        fields: { jobId, sheet, chunk },
+        retryMsg: 'chunk lookup failed; retrying',
+      });
+      if (!geocoded) return;
       const { result, stats } = geocoded;
       await this.publisher.publish(Topics.results.name, chunkKey(jobId, sheet, chunk), result);
       const seconds = (performance.now() - t0) / 1000;
@@ -95,24 +78,31 @@ export class RowsChunkHandler {
       // Still failing: thrown on, so the offset is not committed and kafkajs retries the chunk.
       this.logger.error({ msg: 'chunk failed; kafkajs will retry it', jobId, sheet, chunk, ...at, error: (e as Error).message });
       throw e;
-    } finally {
-      stopHeartbeat();
     }
+  }
+
+  /** A status that cannot be read counts as running: the store refuses results of an ended job anyway. */
+  private async jobEnded(jobId: string): Promise<boolean> {
+    if (!this.jobStatus) return false;
+    return this.jobStatus.hasEnded(jobId).catch((e: Error) => {
+      this.logger.warn({ msg: 'job status unreadable; geocoding the chunk', jobId, error: e.message });
+      return false;
+    });
   }
 
   /** Parks the chunk with its error and stands in an all-ERROR result for it. */
   private async giveUp(event: RowsChunkEventV2, ctx: KafkaContext, error: Error): Promise<void> {
     const { jobId, sheet, chunk } = event;
     this.logger.error({ msg: 'chunk given up on: dead-lettered, its rows reported as ERROR', jobId, sheet, chunk, ...kafkaLogFields(ctx), error: error.message });
-    await this.deadLetters.publish(ctx, error);
+    await this.consumer.deadLetter(ctx, error);
     const note = failedChunkNote('failed', error.message);
     const result = errorResult(event, event.n, event.datasetIds.length, note);
     await this.publisher.publish(Topics.results.name, chunkKey(jobId, sheet, chunk), result);
     this.metrics.rows.inc({ stage: 'geocoded' }, event.n.length);
   }
 
+  /** Dead-lettered already: stands in what can still be told of the chunk. */
   private async onUndecodable(payload: unknown, ctx: KafkaContext, error: EventDecodeError): Promise<void> {
-    await this.deadLetters.publish(ctx, error);
     const key = ctx.getMessage().key;
     const salvaged = salvageRowsChunk(payload, key === null || key === undefined ? null : String(key));
     if (!salvaged) return; // nothing ties it to a job
@@ -131,17 +121,5 @@ export class RowsChunkHandler {
     };
     await this.publisher.publish(Topics.jobs.name, jobId, failed);
     this.logger.warn({ msg: 'undecodable chunk without row numbers: job failed', jobId, ...kafkaLogFields(ctx) });
-  }
-
-  /** True when the database answers now: the failure is the chunk's own, not an outage. */
-  private async databaseAnswers(): Promise<boolean> {
-    if (!this.db) return false;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), PROBE_TIMEOUT_MS)));
-    try {
-      return await Promise.race([this.db.query('SELECT 1').then(() => true, () => false), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 }

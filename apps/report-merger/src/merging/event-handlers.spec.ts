@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { KafkaContext } from '@nestjs/microservices';
 import { EventDecodeError, JobSealedEventV1, packChunkResult, RowStatus, Topics, unpackChunkResult, type ChunkResultEventV2 } from '@geobatch/contracts';
 import type { JobRepository } from '@geobatch/job-store';
-import { DeadLetterPublisher, type EventPublisher } from '@geobatch/util-kafka';
+import { ConsumerSkeleton, DeadLetterPublisher, type EventPublisher } from '@geobatch/util-kafka';
+import type { ReportMergerConfig } from '../config/report-merger-config.module';
 import { Metrics } from '@geobatch/util-observability';
 import { ChunkResultHandler } from './chunk-result.handler';
 import { JobEventsHandler } from './job-events.handler';
@@ -32,22 +33,33 @@ function fakes(job: { sealedAt: Date | null } | null = { sealedAt: new Date() },
   const merger = {
     offer: async (e: ChunkResultEventV2) => void (calls.push(['offer', e.chunk]), offered.push(e)),
     tryFinalize: async (jobId: string, options?: { heartbeat?: unknown }) => (calls.push(['tryFinalize', jobId, options?.heartbeat === heartbeat]), 'not-ready'),
+    abandon: async (jobId: string) => void calls.push(['abandon', jobId]),
+    abandonIfEnded: async (jobId: string) => void calls.push(['abandonIfEnded', jobId]),
   };
   const deadLetters = { publish: async (_ctx: KafkaContext, e: Error) => void calls.push(['deadLetter', e.constructor.name]) };
+  // The outage probe (SELECT 1 in the app): answers unless a test takes the database down.
+  const database = { up: true, probes: 0 };
+  const probe = async () => {
+    database.probes++;
+    if (!database.up) throw new Error('connection refused');
+  };
+  const config = { MERGER_RETRY_ATTEMPTS: 4, MERGER_RETRY_BACKOFF_MS: 1, MERGER_UNDECODABLE_GRACE_MS: 1, KAFKA_HEARTBEAT_INTERVAL_MS: 10 } as ReportMergerConfig;
+  const settings = { attempts: config.MERGER_RETRY_ATTEMPTS, backoffMs: config.MERGER_RETRY_BACKOFF_MS, heartbeatEveryMs: config.KAFKA_HEARTBEAT_INTERVAL_MS };
+  const consumer = new ConsumerSkeleton(deadLetters as unknown as DeadLetterPublisher, settings, probe);
   const chunkHandler = new ChunkResultHandler(
     jobs as unknown as JobRepository,
     merger as unknown as WorkbookMergerService,
-    deadLetters as unknown as DeadLetterPublisher,
+    consumer,
     new Metrics('report-merger-spec'),
+    config,
   );
-  chunkHandler.storeBackoffMs = 1;
-  chunkHandler.undecodableGraceMs = 1;
   return {
     calls,
     offered,
     jobs,
+    database,
     chunkHandler,
-    jobHandler: new JobEventsHandler(jobs as unknown as JobRepository, merger as unknown as WorkbookMergerService, deadLetters as unknown as DeadLetterPublisher),
+    jobHandler: new JobEventsHandler(jobs as unknown as JobRepository, merger as unknown as WorkbookMergerService, consumer),
   };
 }
 
@@ -64,10 +76,10 @@ describe('ChunkResultHandler', () => {
     assert.deepEqual(unpackChunkResult(f.offered[0]), chunkRows, 'the decoded chunk is offered');
   });
 
-  it('does not offer a chunk that was not stored (a replay, or an unknown job), but still tries to finish the job', async () => {
+  it('does not offer a chunk that was not stored (a replay, an unknown or cancelled job), drops the merge of a job that ended, and still tries to finish the job', async () => {
     const f = fakes(undefined, false);
     await f.chunkHandler.onChunkResult(chunkEvent, ctxFor(Topics.results.name, chunkEvent));
-    assert.deepEqual(f.calls, [['saveChunkResult', 3], ['tryFinalize', jobId, true]]);
+    assert.deepEqual(f.calls, [['saveChunkResult', 3], ['abandonIfEnded', jobId], ['tryFinalize', jobId, true]]);
   });
 
   it('parks an undecodable payload on the dead-letter topic instead of throwing', async () => {
@@ -98,9 +110,7 @@ describe('ChunkResultHandler', () => {
       attempts++;
       throw new Error('connection refused');
     };
-    f.jobs.findById = async () => {
-      throw new Error('connection refused');
-    };
+    f.database.up = false;
     await assert.rejects(f.chunkHandler.onChunkResult(chunkEvent, ctxFor(Topics.results.name, chunkEvent)), /connection refused/);
     assert.equal(attempts, 4);
     assert.deepEqual(f.calls, []);
@@ -126,9 +136,10 @@ describe('ChunkResultHandler', () => {
       throw new Error('unsupported Unicode escape sequence');
     };
     await f.chunkHandler.onChunkResult(chunkEvent, ctxFor(Topics.results.name, chunkEvent));
-    assert.deepEqual(f.calls.map((c) => c.slice(0, 2)), [['findById'], ['deadLetter', 'Error'], ['fail', jobId]]);
+    assert.equal(f.database.probes, 1, 'the database was probed once the attempts ran out');
+    assert.deepEqual(f.calls.map((c) => c.slice(0, 2)), [['deadLetter', 'Error'], ['fail', jobId]]);
     assert.equal(attempts, 5, 'four attempts, then one more once the database answered');
-    assert.equal(f.calls[2][2], '결과 청크를 저장할 수 없음: 시트 1, 청크 3 (a geocoded chunk could not be stored: unsupported Unicode escape sequence)');
+    assert.equal(f.calls[1][2], '결과 청크를 저장할 수 없음: 시트 1, 청크 3 (a geocoded chunk could not be stored: unsupported Unicode escape sequence)');
   });
 });
 
@@ -148,8 +159,15 @@ describe('JobEventsHandler', () => {
   it('ignores an event for an unknown job and other event types', async () => {
     const f = fakes(null);
     await f.jobHandler.onJobEvent(sealedEvent, ctxFor(Topics.jobs.name, sealedEvent));
-    await f.jobHandler.onJobEvent({ type: 'job.cancelled', jobId }, ctxFor(Topics.jobs.name, {}));
+    await f.jobHandler.onJobEvent({ type: 'job.archived', jobId }, ctxFor(Topics.jobs.name, {}));
     assert.deepEqual(f.calls, [['findById']]);
+  });
+
+  it('drops what it holds for a cancelled job (job.cancelled), and dead-letters a malformed one', async () => {
+    const f = fakes();
+    await f.jobHandler.onJobEvent({ type: 'job.cancelled', jobId }, ctxFor(Topics.jobs.name, {}));
+    await f.jobHandler.onJobEvent({ type: 'job.cancelled', jobId: 'nope' }, ctxFor(Topics.jobs.name, {}));
+    assert.deepEqual(f.calls, [['abandon', jobId], ['deadLetter', 'EventDecodeError']]);
   });
 
   it('fails a job another service gave up on (job.failed) with its reason', async () => {

@@ -15,10 +15,11 @@ import {
   type RowResultV1,
   type SheetTotalsV1,
 } from '@geobatch/contracts';
-import type { JobEntity, JobOptions, JobRepository, JobSheetColumns } from '@geobatch/job-store';
+import type { JobEntity, JobOptions, JobRepository } from '@geobatch/job-store';
+import { testColumns, testJobOptions, type TestUpload } from '@geobatch/job-store/testing';
 import { loadConfig } from '@geobatch/util-config';
 import { Metrics } from '@geobatch/util-observability';
-import { openTabularFile, type TabularFile, type TabularSheet } from '@geobatch/util-spreadsheet';
+import { openTabularFile, type TabularFile } from '@geobatch/util-spreadsheet';
 import { ReportMergerEnvSchema } from '../config/report-merger-env.schema';
 import { MAX_PENDING_ROWS, ProgressiveMerge, type ChunkFetcher } from './progressive-merge';
 import { MergeDataError } from './result-alignment';
@@ -32,17 +33,16 @@ function resultFor(n: number): RowResultV1 {
 }
 
 const metrics = new Metrics('report-merger-spec');
-const sheetName = (columns: JobSheetColumns, sheet: TabularSheet) => columns.name || sheet.name;
-const plan = (sheet: number, name: string, x = 1, y = 2): JobSheetColumns => ({ sheet, name, x, y, xName: 'x', yName: 'y', xBy: 'header', yBy: 'header' });
+const plan = (sheet: number, name: string, x = 1, y = 2) => testColumns(sheet, name, x, y);
 
-function makeJob(id: string, uploadPath: string, sheets: SheetTotalsV1[], options: Partial<JobOptions> = {}): JobEntity {
+function makeJob(id: string, uploadPath: string, sheets: SheetTotalsV1[], options: Partial<JobOptions> = {}, upload: TestUpload = { columns: [plan(0, 'points')] }): JobEntity {
   return {
     id,
     status: JobStatus.Running,
     fileName: 'points.csv',
     uploadPath,
     uploadSha256: 'x',
-    options: { x: '2', y: '3', crs: 'EPSG:4326', datasetIds: [randomUUID()], datasetLabels: ['test@1'], nearestM: 200, columns: [plan(0, 'points')], ...options },
+    options: testJobOptions({ x: '2', y: '3', ...options }, upload),
     sheets,
     totalChunks: sheets.reduce((n, s) => n + s.chunks, 0),
     error: null,
@@ -149,7 +149,7 @@ describe('ProgressiveMerge', () => {
   }
 
   async function start(job: JobEntity, file: TabularFile, maxRowsPerSheet = 1_000_000, out = storage): Promise<ProgressiveMerge> {
-    const merge = await ProgressiveMerge.open(job, file, out, maxRowsPerSheet, sheetName);
+    const merge = await ProgressiveMerge.open(job, file, out, maxRowsPerSheet);
     assert.ok(merge, 'a job with a sheet plan gets a progressive merge');
     open.push(merge);
     return merge;
@@ -340,10 +340,10 @@ describe('ProgressiveMerge', () => {
     await assert.rejects(merge.complete(new FakeStore().fetch, SEAL, () => []), /a stored chunk is missing/);
   });
 
-  it('is not started for a job accepted before the sheet plan was recorded', async () => {
+  it('is not started for a plan without a sheet', async () => {
     const id = randomUUID();
     const { path, file } = await upload(`${id}.csv`, CSV);
-    assert.equal(await ProgressiveMerge.open(makeJob(id, path, SEAL, { columns: undefined }), file, storage, 10, sheetName), null);
+    assert.equal(await ProgressiveMerge.open(makeJob(id, path, SEAL, {}, { columns: [] }), file, storage, 10), null);
   });
 
   /**
@@ -352,13 +352,13 @@ describe('ProgressiveMerge', () => {
    */
   async function assertSameAsFullMerge(job: JobEntity, chunks: { sheet: number; chunk: number; rows: RowResultV1[] }[], maxRowsPerSheet: number) {
     const jobs = fullMergeJobs(job, chunks);
-    const merger = new WorkbookMergerService(loadConfig(ReportMergerEnvSchema, { STORAGE_DIR: storage }), jobs as unknown as JobRepository, metrics);
-    merger.maxRowsPerSheet = maxRowsPerSheet;
+    const config = loadConfig(ReportMergerEnvSchema, { STORAGE_DIR: storage, MERGE_MAX_ROWS_PER_SHEET: String(maxRowsPerSheet) });
+    const merger = new WorkbookMergerService(config, jobs as unknown as JobRepository, metrics);
     assert.equal(await merger.tryFinalize(job.id), 'completed', jobs.state.error ?? '');
     const full = await workbookCells(join(storage, 'results', `${job.id}.xlsx`));
 
     const out = join(dir, 'progressive-out');
-    const file = await openTabularFile(join(storage, job.uploadPath), { encoding: job.options.encoding ?? 'auto' });
+    const file = await openTabularFile(join(storage, job.uploadPath), { encoding: job.options.upload.encoding ?? 'auto' });
     const merge = await start(job, file, maxRowsPerSheet, out);
     const db = new FakeStore();
     const order = chunks.map((_, i) => i).sort((a, b) => ((a * 7) % 5) - ((b * 7) % 5) || b - a);
@@ -408,7 +408,7 @@ describe('ProgressiveMerge', () => {
       { sheet: 1, name: 'A 지점', rows: 3, chunks: 2, blankRows: 1 },
       { sheet: 2, name: 'B', rows: 5, chunks: 3, blankRows: 0 },
     ];
-    const job = makeJob(id, path, sheets, { kind: 'xlsx', columns: [plan(1, 'A 지점'), plan(2, 'B', 0, 1)] });
+    const job = makeJob(id, path, sheets, {}, { kind: 'xlsx', columns: [plan(1, 'A 지점'), plan(2, 'B', 0, 1)] });
     job.fileName = 'book.xlsx';
     const chunks = [...cut([1, 3, 4], [2, 1], 1), ...cut([1, 2, 3, 4, 5], [2, 2, 1], 2)];
     const full = await assertSameAsFullMerge(job, chunks, 1_000_000);

@@ -1,6 +1,6 @@
 import { unpackChunkResult, type ChunkResultEventV2, type RowResultV1 } from '@geobatch/contracts';
-import type { JobEntity, JobSheetColumns } from '@geobatch/job-store';
-import type { TabularFile, TabularRow, TabularSheet } from '@geobatch/util-spreadsheet';
+import type { JobEntity } from '@geobatch/job-store';
+import type { PlannedSheet, TabularFile, TabularRow, TabularSheet } from '@geobatch/util-spreadsheet';
 import { MergeDataError } from './result-alignment';
 import { ResultOutput } from './result-output';
 
@@ -85,23 +85,21 @@ export class ProgressiveMerge {
   private constructor(
     readonly job: JobEntity,
     private readonly file: TabularFile,
-    private readonly plan: JobSheetColumns[],
+    private readonly plan: readonly PlannedSheet[],
     private readonly output: ResultOutput,
-    private readonly sheetName: (columns: JobSheetColumns, sheet: TabularSheet) => string,
   ) {}
 
-  /** Null for jobs accepted before the sheet plan was recorded: those only take the full merge. */
+  /** Null when the plan has no sheet (nothing to write ahead: the full merge says why). */
   static async open(
     job: JobEntity,
     file: TabularFile,
     storageDir: string,
     maxRowsPerSheet: number,
-    sheetName: (columns: JobSheetColumns, sheet: TabularSheet) => string,
   ): Promise<ProgressiveMerge | null> {
-    const plan = job.options.columns;
-    if (!plan || plan.length === 0) return null;
+    const plan = job.options.upload.sheets;
+    if (plan.length === 0) return null;
     const output = await ResultOutput.open(storageDir, job, maxRowsPerSheet);
-    return new ProgressiveMerge(job, file, [...plan].sort((a, b) => a.sheet - b.sheet), output, sheetName);
+    return new ProgressiveMerge(job, file, plan, output);
   }
 
   get rows(): number {
@@ -172,7 +170,7 @@ export class ProgressiveMerge {
         if (!sheet) throw new MergeDataError(`the upload has no sheet ${columns.sheet + 1}`);
         const xy = { x: columns.x, y: columns.y };
         this.output.startSheet({
-          name: this.sheetName(columns, sheet),
+          name: columns.output,
           header: sheet.header,
           columnCount: sheet.header.length,
           inferNumbers: this.file.kind === 'csv',

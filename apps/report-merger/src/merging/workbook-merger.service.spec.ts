@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { APPENDED_COLUMNS, APPENDED_COLUMNS_EN, JobStatus, packChunkResult, RowStatus, type RowResultV1, type SheetTotalsV1 } from '@geobatch/contracts';
 import type { JobEntity, JobRepository } from '@geobatch/job-store';
+import { testColumns, testJobOptions, testUploadPlan } from '@geobatch/job-store/testing';
 import { loadConfig } from '@geobatch/util-config';
 import { Metrics } from '@geobatch/util-observability';
 import { waitFor } from '@geobatch/util-testing';
@@ -39,7 +40,7 @@ class FakeJobs {
       fileName: 'points.csv',
       uploadPath: `uploads/${id}.csv`,
       uploadSha256: 'x',
-      options: { x: '2', y: '3', crs: 'EPSG:4326', datasetIds: [], datasetLabels: [], nearestM: 0 },
+      options: testJobOptions({ x: '2', y: '3', datasetIds: [], datasetLabels: [], nearestM: 0 }, { columns: [testColumns(0, 'points', 1, 2)] }),
       ownerKeyId: null,
       sheets,
       totalChunks: sheets.reduce((n, s) => n + s.chunks, 0),
@@ -157,7 +158,7 @@ describe('WorkbookMergerService', () => {
   };
 
   it('writes the result while chunks are offered, and at finalize finishes that file without reading the chunks back', async () => {
-    jobs.job.options = { ...jobs.job.options, columns: PLAN };
+    jobs.job.options = { ...jobs.job.options, upload: testUploadPlan({ columns: PLAN }) };
     await offerAll([0, 2, 1]); // chunks 2, 1, 0
     // The file stream opens asynchronously: give it a moment.
     const partial = async () => (await readdir(join(storage, 'results'))).filter((f) => f.startsWith(`.${id}.`) && f.endsWith('.xlsx.part'));
@@ -175,7 +176,7 @@ describe('WorkbookMergerService', () => {
   });
 
   it('finishes a progressive merge with the chunks it was never offered, read from the database', async () => {
-    jobs.job.options = { ...jobs.job.options, columns: PLAN };
+    jobs.job.options = { ...jobs.job.options, upload: testUploadPlan({ columns: PLAN }) };
     await offerAll([0]); // only chunk 2 reaches this merger; 0 and 1 are stored
     assert.equal(await merger.tryFinalize(id), 'completed', jobs.job.error ?? '');
     assert.equal(jobs.chunksRead, 0);
@@ -185,7 +186,7 @@ describe('WorkbookMergerService', () => {
 
   it('drops a progressive merge that fails (a row wider than the header) and merges from the database instead', async () => {
     await writeFile(join(storage, 'uploads', `${id}.csv`), CSV.replace('4,127.4,37.8\n', '4,127.4,37.8,덧붙인 값\n'));
-    jobs.job.options = { ...jobs.job.options, columns: PLAN };
+    jobs.job.options = { ...jobs.job.options, upload: testUploadPlan({ columns: PLAN }) };
     await offerAll([1, 2, 0]);
     assert.equal(await merger.tryFinalize(id), 'completed', jobs.job.error ?? '');
     assert.equal(jobs.chunksRead, 1, 'the full merge read the chunks back');
@@ -196,7 +197,7 @@ describe('WorkbookMergerService', () => {
   });
 
   it('does not keep a progressive merge opened while the job was being merged in full (no partial files left)', async () => {
-    jobs.job.options = { ...jobs.job.options, columns: PLAN };
+    jobs.job.options = { ...jobs.job.options, upload: testUploadPlan({ columns: PLAN }) };
     // The progressive merge's lookup of the job races with the seal: it sees the job running and unclaimed...
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
@@ -218,13 +219,6 @@ describe('WorkbookMergerService', () => {
     const left = async () => (await readdir(join(storage, 'results'))).sort();
     for (let i = 0; i < 25 && (await left()).length > 1; i++) await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(await left(), [`${id}.xlsx`]);
-  });
-
-  it('merges from the database a job without a sheet plan (accepted before plans were recorded)', async () => {
-    await offerAll([0, 1, 2]);
-    assert.equal(existsSync(join(storage, 'results')), false, 'nothing is written early');
-    assert.equal(await merger.tryFinalize(id), 'completed', jobs.job.error ?? '');
-    assert.equal(jobs.chunksRead, 1);
   });
 
   it('adds 거리(m) after the appended columns when nearest matching is on, filled for NEAREST rows', async () => {
@@ -272,7 +266,9 @@ describe('WorkbookMergerService', () => {
   });
 
   it('continues a data sheet past the row limit on "<name> (2)" without losing a row', async () => {
-    merger.maxRowsPerSheet = 2;
+    await merger.beforeApplicationShutdown();
+    await rm(storage, { recursive: true, force: true });
+    await setUp({ MERGE_MAX_ROWS_PER_SHEET: '2' });
     assert.equal(await merger.tryFinalize(id), 'completed');
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(join(storage, 'results', `${id}.xlsx`));
@@ -311,11 +307,13 @@ describe('WorkbookMergerService', () => {
     jobs.job.fileName = 'book.xlsx';
     jobs.job.options = {
       ...jobs.job.options,
-      kind: 'xlsx',
-      columns: [
-        { sheet: 1, name: 'A 지점', x: 1, y: 2, xName: '경도', yName: '위도', xBy: 'header', yBy: 'header' },
-        { sheet: 2, name: 'B', x: 0, y: 1, xName: 'lon', yName: 'lat', xBy: 'header', yBy: 'header' },
-      ],
+      upload: testUploadPlan({
+        kind: 'xlsx',
+        columns: [
+          { sheet: 1, name: 'A 지점', x: 1, y: 2, xName: '경도', yName: '위도', xBy: 'header', yBy: 'header' },
+          { sheet: 2, name: 'B', x: 0, y: 1, xName: 'lon', yName: 'lat', xBy: 'header', yBy: 'header' },
+        ],
+      }),
     };
     jobs.job.sheets = [
       { sheet: 1, name: 'A 지점', rows: 2, chunks: 1, blankRows: 1 },

@@ -8,6 +8,7 @@ import { Logger, type LoggerService } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { JobStatus, RowStatus, packChunkResult } from '@geobatch/contracts';
 import { JOB_STORE_ENTITIES, JOB_STORE_MIGRATIONS, JobRepository, JobWebhookRepository } from '@geobatch/job-store';
+import { testJobOptions } from '@geobatch/job-store/testing';
 import { loadConfig } from '@geobatch/util-config';
 import { testEnv } from '@geobatch/util-testing';
 import { ReportMergerEnvSchema } from '../config/report-merger-env.schema';
@@ -91,10 +92,7 @@ describe('WebhookDispatcherService (real PostgreSQL, a local receiver)', () => {
       fileName: 'in.csv',
       uploadPath: 'uploads/x',
       uploadSha256: 'abc',
-      options: {
-        x: 'x', y: 'y', crs: 'EPSG:4326', datasetIds: [randomUUID()], datasetLabels: ['d@1'],
-        ...(path ? { callbackUrl: receiver.url(path) } : {}),
-      },
+      options: testJobOptions({ x: 'x', y: 'y', datasetLabels: ['d@1'], ...(path ? { callbackUrl: receiver.url(path) } : {}) }),
     });
     await jobs.seal(job.id, [{ sheet: 0, name: 'in', rows: 3, chunks: 1, blankRows: 1 }]);
     await jobs.saveChunkResult(
@@ -229,7 +227,7 @@ describe('WebhookDispatcherService (real PostgreSQL, a local receiver)', () => {
   it('leaves running jobs and jobs without a callback alone', async () => {
     const running = await jobs.create({
       fileName: 'in.csv', uploadPath: 'uploads/x', uploadSha256: 'abc',
-      options: { x: 'x', y: 'y', crs: 'EPSG:4326', datasetIds: [], datasetLabels: [], callbackUrl: receiver.url('/hooks/running') },
+      options: testJobOptions({ x: 'x', y: 'y', datasetIds: [], datasetLabels: [], callbackUrl: receiver.url('/hooks/running') }),
     });
     await endedJob(JobStatus.Completed, null);
     assert.deepEqual(await dispatcher().dispatchDue(), []);

@@ -12,6 +12,7 @@ import {
   Min,
 } from 'class-validator';
 import { RowStatus } from '../row-status';
+import { IsGeocodePoints, OPENAPI_ONLY } from './geocode-points.validator';
 
 /** One point of `POST /geocode`. */
 export class GeocodePointDto {
@@ -31,16 +32,16 @@ export class GeocodePointDto {
 }
 
 /**
- * Body of `POST /geocode`. The points are checked one by one by the gateway (class-validator is
- * too slow for 10,000 nested objects), the other fields by these decorators. The bounds are
+ * Body of `POST /geocode`. The points are checked in one pass by IsGeocodePoints (class-validator
+ * is too slow for 10,000 nested objects), the other fields by these decorators. The bounds are
  * literals so the Swagger plugin can show them; they equal MAX_GEOCODE_POINTS,
  * MAX_GEOCODE_DATASETS and MAX_NEAREST_M (a unit spec checks).
  */
 export class GeocodeRequestDto {
   /** 1 to 10,000 points; the answer has one result per point, in this order. */
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(10000)
+  @IsGeocodePoints()
+  @ArrayMinSize(1, OPENAPI_ONLY)
+  @ArrayMaxSize(10000, OPENAPI_ONLY)
   points!: GeocodePointDto[];
 
   /** Coordinate system of x/y as an EPSG code: `EPSG:4326` (default), 5179, 5186, 5181, 5174, 3857 or 32652. */

@@ -8,7 +8,6 @@ import {
   IsNumber,
   IsOptional,
   IsString,
-  IsUUID,
   MaxLength,
   Min,
   ValidateBy,
@@ -17,6 +16,7 @@ import {
 } from 'class-validator';
 import { instancesOf } from '../decode-event';
 import { ADMIN_LEVELS, RowStatus, type AdminLevel } from '../row-status';
+import { ChunkAddressV1 } from './chunk-address';
 import { IsEachIn, IsIntArray, IsNullableNumberArray, IsNullableStringArray } from './columnar';
 import { Topics } from '../topics';
 import { AreaV1, IsAreaArray } from './area';
@@ -177,7 +177,7 @@ function IsAlignedWithRows(options?: ValidationOptions): PropertyDecorator {
  * A geocoded chunk, geocoder → report-merger, as columns. Key: `chunkKey(jobId, sheet, chunk)`.
  * V2 replaced V1's object per row.
  */
-export class ChunkResultEventV2 {
+export class ChunkResultEventV2 extends ChunkAddressV1 {
   static readonly topic = Topics.results.name;
 
   /** Instances for the nested datasets and areas; the columns are validated as they are (see SelfInstantiating). */
@@ -188,17 +188,6 @@ export class ChunkResultEventV2 {
     }
     return Object.assign(new ChunkResultEventV2(), payload, { datasets });
   }
-
-  @IsUUID()
-  jobId!: string;
-
-  @IsInt()
-  @Min(0)
-  sheet!: number;
-
-  @IsInt()
-  @Min(0)
-  chunk!: number;
 
   /** Row number of each result, in the chunk's row order (the same as in the rows chunk). */
   @IsArray()

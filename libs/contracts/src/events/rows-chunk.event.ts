@@ -16,6 +16,7 @@ import {
 } from 'class-validator';
 import { MAX_DATE_CHARS } from '../row-date';
 import { Topics } from '../topics';
+import { ChunkAddressV1 } from './chunk-address';
 import { HasLengthOf, IsIntArray, IsNullableStringArray } from './columnar';
 
 /** Upper bound on points per chunk; keeps every message far below Kafka's message size limit. */
@@ -118,26 +119,13 @@ export class PointV1 {
  * A chunk of points of one sheet of one job, gateway → geocoder, as columns: `n[i]`, `x[i]` and
  * `y[i]` are one row. Key: `chunkKey(jobId, sheet, chunk)`. V2 replaced V1's object per point.
  */
-export class RowsChunkEventV2 {
+export class RowsChunkEventV2 extends ChunkAddressV1 {
   static readonly topic = Topics.rows.name;
 
   /** No nested classes: the payload's own fields, validated as they are (see SelfInstantiating). */
   static fromPlain(payload: Record<string, unknown>): RowsChunkEventV2 {
     return Object.assign(new RowsChunkEventV2(), payload);
   }
-
-  @IsUUID()
-  jobId!: string;
-
-  /** 0-based index of the input sheet (always 0 for CSV). */
-  @IsInt()
-  @Min(0)
-  sheet!: number;
-
-  /** 0-based chunk number within the sheet; chunks of a sheet are contiguous ranges of rows. */
-  @IsInt()
-  @Min(0)
-  chunk!: number;
 
   /** Boundary datasets to look the points up in, pinned by id when the job was created. */
   @IsArray()

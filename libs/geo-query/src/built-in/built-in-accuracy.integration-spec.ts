@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { DataSource } from 'typeorm';
 import { ADMDONG_2021, KOSTAT_2018, mulberry32 } from '@geobatch/util-testing';
 import { DatasetRepository } from '../dataset.repository';
-import { InMemoryLookup } from '../engine/boundary-index-loader';
+import { InMemoryLookup } from '../engine/in-memory-lookup';
 import { BoundaryImporter } from '../import/boundary-importer.service';
 import { BoundaryLookup, type LookupHit, type LookupPoint } from '../lookup/boundary-lookup.service';
 import { openTestDataSource, uniqueName } from '../testing/geo-test-db';

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { activeJobPinsSql } from '../dataset.repository';
-import { runImport, type ImportResult } from '../import/boundary-import.runner';
+import { runImport } from '../import/boundary-import.runner';
+import type { ImportResult } from '../import/import-plan';
 import type { ImportProgress } from '../import/import-options';
 import { BUILT_IN_DATASETS, RETIRED_DEFAULT_DATASET, type BuiltInDataset } from './built-in-datasets';
 import { builtInDataDir } from './topojson-layer';

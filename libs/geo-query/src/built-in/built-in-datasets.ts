@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import type { DissolvedLevel, LayerSource } from '../import/boundary-import.runner';
+import type { DissolvedLevel, LayerSource } from '../import/import-plan';
 import { officialCodeOf } from '../import/area-codes';
 import { lastWord } from '../import/geojson-features';
 import { readGzipText, TopoLayer, type TopoProperties } from './topojson-layer';

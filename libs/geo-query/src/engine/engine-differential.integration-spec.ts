@@ -8,7 +8,8 @@ import { DatasetRepository } from '../dataset.repository';
 import { BoundaryImporter } from '../import/boundary-importer.service';
 import { BoundaryLookup, type LookupHit, type LookupPoint } from '../lookup/boundary-lookup.service';
 import { openTestDataSource, uniqueName } from '../testing/geo-test-db';
-import { InMemoryLookup, loadBoundaryIndex, type LoadedBoundaryIndex } from './boundary-index-loader';
+import { loadBoundaryIndex, type LoadedBoundaryIndex } from './boundary-index-loader';
+import { InMemoryLookup } from './in-memory-lookup';
 
 /*
  * The in-memory engine must answer exactly as the PostGIS reference does, on the real KOSTAT 2018

@@ -1,8 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AdminLevel } from '@geobatch/contracts';
-import { AreaChains, InMemoryLookup, NEAREST_BOX_MARGIN } from './boundary-index-loader';
-import { BoundaryIndexBuilder, InMemoryBoundaryIndex, compareCodesC, type BoundaryPieceInput } from './in-memory-boundary-index';
+import { AreaChains } from './area-chains';
+import { BoundaryIndexBuilder } from './boundary-index-builder';
+import { compareCodesC, type BoundaryPieceInput } from './boundary-index-data';
+import { InMemoryBoundaryIndex } from './in-memory-boundary-index';
+import { InMemoryLookup, NEAREST_BOX_MARGIN } from './in-memory-lookup';
 
 type Ring = number[][];
 const box = (x0: number, y0: number, x1: number, y1: number): Ring => [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]];

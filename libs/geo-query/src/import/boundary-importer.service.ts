@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ADMIN_LEVEL_LABELS, ADMIN_LEVELS } from '@geobatch/contracts';
-import { runImport, type ImportResult, type LayerSource } from './boundary-import.runner';
+import { runImport } from './boundary-import.runner';
+import type { ImportResult, LayerSource } from './import-plan';
 import { assertReadableFile, readGeoJsonFeatures } from './geojson-features';
 import {
   validateDatasetMeta,
@@ -11,7 +12,8 @@ import {
   validateSrid,
   type ImportGeoJsonOptions,
 } from './import-options';
-import { detectFileKind, encodingLabel, openShapefile } from './shapefile-source';
+import { encodingLabel } from './shapefile-encoding';
+import { detectFileKind, openShapefile } from './shapefile-source';
 import { admdongkorImportOptions } from './presets/admdongkor-preset';
 import { validatePreset, validatePresetFiles, type ImportPresetOptions } from './presets/import-preset';
 import { importJuso } from './presets/juso-preset';

@@ -47,80 +47,38 @@ export class FeatureCollectionScanner {
   private featureCount = 0;
   private type: string | undefined;
 
+  /** Start, in the current chunk, of the feature and of the depth-1 string being read (-1: none). */
+  private featureStart = -1;
+  private stringStart = -1;
+
   /** Feeds the next chunk; returns the features completed by it. */
   push(chunk: string): string[] {
     const out: string[] = [];
-    let featureStart = this.inFeature ? 0 : -1;
-    let stringStart = this.topString !== null ? 0 : -1;
+    this.featureStart = this.inFeature ? 0 : -1;
+    this.stringStart = this.topString !== null ? 0 : -1;
     for (let i = 0; i < chunk.length; i++) {
       const c = chunk.charCodeAt(i);
+      // Strings and the insides of features are most of the text: they stay in this loop.
       if (this.inString) {
         if (this.escaped) this.escaped = false;
         else if (c === BACKSLASH) this.escaped = true;
         else if (c === QUOTE) {
           this.inString = false;
-          if (stringStart >= 0) {
-            this.topStringDone(this.topString + chunk.slice(stringStart, i + 1));
-            stringStart = -1;
+          if (this.stringStart >= 0) {
+            this.topStringDone(this.topString + chunk.slice(this.stringStart, i + 1));
+            this.stringStart = -1;
           }
         }
         continue;
       }
       if (isSpace(c)) continue;
       if (this.closed) throw new BoundaryImportError('unexpected content after the end of the top-level JSON object');
-      if (this.depth === 0) {
-        if (c === BOM && !this.started) continue;
-        if (c !== LBRACE) throw new BoundaryImportError('not a GeoJSON FeatureCollection: the file is not a JSON object');
-        this.started = true;
-        this.depth = 1;
-        this.expectKey = true;
-        continue;
-      }
-      if (this.depth === 1) {
-        if (c === QUOTE) {
-          this.inString = true;
-          this.topString = '';
-          stringStart = i;
-          continue;
-        }
-        if (c === COLON) {
-          this.expectValue = true;
-          continue;
-        }
-        if (c === COMMA) {
-          this.expectKey = true;
-          this.expectValue = false;
-          continue;
-        }
-        if (c === RBRACE) {
-          this.depth = 0;
-          this.closed = true;
-          continue;
-        }
-        const isFeatures = this.expectValue && this.lastKey === 'features';
-        if (isFeatures && c !== LBRACKET) throw new BoundaryImportError('not a GeoJSON FeatureCollection: "features" is not an array');
-        this.expectValue = false;
-        if (c === LBRACE || c === LBRACKET) {
-          this.depth = 2;
-          if (isFeatures) {
-            this.inFeatures = true;
-            this.sawFeatures = true;
-          }
-        }
-        // Anything else is a number or literal value of a member: skipped.
+      if (this.depth <= 1) {
+        this.topLevelChar(c, i);
         continue;
       }
       if (this.depth === 2 && this.inFeatures && !this.inFeature) {
-        if (c === LBRACE) {
-          this.inFeature = true;
-          featureStart = i;
-          this.depth = 3;
-        } else if (c === RBRACKET) {
-          this.inFeatures = false;
-          this.depth = 1;
-        } else if (c !== COMMA) {
-          throw new BoundaryImportError(`not a GeoJSON FeatureCollection: element ${this.featureCount + 1} of "features" is not an object`);
-        }
+        this.featuresArrayChar(c, i);
         continue;
       }
       if (c === QUOTE) this.inString = true;
@@ -128,19 +86,70 @@ export class FeatureCollectionScanner {
       else if (c === RBRACE || c === RBRACKET) {
         this.depth--;
         if (this.depth === 2 && this.inFeature) {
-          out.push(this.pending + chunk.slice(featureStart, i + 1));
+          out.push(this.pending + chunk.slice(this.featureStart, i + 1));
           this.pending = '';
           this.inFeature = false;
-          featureStart = -1;
+          this.featureStart = -1;
           this.featureCount++;
         } else if (this.depth === 1) {
           this.expectKey = false;
         }
       }
     }
-    if (this.inFeature) this.pending += chunk.slice(featureStart);
-    if (stringStart >= 0) this.topString += chunk.slice(stringStart);
+    if (this.inFeature) this.pending += chunk.slice(this.featureStart);
+    if (this.stringStart >= 0) this.topString += chunk.slice(this.stringStart);
     return out;
+  }
+
+  /** A character outside any string at depth 0 or 1: the collection's braces and its members. */
+  private topLevelChar(c: number, i: number): void {
+    if (this.depth === 0) {
+      if (c === BOM && !this.started) return;
+      if (c !== LBRACE) throw new BoundaryImportError('not a GeoJSON FeatureCollection: the file is not a JSON object');
+      this.started = true;
+      this.depth = 1;
+      this.expectKey = true;
+      return;
+    }
+    if (c === QUOTE) {
+      this.inString = true;
+      this.topString = '';
+      this.stringStart = i;
+    } else if (c === COLON) {
+      this.expectValue = true;
+    } else if (c === COMMA) {
+      this.expectKey = true;
+      this.expectValue = false;
+    } else if (c === RBRACE) {
+      this.depth = 0;
+      this.closed = true;
+    } else {
+      const isFeatures = this.expectValue && this.lastKey === 'features';
+      if (isFeatures && c !== LBRACKET) throw new BoundaryImportError('not a GeoJSON FeatureCollection: "features" is not an array');
+      this.expectValue = false;
+      if (c === LBRACE || c === LBRACKET) {
+        this.depth = 2;
+        if (isFeatures) {
+          this.inFeatures = true;
+          this.sawFeatures = true;
+        }
+      }
+      // Anything else is a number or literal value of a member: skipped.
+    }
+  }
+
+  /** A character between the elements of `features`: each must be an object. */
+  private featuresArrayChar(c: number, i: number): void {
+    if (c === LBRACE) {
+      this.inFeature = true;
+      this.featureStart = i;
+      this.depth = 3;
+    } else if (c === RBRACKET) {
+      this.inFeatures = false;
+      this.depth = 1;
+    } else if (c !== COMMA) {
+      throw new BoundaryImportError(`not a GeoJSON FeatureCollection: element ${this.featureCount + 1} of "features" is not an object`);
+    }
   }
 
   /** Call after the last chunk: checks the collection was complete and really a FeatureCollection. */

@@ -1,8 +1,8 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { suiteTempDir } from '@geobatch/util-testing';
 import { BoundaryImportError } from './feature-collection.scanner';
 import { assertReadableFile, lastWord, parentArea, readGeoJsonFeatures, toAreaRecord } from './geojson-features';
 
@@ -83,13 +83,7 @@ describe('full names and parent names', () => {
 });
 
 describe('readGeoJsonFeatures', () => {
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'geo-features-'));
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const dir = suiteTempDir('geo-features-');
 
   async function collect(path: string): Promise<unknown[]> {
     const out: unknown[] = [];

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
-import { KOSTAT_2018 } from '@geobatch/util-testing';
+import { KOSTAT_2018, mulberry32 } from '@geobatch/util-testing';
 import { DatasetRepository } from '../dataset.repository';
 import { BoundaryLookup, type LookupPoint } from '../lookup/boundary-lookup.service';
 import { featureCollection, openTestDataSource, scratchDir, uniqueName } from '../testing/geo-test-db';
@@ -25,16 +25,6 @@ interface FixtureFeature {
 async function fixtureFeatures(path: string, keep: (code: string) => boolean): Promise<FixtureFeature[]> {
   const fc = JSON.parse(await readFile(path, 'utf8')) as { features: FixtureFeature[] };
   return fc.features.filter((f) => keep(f.properties.code)).sort((a, b) => (a.properties.code < b.properties.code ? -1 : 1));
-}
-
-/** mulberry32, so a failure can be replayed. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const SGG = '11010';
@@ -171,7 +161,7 @@ describe('shapefile import (zipped, EPSG:5179, CP949; real PostGIS)', () => {
       [geojsonId],
     );
     const [box] = await ds.query(`SELECT ST_XMin(geom) x0, ST_YMin(geom) y0, ST_XMax(geom) x1, ST_YMax(geom) y1 FROM boundary_area WHERE dataset_id = $1 AND level = 'sigungu'`, [geojsonId]);
-    const rnd = prng(5179);
+    const rnd = mulberry32(5179);
     // The 종로구 box with a margin: 동 of the file, the rest of 종로구, the rest of 서울 and outside.
     const scatter = Array.from({ length: 1000 }, () => ({ lon: box.x0 - 0.05 + rnd() * (box.x1 - box.x0 + 0.1), lat: box.y0 - 0.05 + rnd() * (box.y1 - box.y0 + 0.1) }));
     const points: LookupPoint[] = [...interior, ...scatter].map((p, i) => ({ n: i + 1, lon: p.lon, lat: p.lat }));

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import JSZip from 'jszip';
 import { BoundaryImportError } from './feature-collection.scanner';
-import { detectFileKind, guessDbfEncoding, normalizeEncoding, openShapefile } from './shapefile-source';
+import { guessDbfEncoding, normalizeEncoding } from './shapefile-encoding';
+import { detectFileKind, openShapefile } from './shapefile-source';
 import { PRJ_5179_ESRI, shapefileFiles, writeZippedShapefile, type ShapeFeature } from './shapefile-writer.testing';
 
 const isImportError = (m: RegExp) => (e: unknown) => e instanceof BoundaryImportError && m.test(e.message);

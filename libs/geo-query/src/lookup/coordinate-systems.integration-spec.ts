@@ -2,18 +2,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DataSource } from 'typeorm';
 import { INPUT_CRS, type InputCrs } from '@geobatch/contracts';
+import { mulberry32 } from '@geobatch/util-testing';
 import { openTestDataSource } from '../testing/geo-test-db';
 import { CRS_PROJ4, fromWgs84, sridOf, toWgs84 } from './coordinate-systems';
-
-/** mulberry32, so a failure can be replayed. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /*
  * proj4js (what the geocoder runs) against PROJ inside PostGIS (ST_Transform), on 400 seeded points
@@ -21,7 +12,7 @@ function prng(seed: number): () => number {
  */
 describe('coordinate systems: proj4js against PostGIS ST_Transform (real PostGIS)', () => {
   let ds: DataSource;
-  const rnd = prng(4326);
+  const rnd = mulberry32(4326);
   const points = Array.from({ length: 400 }, () => ({ lon: 124 + rnd() * 8, lat: 33 + rnd() * 6.5 }));
 
   before(async () => {

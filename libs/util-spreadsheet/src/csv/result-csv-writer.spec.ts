@@ -1,10 +1,10 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { APPENDED_COLUMNS, APPENDED_COLUMNS_EN, RowStatus, type RowResultV1 } from '@geobatch/contracts';
+import { suiteTempDir } from '@geobatch/util-testing';
 import { ResultCsvWriter } from './result-csv-writer';
 
 const OK: RowResultV1 = {
@@ -14,13 +14,7 @@ const OK: RowResultV1 = {
 const BAD: RowResultV1 = { n: 2, matches: [{ status: RowStatus.Invalid, note: '좌표 없음, "x" 비어 있음' }] };
 
 describe('ResultCsvWriter', () => {
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'geobatch-csv-writer-'));
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const dir = suiteTempDir('geobatch-csv-writer-');
 
   it('writes UTF-8 with a BOM and CRLF: the input header plus the appended columns, every value exact and properly quoted', async () => {
     const file = join(dir, 'out.csv');

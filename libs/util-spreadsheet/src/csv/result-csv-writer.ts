@@ -4,7 +4,7 @@ import { stringify, type Stringifier } from 'csv-stringify';
 import type { RowResultV1 } from '@geobatch/contracts';
 import { appendedColumns, appendedValues, type ResultColumnsOptions } from '../result/result-columns';
 import { cellText, type CellValue } from '../tabular/cell-value';
-import type { ResultSheetOptions } from '../xlsx/result-workbook-writer';
+import type { ResultSheetOptions } from '../xlsx/result-sheet-options';
 
 /**
  * Streams the result as one CSV (job option `format=csv`): UTF-8 with a BOM so Excel reads the

@@ -1,13 +1,15 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { APPENDED_COLUMNS, APPENDED_COLUMNS_EN, RowStatus, type RowResultV1 } from '@geobatch/contracts';
-import { mulberry32 } from '@geobatch/util-testing';
+import { mulberry32, suiteTempDir } from '@geobatch/util-testing';
 import { ResultSummaryBuilder } from '../result/result-summary';
-import { EXCEL_MAX_CELL_CHARS, originalCellValue, ResultWorkbookWriter, suffixedSheetName, toSheetName } from './result-workbook-writer';
+import { suffixedSheetName, toSheetName } from '../upload/sheet-names';
+import { EXCEL_MAX_CELL_CHARS } from './excel-limits';
+import { originalCellValue } from './original-cell-value';
+import { ResultWorkbookWriter } from './result-workbook-writer';
 
 const SEOUL: RowResultV1 = {
   n: 1,
@@ -134,13 +136,7 @@ describe('toSheetName', () => {
 });
 
 describe('ResultWorkbookWriter', () => {
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'geobatch-writer-'));
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const dir = suiteTempDir('geobatch-writer-');
 
   it('writes the header, the appended columns and one row per result, in order', async () => {
     const file = join(dir, 'basic.xlsx');

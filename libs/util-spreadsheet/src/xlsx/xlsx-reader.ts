@@ -40,6 +40,7 @@ interface WorkbookReaderParts {
 }
 
 type WorksheetStream = AsyncIterable<ExcelJS.Row> & { name: string };
+type ZipEntry = NonNullable<ReturnType<ZipArchive['find']>>;
 
 /** Serial day number → Date, as exceljs does for cells with a date format (UTC). */
 function excelToDate(serial: number, date1904: boolean): Date {
@@ -100,6 +101,79 @@ function partPath(target: string): string {
   return posix.normalize(posix.join('xl', target));
 }
 
+/** The workbook and its relationships, or a readable refusal when the archive is not an .xlsx. */
+function requireWorkbookEntries(zip: ZipArchive): { workbookEntry: ZipEntry; relsEntry: ZipEntry } {
+  if (zip.find('mimetype') && !zip.find('xl/workbook.xml')) {
+    throw new XlsxFormatError('OpenDocument(.ods) 파일은 읽을 수 없습니다. .xlsx 또는 CSV로 저장해 올려 주세요 (OpenDocument spreadsheets are not supported: save as .xlsx or CSV)');
+  }
+  const workbookEntry = zip.find('xl/workbook.xml');
+  const relsEntry = zip.find('xl/_rels/workbook.xml.rels');
+  if (!workbookEntry || !relsEntry) {
+    throw new XlsxFormatError('엑셀 통합 문서(.xlsx)가 아닌 ZIP 파일입니다 (a ZIP archive that is not an Excel .xlsx workbook)');
+  }
+  return { workbookEntry, relsEntry };
+}
+
+async function partText(zip: ZipArchive, entry: ZipEntry, max: number): Promise<Readable> {
+  const stream = await zip.open(entry, max);
+  // Whole characters only: exceljs would decode each chunk on its own and break a multi-byte character at a chunk's edge.
+  stream.setEncoding('utf8');
+  return stream;
+}
+
+/** Runs one part parser; anything but our own limit and format errors becomes an XlsxFormatError naming the part. */
+async function parsePart(what: string, run: () => Promise<unknown>): Promise<void> {
+  try {
+    await run();
+  } catch (e) {
+    if (e instanceof SpreadsheetLimitError || e instanceof XlsxFormatError) throw e;
+    throw new XlsxFormatError(`통합 문서를 읽을 수 없습니다 (${what}: ${(e as Error).message})`);
+  }
+}
+
+/** The archive entry a workbook relationship of this type points at (never an external target). */
+function relatedEntry(zip: ZipArchive, reader: WorkbookReaderParts, type: string): ZipEntry | undefined {
+  const rel = (reader.workbookRels ?? []).find((r) => REL_TYPE(type).test(r.Type) && r.TargetMode !== 'External');
+  return rel && zip.find(partPath(rel.Target));
+}
+
+/** exceljs' streaming reader with the bounded parts parsed: relationships, workbook, styles, shared strings. */
+async function readWorkbookParts(zip: ZipArchive, path: string, all: Readonly<XlsxLimits>): Promise<WorkbookReaderParts> {
+  const { workbookEntry, relsEntry } = requireWorkbookEntries(zip);
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, {
+    worksheets: 'emit',
+    sharedStrings: 'cache',
+    styles: 'cache',
+    hyperlinks: 'ignore',
+    entries: 'ignore',
+  }) as unknown as WorkbookReaderParts;
+  await parsePart('relationships', async () => reader._parseRels(await partText(zip, relsEntry, all.maxPartBytes)));
+  await parsePart('workbook.xml', async () => reader._parseWorkbook(await partText(zip, workbookEntry, all.maxPartBytes)));
+  const stylesEntry = relatedEntry(zip, reader, 'styles');
+  if (stylesEntry) await parsePart('styles', async () => reader._parseStyles(await partText(zip, stylesEntry, all.maxPartBytes)));
+  const stringsEntry = relatedEntry(zip, reader, 'sharedStrings');
+  if (stringsEntry) {
+    await parsePart('shared strings', async () => {
+      for await (const _ of reader._parseSharedStrings(await partText(zip, stringsEntry, all.maxSharedStringsBytes))) void _;
+    });
+  }
+  return reader;
+}
+
+/** The workbook's worksheets in tab order; chart and dialog sheets, and sheets whose part is missing, are left out. */
+function listWorksheets(zip: ZipArchive, reader: WorkbookReaderParts): XlsxSheetInfo[] {
+  const rels = reader.workbookRels ?? [];
+  const sheets: XlsxSheetInfo[] = [];
+  (reader.model?.sheets ?? []).forEach((s, index) => {
+    const rel = rels.find((r) => r.Id === s.rId);
+    if (!rel || !REL_TYPE('worksheet').test(rel.Type)) return; // chart and dialog sheets hold no rows
+    const part = partPath(rel.Target);
+    if (!zip.find(part)) return;
+    sheets.push({ index, name: String(s.name ?? `Sheet${index + 1}`), hidden: (s.state ?? 'visible') !== 'visible', part });
+  });
+  return sheets;
+}
+
 /**
  * Reads an XLSX workbook by random access: the workbook, relationships, styles and shared
  * strings first (bounded parts), then any worksheet on its own, streamed row by row with
@@ -117,63 +191,8 @@ export class XlsxWorkbook {
     const all = { ...DEFAULT_XLSX_LIMITS, ...limits };
     const zip = await ZipArchive.open(path, all);
     try {
-      const mimetype = zip.find('mimetype');
-      if (mimetype && !zip.find('xl/workbook.xml')) {
-        throw new XlsxFormatError('OpenDocument(.ods) 파일은 읽을 수 없습니다. .xlsx 또는 CSV로 저장해 올려 주세요 (OpenDocument spreadsheets are not supported: save as .xlsx or CSV)');
-      }
-      const workbookEntry = zip.find('xl/workbook.xml');
-      const relsEntry = zip.find('xl/_rels/workbook.xml.rels');
-      if (!workbookEntry || !relsEntry) {
-        throw new XlsxFormatError('엑셀 통합 문서(.xlsx)가 아닌 ZIP 파일입니다 (a ZIP archive that is not an Excel .xlsx workbook)');
-      }
-      const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, {
-        worksheets: 'emit',
-        sharedStrings: 'cache',
-        styles: 'cache',
-        hyperlinks: 'ignore',
-        entries: 'ignore',
-      }) as unknown as WorkbookReaderParts;
-
-      const text = async (entry: NonNullable<ReturnType<ZipArchive['find']>>, max: number): Promise<Readable> => {
-        const stream = await zip.open(entry, max);
-        // Whole characters only: exceljs would decode each chunk on its own and break a multi-byte character at a chunk's edge.
-        stream.setEncoding('utf8');
-        return stream;
-      };
-      const parse = async (what: string, run: () => Promise<unknown>) => {
-        try {
-          await run();
-        } catch (e) {
-          if (e instanceof SpreadsheetLimitError || e instanceof XlsxFormatError) throw e;
-          throw new XlsxFormatError(`통합 문서를 읽을 수 없습니다 (${what}: ${(e as Error).message})`);
-        }
-      };
-
-      await parse('relationships', async () => reader._parseRels(await text(relsEntry, all.maxPartBytes)));
-      await parse('workbook.xml', async () => reader._parseWorkbook(await text(workbookEntry, all.maxPartBytes)));
-      const rels = reader.workbookRels ?? [];
-      const target = (type: string) => rels.find((r) => REL_TYPE(type).test(r.Type) && r.TargetMode !== 'External');
-
-      const stylesRel = target('styles');
-      const stylesEntry = stylesRel && zip.find(partPath(stylesRel.Target));
-      if (stylesEntry) await parse('styles', async () => reader._parseStyles(await text(stylesEntry, all.maxPartBytes)));
-
-      const stringsRel = target('sharedStrings');
-      const stringsEntry = stringsRel && zip.find(partPath(stringsRel.Target));
-      if (stringsEntry) {
-        await parse('shared strings', async () => {
-          for await (const _ of reader._parseSharedStrings(await text(stringsEntry, all.maxSharedStringsBytes))) void _;
-        });
-      }
-
-      const sheets: XlsxSheetInfo[] = [];
-      (reader.model?.sheets ?? []).forEach((s, index) => {
-        const rel = rels.find((r) => r.Id === s.rId);
-        if (!rel || !REL_TYPE('worksheet').test(rel.Type)) return; // chart and dialog sheets hold no rows
-        const part = partPath(rel.Target);
-        if (!zip.find(part)) return;
-        sheets.push({ index, name: String(s.name ?? `Sheet${index + 1}`), hidden: (s.state ?? 'visible') !== 'visible', part });
-      });
+      const reader = await readWorkbookParts(zip, path, all);
+      const sheets = listWorksheets(zip, reader);
       if (sheets.length === 0) throw new XlsxFormatError('통합 문서에 워크시트가 없습니다 (the workbook has no worksheet)');
       return new XlsxWorkbook(path, all, reader, sheets);
     } finally {

@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { ADMIN_LEVEL_LABELS, type InputCrs } from '@geobatch/contracts';
-import { runImport, type ImportResult, type LayerSource } from '../boundary-import.runner';
+import { runImport } from '../boundary-import.runner';
+import type { ImportResult, LayerSource } from '../import-plan';
 import { BoundaryImportError } from '../feature-collection.scanner';
 import { assertReadableFile } from '../geojson-features';
 import { validateDatasetMeta, validateSrid, type DatasetMeta } from '../import-options';
-import { detectFileKind, encodingLabel, openShapefile, type OpenedShapefile } from '../shapefile-source';
+import { encodingLabel } from '../shapefile-encoding';
+import { detectFileKind, openShapefile, type OpenedShapefile } from '../shapefile-source';
 import type { ImportPresetOptions } from './import-preset';
 import { JUSO_LAYERS, officialCode, scanJusoArchives, type JusoLayerFile, type JusoLayerSpec } from './juso-layers';
 

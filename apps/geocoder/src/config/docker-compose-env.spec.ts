@@ -1,0 +1,9 @@
+// docker-compose.yml runs this app: what it sets there must be what this app's schema reads
+// (the rest of the compose file is checked by tools/deploy/docker-compose.spec.ts).
+import { describe, it } from 'node:test';
+import { assertComposeEnvFits } from '@geobatch/util-testing';
+import { GeocoderEnvSchema } from './geocoder-env.schema';
+
+describe('docker-compose.yml', () => {
+  it('geocoder: every variable it sets is one its configuration schema knows, and the values validate', () => assertComposeEnvFits('geocoder', [GeocoderEnvSchema]));
+});

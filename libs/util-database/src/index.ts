@@ -1,0 +1,2 @@
+// The one PostgreSQL connection pool of a Nest app, opened from its validated settings and shared by the store modules (job-store, geo-query).
+export * from './postgres-connection';
