@@ -1,10 +1,10 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { GEO_ENTITIES, GEO_MIGRATIONS, geoDataSourceOptions, runMigrationsExclusive } from '@geobatch/geo-query';
 import { JOB_STORE_ENTITIES, JOB_STORE_MIGRATIONS } from '@geobatch/job-store';
 import { loadConfig } from '@geobatch/util-config';
 import type { JsonLogger } from '@geobatch/util-observability';
-import { createTestSchema, inSchema, testEnv } from '@geobatch/util-testing';
+import { inSchema, openTestSchema, testEnv } from '@geobatch/util-testing';
 import { GatewayEnvSchema } from './config/gateway-env.schema';
 import { createGatewayApp } from './create-gateway-app';
 
@@ -15,26 +15,12 @@ export function gatewaySchemaUrl(schema: string): string {
 
 /**
  * Creates `schema` in the test database and migrates the gateway's tables (geo-query and job-store)
- * into it: a report-merger elsewhere on this database never sees these jobs. Drop it with `dropGatewaySchema`.
+ * into it: a report-merger elsewhere on this database never sees these jobs. Drop it with `dropTestSchema`.
  */
-export async function openGatewaySchema(schema: string): Promise<DataSource> {
-  await createTestSchema(schema);
-  const db = await new DataSource(
-    geoDataSourceOptions(gatewaySchemaUrl(schema), {
-      migrations: [...GEO_MIGRATIONS, ...JOB_STORE_MIGRATIONS],
-      entities: [...GEO_ENTITIES, ...JOB_STORE_ENTITIES],
-      poolSize: 2,
-    }),
-  ).initialize();
-  await runMigrationsExclusive(db);
-  return db;
-}
-
-/** Drops the schema `openGatewaySchema` made and closes its data source (nothing when it never opened). */
-export async function dropGatewaySchema(db: DataSource | undefined, schema: string): Promise<void> {
-  if (!db?.isInitialized) return;
-  await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await db.destroy();
+export function openGatewaySchema(schema: string): Promise<DataSource> {
+  return openTestSchema(schema, (url) => geoDataSourceOptions(url, { migrations: [...GEO_MIGRATIONS, ...JOB_STORE_MIGRATIONS], entities: [...GEO_ENTITIES, ...JOB_STORE_ENTITIES], poolSize: 2 }), {
+    migrate: runMigrationsExclusive,
+  });
 }
 
 /**

@@ -21,10 +21,10 @@ import {
 import { Dataset } from '@geobatch/geo-query';
 import { JobRepository } from '@geobatch/job-store';
 import { JsonLogger } from '@geobatch/util-observability';
-import { deleteConsumerGroups, issueTestApiKey, SAMPLE_INPUTS, testEnv } from '@geobatch/util-testing';
+import { deleteConsumerGroups, dropTestSchema, issueTestApiKey, SAMPLE_INPUTS, testEnv } from '@geobatch/util-testing';
 import { fakeOptions } from './testing/gateway-fakes';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { dropGatewaySchema, gatewaySchemaUrl, openGatewaySchema, startTestGateway } from './gateway-integration.testing';
+import { gatewaySchemaUrl, openGatewaySchema, startTestGateway } from './gateway-integration.testing';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const CHUNK_SIZE = 3;
@@ -141,7 +141,7 @@ describe('gateway (real Postgres + Kafka)', () => {
       if (createdJobs.length > 0) await db.query('DELETE FROM job WHERE id = ANY($1)', [createdJobs]);
       if (dataset) await db.getRepository(Dataset).delete({ id: dataset.id });
     }
-    await dropGatewaySchema(db, schema);
+    await dropTestSchema(db, schema);
     rmSync(storage, { recursive: true, force: true });
   });
 

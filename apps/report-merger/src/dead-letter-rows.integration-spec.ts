@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { INestMicroservice } from '@nestjs/common';
 import ExcelJS from 'exceljs';
 import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import {
   chunkKey,
   DeadLetterEventV1,
@@ -19,14 +19,11 @@ import {
   packPoints,
   type RowsChunkEventV2,
 } from '@geobatch/contracts';
-import { BoundaryImporter, GEO_ENTITIES, GEO_MIGRATIONS, geoDataSourceOptions, runMigrationsExclusive } from '@geobatch/geo-query';
-import { JOB_STORE_ENTITIES, JOB_STORE_MIGRATIONS, JobRepository, type JobEntity } from '@geobatch/job-store';
+import { JobRepository, type JobEntity } from '@geobatch/job-store';
 import { testJobOptions } from '@geobatch/job-store/testing';
-import { loadConfig } from '@geobatch/util-config';
 import { JsonLogger } from '@geobatch/util-observability';
-import { REPO_ROOT, ServiceProcess, testEnv, waitFor } from '@geobatch/util-testing';
-import { ReportMergerEnvSchema } from './config/report-merger-env.schema';
-import { createReportMergerApp } from './create-report-merger-app';
+import { dropTestSchema, inSchema, REPO_ROOT, ServiceProcess, testEnv, waitFor } from '@geobatch/util-testing';
+import { importSquareDataset, openPipelineSchema, startAtEnd, startTestGeocoder, startTestMerger } from './testing/merger-integration.testing';
 
 /*
  * Poisoned chunks end as problem rows or as a failed job, never as a hung job or a blocked partition
@@ -40,10 +37,6 @@ import { createReportMergerApp } from './create-report-merger-app';
  * - A chunk result the merger can decode but not store: dead-lettered, the job fails with the reason.
  */
 const RUN = randomUUID().replace(/-/g, '').slice(0, 10);
-
-function inSchema(url: string, schema: string): string {
-  return `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema},public`)}`;
-}
 
 describe('poisoned chunks: dead letters, ERROR rows and failed jobs (real broker and database)', () => {
   const schema = `dead_rows_it_${RUN}`;
@@ -64,21 +57,7 @@ describe('poisoned chunks: dead letters, ERROR rows and failed jobs (real broker
   let goodDataset: string;
   let badDataset: string;
 
-  async function startAtEnd(groupId: string, topics: string[]): Promise<void> {
-    for (const topic of topics) {
-      const ends = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({ groupId, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.offset })) });
-    }
-  }
-
-  async function square(name: string, code: string): Promise<string> {
-    const file = join(storage, `${name}.geojson`);
-    await writeFile(file, JSON.stringify({
-      type: 'FeatureCollection',
-      features: [{ type: 'Feature', properties: { code, name }, geometry: { type: 'Polygon', coordinates: [[[126, 36], [128, 36], [128, 38], [126, 38], [126, 36]]] } }],
-    }));
-    return (await new BoundaryImporter(db).importGeoJson({ name: `${name}-${RUN}`, levels: { sido: file } })).datasetId;
-  }
+  const square = (name: string, code: string) => importSquareDataset(db, storage, name, code, RUN);
 
   /** A job of `rows` data rows (x in column 2, y in column 3), sealed in chunks of 2. */
   async function newJob(rows: number): Promise<JobEntity> {
@@ -121,13 +100,7 @@ describe('poisoned chunks: dead letters, ERROR rows and failed jobs (real broker
   before(async () => {
     storage = await mkdtemp(join(tmpdir(), 'geobatch-dead-rows-it-'));
     await mkdir(join(storage, 'uploads'));
-    const root = await new DataSource({ type: 'postgres', url: testEnv.TEST_DATABASE_URL }).initialize();
-    await root.query(`CREATE SCHEMA ${schema}`);
-    await root.destroy();
-    db = await new DataSource(
-      geoDataSourceOptions(databaseUrl, { migrations: [...GEO_MIGRATIONS, ...JOB_STORE_MIGRATIONS], entities: [...GEO_ENTITIES, ...JOB_STORE_ENTITIES], poolSize: 2 }),
-    ).initialize();
-    await runMigrationsExclusive(db);
+    db = await openPipelineSchema(schema, 2);
     jobs = new JobRepository(db);
     goodDataset = await square('good', '11');
     // A dataset whose boundary was damaged after import: no engine can load it, however often it tries.
@@ -138,8 +111,8 @@ describe('poisoned chunks: dead letters, ERROR rows and failed jobs (real broker
 
     admin = kafka.admin();
     await admin.connect();
-    await startAtEnd(`${geocoderGroup}-server`, [Topics.rows.name]);
-    await startAtEnd(letterGroup, [Topics.deadLetter.name]);
+    await startAtEnd(admin, `${geocoderGroup}-server`, [Topics.rows.name]);
+    await startAtEnd(admin, letterGroup, [Topics.deadLetter.name]);
     producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await producer.connect();
     letterReader = kafka.consumer({ groupId: letterGroup });
@@ -147,27 +120,15 @@ describe('poisoned chunks: dead letters, ERROR rows and failed jobs (real broker
     await letterReader.subscribe({ topics: [Topics.deadLetter.name] });
     await letterReader.run({ eachMessage: async ({ message }) => void letters.push({ key: message.key?.toString() ?? '', value: JSON.parse(message.value!.toString()) }) });
 
-    const config = loadConfig(ReportMergerEnvSchema, { DATABASE_URL: databaseUrl, KAFKA_BROKERS: testEnv.KAFKA_BROKERS.join(','), STORAGE_DIR: storage, LOG_LEVEL: 'warn' });
-    merger = await createReportMergerApp(config, new JsonLogger('report-merger', 'warn', () => undefined), { groupId: mergerGroup, fromBeginning: false });
-    await merger.listen();
-    const [, consumer] = merger.unwrap<[unknown, Consumer, unknown]>();
-    await new Promise<void>((resolve) => {
-      const off = consumer.on(consumer.events.FETCH, () => (off(), resolve()));
-    });
-
-    geocoder = new ServiceProcess('geocoder', {
+    merger = await startTestMerger({ DATABASE_URL: databaseUrl, STORAGE_DIR: storage, LOG_LEVEL: 'warn' }, new JsonLogger('report-merger', 'warn', () => undefined), mergerGroup);
+    geocoder = await startTestGeocoder(admin, {
       DATABASE_URL: databaseUrl,
-      KAFKA_BROKERS: testEnv.KAFKA_BROKERS.join(','),
       STORAGE_DIR: storage,
       GEOCODER_GROUP_ID: geocoderGroup,
       GEOCODER_RETRY_ATTEMPTS: '2',
       GEOCODER_RETRY_BACKOFF_MS: '100',
       LOG_LEVEL: 'log',
-    }, join(REPO_ROOT, 'test-output', `dead-rows-${RUN}`)).start();
-    await waitFor('the geocoder to join its group', async () => {
-      const [group] = (await admin.describeGroups([`${geocoderGroup}-server`])).groups;
-      return group?.state === 'Stable' && group.members.length > 0 ? true : undefined;
-    }, 90_000, 500);
+    }, join(REPO_ROOT, 'test-output', `dead-rows-${RUN}`));
   });
 
   after(async () => {
@@ -177,10 +138,7 @@ describe('poisoned chunks: dead letters, ERROR rows and failed jobs (real broker
     await producer?.disconnect();
     await admin?.deleteGroups([`${geocoderGroup}-server`, mergerGroup, letterGroup]).catch(() => undefined);
     await admin?.disconnect();
-    if (db?.isInitialized) {
-      await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await db.destroy();
-    }
+    await dropTestSchema(db, schema);
     if (storage) await rm(storage, { recursive: true, force: true });
   });
 

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestMicroservice } from '@nestjs/common';
 import ExcelJS from 'exceljs';
-import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
-import { DataSource } from 'typeorm';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import type { DataSource } from 'typeorm';
 import {
   APPENDED_COLUMNS,
   JobSealedEventV1,
@@ -20,14 +20,12 @@ import {
   type RowResultV1,
   type SheetTotalsV1,
 } from '@geobatch/contracts';
-import { JOB_STORE_ENTITIES, JOB_STORE_MIGRATIONS, JobRepository, type JobEntity, type JobOptions } from '@geobatch/job-store';
-import { testColumns, testJobOptions } from '@geobatch/job-store/testing';
+import { JobRepository, type JobEntity, type JobOptions } from '@geobatch/job-store';
+import { openJobStoreSchema, testColumns, testJobOptions } from '@geobatch/job-store/testing';
 import { csvSheetName } from '@geobatch/util-spreadsheet';
-import { loadConfig } from '@geobatch/util-config';
 import { JsonLogger } from '@geobatch/util-observability';
-import { testEnv } from '@geobatch/util-testing';
-import { ReportMergerEnvSchema } from './config/report-merger-env.schema';
-import { createReportMergerApp } from './create-report-merger-app';
+import { deleteConsumerGroups, dropTestSchema, inSchema, testEnv } from '@geobatch/util-testing';
+import { startTestMerger } from './testing/merger-integration.testing';
 
 const CHUNK = 10;
 
@@ -88,15 +86,6 @@ function totals(upload: Upload, name: string): SheetTotalsV1[] {
   return [{ sheet: 0, name, rows: upload.rows.length, chunks: Math.ceil(upload.rows.length / CHUNK), blankRows: upload.blankRows }];
 }
 
-/**
- * The test database with its own schema first on the search path: the merger under test sees only
- * this file's jobs (its start-up recovery must not touch jobs other suites left behind), and
- * mergers elsewhere that pick up these messages find no such job.
- */
-function inSchema(url: string, schema: string): string {
-  return `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-}
-
 async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -112,9 +101,11 @@ describe('report-merger against the real broker and database', { timeout: 180_00
   const created: string[] = [];
   const groupId = `geobatch-report-merger-it-${randomUUID()}`;
   const schema = `merger_it_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const databaseUrl = inSchema(testEnv.TEST_DATABASE_URL, schema);
+  // This file's own schema alone on the search path: the merger under test sees only this file's
+  // jobs (its start-up recovery must not touch jobs other suites left behind), and mergers
+  // elsewhere that pick up these messages find no such job.
+  const databaseUrl = inSchema(testEnv.TEST_DATABASE_URL, schema, false);
   let storage: string;
-  let admin: DataSource;
   let db: DataSource;
   let jobs: JobRepository;
   let producer: Producer;
@@ -165,17 +156,7 @@ describe('report-merger against the real broker and database', { timeout: 180_00
   before(async () => {
     storage = await mkdtemp(join(tmpdir(), 'geobatch-merger-it-'));
     await mkdir(join(storage, 'uploads'));
-    admin = await new DataSource({ type: 'postgres', url: testEnv.TEST_DATABASE_URL, logging: false }).initialize();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    db = await new DataSource({
-      type: 'postgres',
-      url: databaseUrl,
-      entities: JOB_STORE_ENTITIES,
-      migrations: JOB_STORE_MIGRATIONS,
-      synchronize: false,
-      logging: false,
-    }).initialize();
-    await db.runMigrations();
+    db = await openJobStoreSchema(schema);
     jobs = new JobRepository(db);
     producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await producer.connect();
@@ -189,37 +170,20 @@ describe('report-merger against the real broker and database', { timeout: 180_00
     await mkdir(join(storage, 'results'));
     await writeFile(join(storage, 'results', `.${recovered.id}.999-dead.xlsx.part`), 'half a workbook');
 
-    const config = loadConfig(ReportMergerEnvSchema, {
-      DATABASE_URL: databaseUrl,
-      KAFKA_BROKERS: testEnv.KAFKA_BROKERS.join(','),
-      STORAGE_DIR: storage,
-      KAFKA_SESSION_TIMEOUT_MS: '10000',
-      LOG_LEVEL: 'log',
-    });
     // Our own group, starting at the end of the topics: nothing shared with a merger that may be running.
-    app = await createReportMergerApp(config, new JsonLogger('report-merger', 'log', (l) => logs.push(l)), { groupId, fromBeginning: false });
-    await app.listen();
-    // Publishing before the consumer has resolved its start offsets would lose the messages: wait for a first fetch.
-    const [, consumer] = app.unwrap<[unknown, Consumer, unknown]>();
-    await new Promise<void>((resolve) => {
-      const off = consumer.on(consumer.events.FETCH, () => {
-        off();
-        resolve();
-      });
-    });
+    app = await startTestMerger(
+      { DATABASE_URL: databaseUrl, STORAGE_DIR: storage, KAFKA_SESSION_TIMEOUT_MS: '10000', LOG_LEVEL: 'log' },
+      new JsonLogger('report-merger', 'log', (l) => logs.push(l)),
+      groupId,
+    );
   });
 
   after(async () => {
     await app?.close();
     await producer?.disconnect();
     if (created.length > 0) await db?.query(`DELETE FROM job WHERE id = ANY($1::uuid[])`, [created]);
-    await db?.destroy();
-    await admin?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await admin?.destroy();
-    const kafkaAdmin = kafka.admin();
-    await kafkaAdmin.connect();
-    await kafkaAdmin.deleteGroups([`${groupId}-server`]).catch(() => undefined);
-    await kafkaAdmin.disconnect();
+    await dropTestSchema(db, schema);
+    await deleteConsumerGroups(kafka, [`${groupId}-server`]);
     if (storage) await rm(storage, { recursive: true, force: true });
   });
 

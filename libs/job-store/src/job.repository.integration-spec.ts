@@ -1,38 +1,24 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { JobStatus, packChunkResult, RowStatus, type ChunkResultEventV2, type RowResultV1 } from '@geobatch/contracts';
-import { testEnv } from '@geobatch/util-testing';
-import { JOB_STORE_ENTITIES, JOB_STORE_MIGRATIONS, JobRepository } from './index';
+import { dropTestSchema } from '@geobatch/util-testing';
+import { JobRepository } from './index';
+import { openJobStoreSchema } from './testing';
 
 describe('JobRepository (real PostgreSQL)', () => {
   const schema = `job_store_it_${randomUUID().slice(0, 8)}`;
-  let admin: DataSource;
   let db: DataSource;
   let jobs: JobRepository;
 
   before(async () => {
-    admin = await new DataSource({ type: 'postgres', url: testEnv.TEST_DATABASE_URL }).initialize();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    db = await new DataSource({
-      type: 'postgres',
-      url: testEnv.TEST_DATABASE_URL,
-      schema,
-      extra: { options: `-c search_path=${schema}` },
-      entities: JOB_STORE_ENTITIES,
-      migrations: JOB_STORE_MIGRATIONS,
-    }).initialize();
-    await db.runMigrations();
+    db = await openJobStoreSchema(schema);
     assert.deepEqual(await db.runMigrations(), [], 'migrations are idempotent');
     jobs = new JobRepository(db);
   });
 
-  after(async () => {
-    await db?.destroy();
-    await admin?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await admin?.destroy();
-  });
+  after(() => dropTestSchema(db, schema));
 
   const newJob = () =>
     jobs.create({

@@ -9,5 +9,7 @@ export * from './consumer-lag-monitor';
 export * from './dead-letter.publisher';
 export * from './worker-ops';
 export * from './run-kafka-worker';
+export * from './create-kafka-worker-app';
 export * from './keep-alive';
 export * from './consumer-skeleton';
+export * from './consumer-skeleton.providers';

@@ -11,8 +11,8 @@ import { JobCancelledEventV1, Topics, type ErrorResponseDto, type JobCreatedDto,
 import { Dataset } from '@geobatch/geo-query';
 import { ApiKeyRepository, JobRepository } from '@geobatch/job-store';
 import { JsonLogger } from '@geobatch/util-observability';
-import { deleteConsumerGroups, issueTestApiKey, testEnv, waitFor } from '@geobatch/util-testing';
-import { dropGatewaySchema, gatewaySchemaUrl, openGatewaySchema, startTestGateway } from '../gateway-integration.testing';
+import { deleteConsumerGroups, dropTestSchema, issueTestApiKey, testEnv, waitFor } from '@geobatch/util-testing';
+import { gatewaySchemaUrl, openGatewaySchema, startTestGateway } from '../gateway-integration.testing';
 import { RetentionSweeperService } from '../jobs/retention-sweeper.service';
 
 const REQUESTS_PER_MINUTE = 40;
@@ -100,7 +100,7 @@ describe('gateway access and job management (real Postgres + Kafka)', () => {
     await app?.close();
     await consumer?.disconnect();
     await deleteConsumerGroups(kafka, [groupId]);
-    await dropGatewaySchema(db, schema);
+    await dropTestSchema(db, schema);
     rmSync(storage, { recursive: true, force: true });
   });
 

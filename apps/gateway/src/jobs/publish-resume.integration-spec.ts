@@ -9,9 +9,9 @@ import type { DataSource } from 'typeorm';
 import { chunkKey, ConsumerGroups, JobStatus, Topics } from '@geobatch/contracts';
 import { BoundaryImporter } from '@geobatch/geo-query';
 import { JobRepository } from '@geobatch/job-store';
-import { REPO_ROOT, ServiceProcess, testEnv, waitFor } from '@geobatch/util-testing';
+import { dropTestSchema, REPO_ROOT, ServiceProcess, testEnv, waitFor } from '@geobatch/util-testing';
 import type { JobOptions } from '@geobatch/job-store';
-import { dropGatewaySchema, gatewaySchemaUrl, openGatewaySchema } from '../gateway-integration.testing';
+import { gatewaySchemaUrl, openGatewaySchema } from '../gateway-integration.testing';
 import { fakeOptions, fakePlan } from '../testing/gateway-fakes';
 
 /** A CSV of `v,lon,lat` rows (the dataset ids are filled in once it exists). */
@@ -110,7 +110,7 @@ describe('gateway publish watermark: SIGKILL mid-publish, resume after restart (
     await reader?.disconnect();
     await admin?.deleteGroups([readerGroup, `${geocoderGroup}-server`]).catch(() => undefined);
     await admin?.disconnect();
-    await dropGatewaySchema(db, schema);
+    await dropTestSchema(db, schema);
     rmSync(storage, { recursive: true, force: true });
   });
 

@@ -10,9 +10,9 @@ import type { DataSource } from 'typeorm';
 import { ConsumerGroups, Topics, type JobStatusDto } from '@geobatch/contracts';
 import { BoundaryImporter } from '@geobatch/geo-query';
 import { JsonLogger } from '@geobatch/util-observability';
-import { deleteConsumerGroups, issueTestApiKey, SAMPLE_INPUTS, ServiceProcess, testEnv, waitFor, REPO_ROOT } from '@geobatch/util-testing';
+import { deleteConsumerGroups, dropTestSchema, issueTestApiKey, REPO_ROOT, SAMPLE_INPUTS, ServiceProcess, testEnv, waitFor } from '@geobatch/util-testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { dropGatewaySchema, gatewaySchemaUrl, openGatewaySchema, startTestGateway } from '../gateway-integration.testing';
+import { gatewaySchemaUrl, openGatewaySchema, startTestGateway } from '../gateway-integration.testing';
 import { fuzzInputs, type FuzzInput } from '../testing/fuzz-inputs';
 
 /*
@@ -110,7 +110,7 @@ describe('upload fuzz: 1,000+ broken inputs through the real upload path (real b
     process.off('unhandledRejection', onUncaught);
     await Promise.all(services.map((s) => s.stop()));
     await app?.close();
-    await dropGatewaySchema(db, schema);
+    await dropTestSchema(db, schema);
     await deleteConsumerGroups(new Kafka({ clientId: `fuzz-${RUN}`, brokers: testEnv.KAFKA_BROKERS, logLevel: logLevel.NOTHING }), [`${geocoderGroup}-server`]);
     rmSync(storage, { recursive: true, force: true });
   });

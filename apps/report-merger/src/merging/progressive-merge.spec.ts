@@ -16,7 +16,7 @@ import {
   type SheetTotalsV1,
 } from '@geobatch/contracts';
 import type { JobEntity, JobOptions, JobRepository } from '@geobatch/job-store';
-import { testColumns, testJobOptions, type TestUpload } from '@geobatch/job-store/testing';
+import { testColumns, testJobEntity, testJobOptions, type TestUpload } from '@geobatch/job-store/testing';
 import { loadConfig } from '@geobatch/util-config';
 import { Metrics } from '@geobatch/util-observability';
 import { openTabularFile, type TabularFile } from '@geobatch/util-spreadsheet';
@@ -36,28 +36,7 @@ const metrics = new Metrics('report-merger-spec');
 const plan = (sheet: number, name: string, x = 1, y = 2) => testColumns(sheet, name, x, y);
 
 function makeJob(id: string, uploadPath: string, sheets: SheetTotalsV1[], options: Partial<JobOptions> = {}, upload: TestUpload = { columns: [plan(0, 'points')] }): JobEntity {
-  return {
-    id,
-    status: JobStatus.Running,
-    fileName: 'points.csv',
-    uploadPath,
-    uploadSha256: 'x',
-    options: testJobOptions({ x: '2', y: '3', ...options }, upload),
-    sheets,
-    totalChunks: sheets.reduce((n, s) => n + s.chunks, 0),
-    error: null,
-    resultPath: null,
-    createdAt: new Date(),
-    sealedAt: new Date(),
-    mergeStartedAt: null,
-    finishedAt: null,
-    ownerKeyId: null,
-    publishedChunks: null,
-    webhookDeliveredAt: null,
-    webhookAttempts: 0,
-    webhookNextAt: null,
-    webhookLastError: null,
-  };
+  return testJobEntity(id, uploadPath, sheets, testJobOptions({ x: '2', y: '3', ...options }, upload));
 }
 
 /** Data rows by number (blank lines skipped), cut into chunks of the given sizes, as the gateway would. */
@@ -155,6 +134,14 @@ describe('ProgressiveMerge', () => {
     return merge;
   }
 
+  /** A job of CSV sealed as `seal`, its data rows cut in chunks of SIZES, an empty store and the job's progressive merge. */
+  async function csvMerge(seal = SEAL): Promise<{ id: string; job: JobEntity; chunks: ReturnType<typeof cut>; db: FakeStore; merge: ProgressiveMerge }> {
+    const id = randomUUID();
+    const { path, file } = await upload(`${id}.csv`, CSV);
+    const job = makeJob(id, path, seal);
+    return { id, job, chunks: cut(DATA, SIZES), db: new FakeStore(), merge: await start(job, file) };
+  }
+
   /** Row numbers in the problem-rows spool: the part of the output that reaches the disk as rows are written. */
   async function spooledProblems(jobId: string): Promise<number[]> {
     const files = (await readdir(join(storage, 'results'))).filter((f) => f.startsWith(`.${jobId}.`) && f.endsWith('.problems.part'));
@@ -176,12 +163,7 @@ describe('ProgressiveMerge', () => {
   }
 
   it('writes chunks offered out of order in input order, each as soon as the ones before it are there', async () => {
-    const id = randomUUID();
-    const { path, file } = await upload(`${id}.csv`, CSV);
-    const job = makeJob(id, path, SEAL);
-    const chunks = cut(DATA, SIZES);
-    const db = new FakeStore();
-    const merge = await start(job, file);
+    const { id, chunks, db, merge } = await csvMerge();
 
     merge.offer(event(id, chunks[2]));
     merge.offer(event(id, chunks[3]));
@@ -210,12 +192,7 @@ describe('ProgressiveMerge', () => {
   });
 
   it('stops at a missing chunk, writing the ones before it, and goes on once it is offered', async () => {
-    const id = randomUUID();
-    const { path, file } = await upload(`${id}.csv`, CSV);
-    const job = makeJob(id, path, SEAL);
-    const chunks = cut(DATA, SIZES);
-    const db = new FakeStore();
-    const merge = await start(job, file);
+    const { id, chunks, db, merge } = await csvMerge();
 
     merge.offer(event(id, chunks[0]));
     merge.offer(event(id, chunks[2]));
@@ -235,12 +212,7 @@ describe('ProgressiveMerge', () => {
   });
 
   it('reads a chunk from the database when it is stored but was never offered (e.g. offered to a merger that restarted)', async () => {
-    const id = randomUUID();
-    const { path, file } = await upload(`${id}.csv`, CSV);
-    const job = makeJob(id, path, SEAL);
-    const chunks = cut(DATA, SIZES);
-    const db = new FakeStore();
-    const merge = await start(job, file);
+    const { id, chunks, db, merge } = await csvMerge();
     chunks.slice(0, 2).forEach((c) => db.store(c));
     merge.offer(event(id, chunks[3]));
     assert.equal(await merge.advance(db.fetch), false);
@@ -306,9 +278,7 @@ describe('ProgressiveMerge', () => {
   });
 
   it('fails when a chunk does not line up with the input rows', async () => {
-    const id = randomUUID();
-    const { path, file } = await upload(`${id}.csv`, CSV);
-    const merge = await start(makeJob(id, path, SEAL), file);
+    const { id, merge } = await csvMerge();
     merge.offer(event(id, { sheet: 0, chunk: 0, rows: [resultFor(1), resultFor(3)] })); // row 3 is blank in the input
     assert.equal(await merge.advance(new FakeStore().fetch), false);
     assert.ok(merge.failure instanceof MergeDataError);
@@ -324,18 +294,14 @@ describe('ProgressiveMerge', () => {
       { seal: [SEAL[0], { sheet: 1, name: 'more', rows: 1, chunks: 1, blankRows: 0 }], error: /differ from the ones published/ },
     ];
     for (const { seal, error } of cases) {
-      const id = randomUUID();
-      const { path, file } = await upload(`${id}.csv`, CSV);
-      const merge = await start(makeJob(id, path, seal), file);
+      const { id, merge } = await csvMerge(seal);
       for (const c of chunks) merge.offer(event(id, c));
       await assert.rejects(merge.complete(new FakeStore().fetch, seal, () => []), (e: Error) => e instanceof MergeDataError && error.test(e.message));
       assert.equal((await readdir(join(storage, 'results'))).includes(`${id}.xlsx`), false, 'nothing is renamed into place');
     }
 
     // A chunk still missing when the job is sealed.
-    const id = randomUUID();
-    const { path, file } = await upload(`${id}.csv`, CSV);
-    const merge = await start(makeJob(id, path, SEAL), file);
+    const { id, merge } = await csvMerge();
     for (const c of chunks.slice(0, 3)) merge.offer(event(id, c));
     await assert.rejects(merge.complete(new FakeStore().fetch, SEAL, () => []), /a stored chunk is missing/);
   });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { APPENDED_COLUMNS, APPENDED_COLUMNS_EN, JobStatus, packChunkResult, RowStatus, type RowResultV1, type SheetTotalsV1 } from '@geobatch/contracts';
 import type { JobEntity, JobRepository } from '@geobatch/job-store';
-import { testColumns, testJobOptions, testUploadPlan } from '@geobatch/job-store/testing';
+import { testColumns, testJobEntity, testJobOptions, testUploadPlan } from '@geobatch/job-store/testing';
 import { loadConfig } from '@geobatch/util-config';
 import { Metrics } from '@geobatch/util-observability';
 import { waitFor } from '@geobatch/util-testing';
@@ -34,28 +34,12 @@ class FakeJobs {
   chunksRead = 0;
 
   constructor(id: string, sheets: SheetTotalsV1[]) {
-    this.job = {
+    this.job = testJobEntity(
       id,
-      status: JobStatus.Running,
-      fileName: 'points.csv',
-      uploadPath: `uploads/${id}.csv`,
-      uploadSha256: 'x',
-      options: testJobOptions({ x: '2', y: '3', datasetIds: [], datasetLabels: [], nearestM: 0 }, { columns: [testColumns(0, 'points', 1, 2)] }),
-      ownerKeyId: null,
+      `uploads/${id}.csv`,
       sheets,
-      totalChunks: sheets.reduce((n, s) => n + s.chunks, 0),
-      publishedChunks: null,
-      error: null,
-      resultPath: null,
-      createdAt: new Date(),
-      sealedAt: new Date(),
-      mergeStartedAt: null,
-      finishedAt: null,
-      webhookDeliveredAt: null,
-      webhookAttempts: 0,
-      webhookNextAt: null,
-      webhookLastError: null,
-    };
+      testJobOptions({ x: '2', y: '3', datasetIds: [], datasetLabels: [], nearestM: 0 }, { columns: [testColumns(0, 'points', 1, 2)] }),
+    );
   }
 
   async claimMerge(id: string) {

@@ -5,12 +5,12 @@ import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger, type LoggerService } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { JobStatus, RowStatus, packChunkResult } from '@geobatch/contracts';
-import { JOB_STORE_ENTITIES, JOB_STORE_MIGRATIONS, JobRepository, JobWebhookRepository } from '@geobatch/job-store';
-import { testJobOptions } from '@geobatch/job-store/testing';
+import { JobRepository, JobWebhookRepository } from '@geobatch/job-store';
+import { openJobStoreSchema, testJobOptions } from '@geobatch/job-store/testing';
 import { loadConfig } from '@geobatch/util-config';
-import { testEnv } from '@geobatch/util-testing';
+import { dropTestSchema } from '@geobatch/util-testing';
 import { ReportMergerEnvSchema } from '../config/report-merger-env.schema';
 import { WebhookDispatcherService } from './webhook-dispatcher.service';
 import { deliveryId, verifyWebhookSignature } from './webhook-signature';
@@ -68,7 +68,6 @@ const capturingLogger: LoggerService = { log: capture, warn: capture, error: cap
 describe('WebhookDispatcherService (real PostgreSQL, a local receiver)', () => {
   const schema = `webhook_it_${randomUUID().slice(0, 8)}`;
   const receiver = new Receiver();
-  let admin: DataSource;
   let db: DataSource;
   let jobs: JobRepository;
   let outbox: JobWebhookRepository;
@@ -107,17 +106,7 @@ describe('WebhookDispatcherService (real PostgreSQL, a local receiver)', () => {
   const row = async (id: string) => (await jobs.findById(id))!;
 
   before(async () => {
-    admin = await new DataSource({ type: 'postgres', url: testEnv.TEST_DATABASE_URL }).initialize();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    db = await new DataSource({
-      type: 'postgres',
-      url: testEnv.TEST_DATABASE_URL,
-      schema,
-      extra: { options: `-c search_path=${schema}` },
-      entities: JOB_STORE_ENTITIES,
-      migrations: JOB_STORE_MIGRATIONS,
-    }).initialize();
-    await db.runMigrations();
+    db = await openJobStoreSchema(schema);
     jobs = new JobRepository(db);
     outbox = new JobWebhookRepository(db);
     await receiver.start();
@@ -126,9 +115,7 @@ describe('WebhookDispatcherService (real PostgreSQL, a local receiver)', () => {
 
   after(async () => {
     await receiver.stop();
-    await db?.destroy();
-    await admin?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await admin?.destroy();
+    await dropTestSchema(db, schema);
   });
 
   beforeEach(async () => {

@@ -11,12 +11,12 @@ import {
   MaxLength,
   Min,
   ValidateBy,
-  ValidateNested,
   type ValidationOptions,
 } from 'class-validator';
 import { instancesOf } from '../decode-event';
 import { ADMIN_LEVELS, RowStatus, type AdminLevel } from '../row-status';
 import { ChunkAddressV1 } from './chunk-address';
+import { IsNested, IsNestedArray } from './composed.validator';
 import { IsEachIn, IsIntArray, IsNullableNumberArray, IsNullableStringArray } from './columnar';
 import { Topics } from '../topics';
 import { AreaV1, IsAreaArray } from './area';
@@ -34,23 +34,19 @@ export class MatchV1 {
   note?: string;
 
   @IsOptional()
-  @ValidateNested()
-  @Type(() => AreaV1)
+  @IsNested(() => AreaV1)
   sido?: AreaV1;
 
   @IsOptional()
-  @ValidateNested()
-  @Type(() => AreaV1)
+  @IsNested(() => AreaV1)
   sigungu?: AreaV1;
 
   @IsOptional()
-  @ValidateNested()
-  @Type(() => AreaV1)
+  @IsNested(() => AreaV1)
   eupmyeondong?: AreaV1;
 
   @IsOptional()
-  @ValidateNested()
-  @Type(() => AreaV1)
+  @IsNested(() => AreaV1)
   ri?: AreaV1;
 
   /**
@@ -78,9 +74,7 @@ export class RowResultV1 {
   n!: number;
 
   /** One match per dataset of the job, in the job's dataset order. */
-  @IsArray()
-  @ValidateNested({ each: true })
-  @Type(() => MatchV1)
+  @IsNestedArray(() => MatchV1)
   matches!: MatchV1[];
 }
 
@@ -196,9 +190,7 @@ export class ChunkResultEventV2 extends ChunkAddressV1 {
   n!: number[];
 
   /** One entry per dataset of the job, in the job's dataset order. */
-  @IsArray()
-  @ValidateNested({ each: true })
-  @Type(() => DatasetMatchesV2)
+  @IsNestedArray(() => DatasetMatchesV2)
   @IsAlignedWithRows()
   datasets!: DatasetMatchesV2[];
 }

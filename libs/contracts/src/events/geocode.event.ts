@@ -1,4 +1,3 @@
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -10,19 +9,17 @@ import {
   IsOptional,
   IsString,
   IsUUID,
-  Matches,
-  Max,
   MaxLength,
   Min,
   ValidateBy,
-  ValidateNested,
   type ValidationOptions,
 } from 'class-validator';
 import { decodeEvent, EventDecodeError } from '../decode-event';
 import { MAX_DATE_CHARS } from '../row-date';
 import { Topics } from '../topics';
 import { RowResultV1 } from './chunk-result.event';
-import { MAX_NEAREST_M } from './rows-chunk.event';
+import { IsEpsgCode, IsNested, IsNestedArray } from './composed.validator';
+import { IsNearestM } from './rows-chunk.event';
 
 /** Most points one `POST /geocode` request may carry. */
 export const MAX_GEOCODE_POINTS = 10_000;
@@ -88,16 +85,12 @@ export class GeocodeRequestV1 {
   static readonly replyTopic = Topics.geocodeReply.name;
 
   /** Up to MAX_GEOCODE_POINTS (10,000) points; the reply has one result per point, in this order. */
-  @IsArray()
-  @ArrayMaxSize(MAX_GEOCODE_POINTS)
-  @ValidateNested({ each: true })
-  @Type(() => GeocodePointV1)
+  @IsNestedArray(() => GeocodePointV1, MAX_GEOCODE_POINTS)
   points!: GeocodePointV1[];
 
   /** Coordinate system of x/y (see `INPUT_CRS`); `EPSG:4326` when absent. Points in an unsupported one are INVALID. */
   @IsOptional()
-  @IsString()
-  @Matches(/^EPSG:\d{4,5}$/)
+  @IsEpsgCode()
   crs?: string;
 
   /**
@@ -114,10 +107,7 @@ export class GeocodeRequestV1 {
   datasets?: string[];
 
   /** Nearest-polygon tolerance in whole metres, 0–5000 (0 turns it off); DEFAULT_NEAREST_M (200) when absent. */
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(MAX_NEAREST_M)
+  @IsNearestM()
   nearestM?: number;
 }
 
@@ -175,8 +165,7 @@ export class GeocodeReplyV1 {
   static readonly topic = Topics.geocodeReply.name;
 
   @IsOptional()
-  @ValidateNested()
-  @Type(() => GeocodeErrorV1)
+  @IsNested(() => GeocodeErrorV1)
   error?: GeocodeErrorV1;
 
   /** The coordinate system the points were read in. */
@@ -188,15 +177,10 @@ export class GeocodeReplyV1 {
   @Min(0)
   nearestM!: number;
 
-  @IsArray()
-  @ValidateNested({ each: true })
-  @Type(() => GeocodeDatasetV1)
+  @IsNestedArray(() => GeocodeDatasetV1)
   datasets!: GeocodeDatasetV1[];
 
-  @IsArray()
-  @ArrayMaxSize(MAX_GEOCODE_POINTS)
-  @ValidateNested({ each: true })
-  @Type(() => RowResultV1)
+  @IsNestedArray(() => RowResultV1, MAX_GEOCODE_POINTS)
   results!: RowResultV1[];
 }
 

@@ -7,7 +7,6 @@ import {
   IsOptional,
   IsString,
   IsUUID,
-  Matches,
   Max,
   MaxLength,
   Min,
@@ -17,6 +16,7 @@ import {
 import { MAX_DATE_CHARS } from '../row-date';
 import { Topics } from '../topics';
 import { ChunkAddressV1 } from './chunk-address';
+import { composeDecorators, IsEpsgCode } from './composed.validator';
 import { HasLengthOf, IsIntArray, IsNullableStringArray } from './columnar';
 
 /** Upper bound on points per chunk; keeps every message far below Kafka's message size limit. */
@@ -26,6 +26,11 @@ export const MAX_POINTS_PER_CHUNK = 20_000;
 export const DEFAULT_NEAREST_M = 200;
 /** Largest accepted `nearestM`. */
 export const MAX_NEAREST_M = 5_000;
+
+/** An optional nearest-polygon tolerance: whole metres from 0 (off) to MAX_NEAREST_M. */
+export function IsNearestM(): PropertyDecorator {
+  return composeDecorators(IsOptional(), IsInt(), Min(0), Max(MAX_NEAREST_M));
+}
 
 /** Longest coordinate text a chunk carries; a longer cell is garbage anyway. */
 export const MAX_COORD_CHARS = 200;
@@ -137,18 +142,14 @@ export class RowsChunkEventV2 extends ChunkAddressV1 {
    * Coordinate reference system of x/y, e.g. `EPSG:4326`. The geocoder reads those in `INPUT_CRS`
    * (4326, 5179, 5186, 5181, 5174, 3857, 32652); rows in any other are INVALID.
    */
-  @IsString()
-  @Matches(/^EPSG:\d{4,5}$/)
+  @IsEpsgCode()
   crs!: string;
 
   /**
    * Tolerance in metres (integer, 0–5000) for points in no polygon: the nearest polygon within it
    * answers (status NEAREST, with `distanceM`). 0 turns it off; absent means DEFAULT_NEAREST_M (200).
    */
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(MAX_NEAREST_M)
+  @IsNearestM()
   nearestM?: number;
 
   /** 1-based data row number of each point within its sheet (the header is not counted). */

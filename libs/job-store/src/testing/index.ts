@@ -1,4 +1,6 @@
 // Test support of the job store (never built): job options as the gateway records them, for fixtures.
+export * from './job-store-test-schema';
+export * from './test-job-entity';
 import { randomUUID } from 'node:crypto';
 import { uploadPlanOf, type SheetColumns, type UploadPlan } from '@geobatch/util-spreadsheet';
 import type { JobOptions } from '../job.entity';
