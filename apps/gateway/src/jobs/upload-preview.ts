@@ -69,6 +69,8 @@ export async function previewUpload(file: TabularFile, sheetSpec: string | undef
     delimiter: file.delimiter ?? null,
     sheets: file.sheets.map(sheetDto),
     sheet: sheetDto(sheet),
+    headerRow: sheet.headerRow,
+    above: [],
     header: sheet.header,
     rows: rows.slice(0, PREVIEW_ROWS).map((r) => r.cells.map(cellJson)),
     x: columns ? choiceRef(columns.x) : null,

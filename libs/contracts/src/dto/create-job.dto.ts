@@ -8,8 +8,37 @@ const COLUMN_SPEC = /^.{1,200}$/s;
 /** A coordinate reference system as an EPSG code. */
 export const CRS_PATTERN = /^EPSG:\d{4,5}$/;
 
+/** How the upload is read: the fields `POST /jobs` and `POST /jobs/preview` share. */
+export class UploadReadingDto {
+  /** Text encoding of a CSV upload; detected when omitted or `auto` (UTF-8 with or without BOM, else CP949). `euc-kr` is read as CP949. */
+  @IsOptional()
+  @IsIn(INPUT_ENCODINGS)
+  encoding?: InputEncoding;
+
+  /**
+   * XLSX: the sheet, by name or 1-based number. When omitted, a job reads every sheet that has the
+   * x/y columns and a preview shows the first of them.
+   */
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  sheet?: string;
+
+  /**
+   * 1-based row number of the header row, e.g. `4` below a title block. Found when omitted: the
+   * first row (within the first 50) that holds the named x/y columns, else the row above the first
+   * rows whose coordinates read. Rows above it are copied to the result unchanged and never geocoded.
+   */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_048_576)
+  headerRow?: number;
+}
+
 /** Text fields of the `POST /jobs` multipart form (the file travels in the `file` field). */
-export class CreateJobDto {
+export class CreateJobDto extends UploadReadingDto {
   /**
    * Longitude column: header name, 1-based column number or column letter, e.g. `경도`, `5` or `E`.
    * Detected when omitted: a header such as x/lon/lng/longitude/경도/X좌표, else the column whose values lie within 124–132.
@@ -51,17 +80,6 @@ export class CreateJobDto {
   @IsString()
   @MaxLength(500)
   dataset?: string;
-
-  /** Text encoding of a CSV upload; detected when omitted or `auto` (UTF-8 with or without BOM, else CP949). `euc-kr` is read as CP949. */
-  @IsOptional()
-  @IsIn(INPUT_ENCODINGS)
-  encoding?: InputEncoding;
-
-  /** XLSX: the sheet to read, by name or 1-based number. When omitted, every sheet that has the x/y columns. */
-  @IsOptional()
-  @IsString()
-  @MaxLength(100)
-  sheet?: string;
 
   /** Language of the appended column headers and of the extra sheets: `ko` (default) or `en`. */
   @IsOptional()
@@ -112,15 +130,4 @@ export class CreateJobDto {
 }
 
 /** Text fields of the `POST /jobs/preview` multipart form. */
-export class PreviewJobDto {
-  /** Text encoding of a CSV upload; detected when omitted or `auto`. */
-  @IsOptional()
-  @IsIn(INPUT_ENCODINGS)
-  encoding?: InputEncoding;
-
-  /** XLSX: the sheet to preview, by name or 1-based number; the first sheet with coordinate columns when omitted. */
-  @IsOptional()
-  @IsString()
-  @MaxLength(100)
-  sheet?: string;
-}
+export class PreviewJobDto extends UploadReadingDto {}

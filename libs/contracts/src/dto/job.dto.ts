@@ -120,6 +120,10 @@ export class JobPreviewDto {
   sheets!: PreviewSheetDto[];
   /** The sheet shown below. */
   sheet!: PreviewSheetDto;
+  /** 1-based row number of the header row shown (found, or as given in `headerRow`); 0 for an empty sheet. */
+  headerRow!: number;
+  /** Rows above the header (a title block, notes, blank rows) as text, at most 50: what `headerRow` may be moved to. */
+  above!: string[][];
   header!: string[];
   /** The first 20 data rows (blank ones skipped); XLSX dates as ISO text. */
   rows!: (string | number | boolean | null)[][];
