@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { DataSource } from 'typeorm';
 import { Topics } from '@geobatch/contracts';
 import { runKafkaWorker } from '@geobatch/util-kafka';
 import { GEOCODER_CLIENT_ID } from './config/geocoder-config.module';
@@ -13,6 +12,5 @@ void runKafkaWorker({
   create: (config, logger) => createGeocoderApp(config, logger),
   groupId: (config) => `${config.GEOCODER_GROUP_ID}-server`,
   topics: [Topics.rows.name, Topics.geocode.name],
-  pingDatabase: (app) => app.get(DataSource).query('SELECT 1'),
   describe: (config) => ({ concurrency: config.GEOCODER_CONCURRENCY, engine: config.GEOCODER_ENGINE }),
 });

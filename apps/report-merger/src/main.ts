@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { DataSource } from 'typeorm';
 import { ConsumerGroups, Topics } from '@geobatch/contracts';
 import { runKafkaWorker } from '@geobatch/util-kafka';
 import { REPORT_MERGER_CLIENT_ID } from './config/report-merger-config.module';
@@ -13,6 +12,5 @@ void runKafkaWorker({
   create: (config, logger) => createReportMergerApp(config, logger),
   groupId: () => `${ConsumerGroups.reportMerger}-server`,
   topics: [Topics.results.name, Topics.jobs.name],
-  pingDatabase: (app) => app.get(DataSource).query('SELECT 1'),
   describe: (config) => ({ storageDir: config.STORAGE_DIR }),
 });

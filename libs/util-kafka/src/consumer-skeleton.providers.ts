@@ -1,11 +1,12 @@
 import type { InjectionToken, Provider } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { pingDatabase } from '@geobatch/util-database';
 import { ConsumerSkeleton, type ConsumerRetrySettings } from './consumer-skeleton';
 import { DEAD_LETTER_GROUP, DeadLetterPublisher } from './dead-letter.publisher';
 
 /**
  * The providers a worker's consumers share: the dead-letter publisher and the ConsumerSkeleton,
- * both set from the worker's config (`configToken`). The skeleton's outage probe is `SELECT 1` on
+ * both set from the worker's config (`configToken`). The skeleton's outage probe pings
  * the worker's database, where everything its handlers need lives.
  */
 export function consumerSkeletonProviders<C>(
@@ -22,7 +23,7 @@ export function consumerSkeletonProviders<C>(
       inject: [DeadLetterPublisher, configToken, DataSource],
       useFactory: (deadLetters: DeadLetterPublisher, c: C, db: DataSource) => {
         const { attempts, backoffMs, heartbeatEveryMs } = settings(c);
-        return new ConsumerSkeleton(deadLetters, { attempts, backoffMs, heartbeatEveryMs }, () => db.query('SELECT 1'));
+        return new ConsumerSkeleton(deadLetters, { attempts, backoffMs, heartbeatEveryMs }, () => pingDatabase(db));
       },
     },
     { provide: DEAD_LETTER_GROUP, inject: [configToken], useFactory: (c: C) => settings(c).consumerGroup },

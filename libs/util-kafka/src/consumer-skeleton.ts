@@ -1,7 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { KafkaContext } from '@nestjs/microservices';
 import { decodeEvent, EventDecodeError } from '@geobatch/contracts';
-import { isPermanent, withRetries, type RetryPolicy } from '@geobatch/util-retry';
+import { answersWithin, isPermanent, withRetries, type RetryPolicy } from '@geobatch/util-retry';
 import type { DeadLetterPublisher } from './dead-letter.publisher';
 import { keepAlive } from './keep-alive';
 import { kafkaLogFields } from './kafka-log-fields';
@@ -132,14 +132,7 @@ export class ConsumerSkeleton {
   }
 
   /** True when the probe answers within PROBE_TIMEOUT_MS; without a probe, an outage is assumed. */
-  private async answers(): Promise<boolean> {
-    if (!this.probe) return false;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), PROBE_TIMEOUT_MS)));
-    try {
-      return await Promise.race([this.probe().then(() => true, () => false), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  private answers(): Promise<boolean> {
+    return this.probe ? answersWithin(this.probe, PROBE_TIMEOUT_MS) : Promise.resolve(false);
   }
 }

@@ -1,6 +1,8 @@
 import type { INestMicroservice } from '@nestjs/common';
 import type { Consumer } from 'kafkajs';
+import { DataSource } from 'typeorm';
 import { ConfigValidationError, loadConfig, type CommonEnvSchema } from '@geobatch/util-config';
+import { pingDatabase } from '@geobatch/util-database';
 import { JsonLogger, Metrics } from '@geobatch/util-observability';
 import { startWorkerOps } from './worker-ops';
 
@@ -21,7 +23,6 @@ export async function runKafkaWorker<C extends WorkerEnv>(spec: {
   /** The group as the broker knows it (Nest's server appends `-server`). */
   groupId: (config: Readonly<C>) => string;
   topics: string[];
-  pingDatabase: (app: INestMicroservice) => Promise<unknown>;
   /** Extra fields for the "consuming" log line. */
   describe?: (config: Readonly<C>) => Record<string, unknown>;
 }): Promise<void> {
@@ -52,7 +53,7 @@ export async function runKafkaWorker<C extends WorkerEnv>(spec: {
         groupId: spec.groupId(config),
         topics: spec.topics,
         metrics: app.get(Metrics),
-        pingDatabase: () => spec.pingDatabase(running),
+        pingDatabase: () => pingDatabase(running.get(DataSource)),
         consumerStatus: () => consumerStatus,
       });
     }

@@ -1,15 +1,11 @@
 import type { Server } from 'node:http';
+import { answersWithin } from '@geobatch/util-retry';
 import { startOpsServer, type HealthReport, type Metrics } from '@geobatch/util-observability';
 import { ConsumerLagMonitor } from './consumer-lag-monitor';
 import type { KafkaConnection } from './kafka-options';
 import { pingKafka } from './topic-provisioner';
 
 const PROBE_TIMEOUT_MS = 3_000;
-
-function withTimeout(probe: Promise<boolean>): Promise<boolean> {
-  const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), PROBE_TIMEOUT_MS).unref());
-  return Promise.race([probe.catch(() => false), timeout]);
-}
 
 /**
  * The HTTP surface of a Kafka worker: `/health` (database, broker and consumer all up) and
@@ -31,7 +27,7 @@ export async function startWorkerOps(options: {
     metrics: options.metrics.registry,
     health: async (): Promise<HealthReport> => {
       const [database, kafka] = await Promise.all([
-        withTimeout(options.pingDatabase().then(() => true)),
+        answersWithin(options.pingDatabase, PROBE_TIMEOUT_MS),
         pingKafka(options.conn, PROBE_TIMEOUT_MS),
       ]);
       const consumer = options.consumerStatus();

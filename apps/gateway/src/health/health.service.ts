@@ -1,15 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { pingDatabase } from '@geobatch/util-database';
 import { pingKafka } from '@geobatch/util-kafka';
+import { answersWithin } from '@geobatch/util-retry';
 import { GATEWAY_CLIENT_ID, GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config.module';
 import type { HealthStatusDto } from './health-status.dto';
 
 const PROBE_TIMEOUT_MS = 3_000;
-
-function withTimeout(probe: Promise<boolean>, ms: number): Promise<boolean> {
-  const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms).unref());
-  return Promise.race([probe.catch(() => false), timeout]);
-}
 
 /** Probes the broker and the database in parallel; both must answer for the gateway to be healthy. */
 @Injectable()
@@ -24,7 +21,7 @@ export class HealthService {
   async check(): Promise<HealthStatusDto> {
     const [kafka, database] = await Promise.all([
       pingKafka({ clientId: GATEWAY_CLIENT_ID, brokers: this.config.KAFKA_BROKERS }, PROBE_TIMEOUT_MS),
-      withTimeout(this.db.query('SELECT 1').then(() => true), PROBE_TIMEOUT_MS),
+      answersWithin(() => pingDatabase(this.db), PROBE_TIMEOUT_MS),
     ]);
     const health: HealthStatusDto = {
       status: kafka && database ? 'ok' : 'error',

@@ -1,4 +1,5 @@
-import { buildMessage, IsString, MaxLength, ValidateBy, type ValidationOptions } from 'class-validator';
+import { IsString, MaxLength, type ValidationOptions } from 'class-validator';
+import { Satisfies } from './composed.validator';
 
 /** Longest area code and name an event may carry. */
 export const AREA_CODE_MAX = 20;
@@ -27,19 +28,11 @@ export function IsAreaArray(maxEntries: number, options?: ValidationOptions): Pr
     (a as AreaV1).code.length <= AREA_CODE_MAX &&
     typeof (a as AreaV1).name === 'string' &&
     (a as AreaV1).name.length <= AREA_NAME_MAX;
-  return ValidateBy(
-    {
-      name: 'isAreaArray',
-      constraints: [maxEntries],
-      validator: {
-        validate: (value: unknown) => Array.isArray(value) && value.length <= maxEntries && value.every(isArea),
-        defaultMessage: buildMessage(
-          (each) =>
-            `${each}$property must be an array of at most ${maxEntries} areas, each { code: string (at most ${AREA_CODE_MAX} characters), name: string (at most ${AREA_NAME_MAX}) }`,
-          options,
-        ),
-      },
-    },
+  return Satisfies(
+    'isAreaArray',
+    (value: unknown) => Array.isArray(value) && value.length <= maxEntries && value.every(isArea),
+    `be an array of at most ${maxEntries} areas, each { code: string (at most ${AREA_CODE_MAX} characters), name: string (at most ${AREA_NAME_MAX}) }`,
     options,
+    [maxEntries],
   );
 }

@@ -1,7 +1,6 @@
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
-  buildMessage,
   IsArray,
   IsEnum,
   IsInt,
@@ -10,13 +9,13 @@ import {
   IsString,
   MaxLength,
   Min,
-  ValidateBy,
+  type ValidationArguments,
   type ValidationOptions,
 } from 'class-validator';
 import { instancesOf } from '../decode-event';
 import { ADMIN_LEVELS, RowStatus, type AdminLevel } from '../row-status';
 import { ChunkAddressV1 } from './chunk-address';
-import { IsNested, IsNestedArray } from './composed.validator';
+import { IsNested, IsNestedArray, Satisfies } from './composed.validator';
 import { IsEachIn, IsIntArray, IsNullableNumberArray, IsNullableStringArray } from './columnar';
 import { Topics } from '../topics';
 import { AreaV1, IsAreaArray } from './area';
@@ -136,35 +135,26 @@ export class DatasetMatchesV2 {
 }
 
 /** Every column of every dataset has one entry per row, and every area index points into `areas`. */
+function alignedWithRows(value: unknown, args?: ValidationArguments): boolean {
+  const rows = (args?.object as { n?: unknown } | undefined)?.n;
+  if (!Array.isArray(value) || !Array.isArray(rows)) return false;
+  return value.every((d: Partial<DatasetMatchesV2> | null) => {
+    if (d === null || typeof d !== 'object' || !Array.isArray(d.areas)) return false;
+    const columns = [d.status, d.note, d.distanceM, ...ADMIN_LEVELS.map((l) => d[l])];
+    if (!columns.every((c) => Array.isArray(c) && c.length === rows.length)) return false;
+    const areas = d.areas.length;
+    if (!ADMIN_LEVELS.every((l) => (d[l] as number[]).every((k) => k < areas))) return false;
+    // The version columns come as a pair: one index per row, each inside `versions`.
+    if (d.version === undefined && d.versions === undefined) return true;
+    if (!Array.isArray(d.version) || !Array.isArray(d.versions) || d.version.length !== rows.length) return false;
+    const versions = d.versions.length;
+    return d.version.every((k) => k < versions);
+  });
+}
+
 function IsAlignedWithRows(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isAlignedWithRows',
-      validator: {
-        validate: (value: unknown, args) => {
-          const rows = (args?.object as { n?: unknown } | undefined)?.n;
-          if (!Array.isArray(value) || !Array.isArray(rows)) return false;
-          return value.every((d: Partial<DatasetMatchesV2> | null) => {
-            if (d === null || typeof d !== 'object' || !Array.isArray(d.areas)) return false;
-            const columns = [d.status, d.note, d.distanceM, ...ADMIN_LEVELS.map((l) => d[l])];
-            if (!columns.every((c) => Array.isArray(c) && c.length === rows.length)) return false;
-            const areas = d.areas.length;
-            if (!ADMIN_LEVELS.every((l) => (d[l] as number[]).every((k) => k < areas))) return false;
-            // The version columns come as a pair: one index per row, each inside `versions`.
-            if (d.version === undefined && d.versions === undefined) return true;
-            if (!Array.isArray(d.version) || !Array.isArray(d.versions) || d.version.length !== rows.length) return false;
-            const versions = d.versions.length;
-            return d.version.every((k) => k < versions);
-          });
-        },
-        defaultMessage: buildMessage(
-          (each) => `${each}$property must have one entry per row in every column, with area indexes inside areas (and version indexes inside versions)`,
-          options,
-        ),
-      },
-    },
-    options,
-  );
+  const mustBe = 'have one entry per row in every column, with area indexes inside areas (and version indexes inside versions)';
+  return Satisfies('isAlignedWithRows', alignedWithRows, mustBe, options);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsString, Matches, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, buildMessage, IsArray, IsString, Matches, ValidateBy, ValidateNested, type ValidationArguments, type ValidationOptions } from 'class-validator';
 
 /*
  * Decorator stacks the events repeat, each composed into one decorator. Only the events use them:
@@ -27,4 +27,21 @@ export function IsNested(type: () => new () => object): PropertyDecorator {
 /** An array (of at most `maxSize` entries when given) of nested objects of class `type`, each validated as such. */
 export function IsNestedArray(type: () => new () => object, maxSize?: number): PropertyDecorator {
   return composeDecorators(IsArray(), ...(maxSize === undefined ? [] : [ArrayMaxSize(maxSize)]), ValidateNested({ each: true }), Type(type));
+}
+
+/**
+ * A custom check as a class-validator decorator, its message `<property> must <mustBe>` (prefixed
+ * with "each value in" under `each`), so every hand-written check reads and reports alike.
+ */
+export function Satisfies(
+  name: string,
+  validate: (value: unknown, args?: ValidationArguments) => boolean,
+  mustBe: string,
+  options?: ValidationOptions,
+  constraints?: unknown[],
+): PropertyDecorator {
+  return ValidateBy(
+    { name, constraints, validator: { validate, defaultMessage: buildMessage((each) => `${each}$property must ${mustBe}`, options) } },
+    options,
+  );
 }

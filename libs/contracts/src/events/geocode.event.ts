@@ -1,7 +1,6 @@
 import {
   ArrayMaxSize,
   ArrayMinSize,
-  buildMessage,
   IsArray,
   IsEnum,
   IsInt,
@@ -11,14 +10,13 @@ import {
   IsUUID,
   MaxLength,
   Min,
-  ValidateBy,
   type ValidationOptions,
 } from 'class-validator';
 import { decodeEvent, EventDecodeError } from '../decode-event';
 import { MAX_DATE_CHARS } from '../row-date';
 import { Topics } from '../topics';
 import { RowResultV1 } from './chunk-result.event';
-import { IsEpsgCode, IsNested, IsNestedArray } from './composed.validator';
+import { IsEpsgCode, IsNested, IsNestedArray, Satisfies } from './composed.validator';
 import { IsNearestM } from './rows-chunk.event';
 
 /** Most points one `POST /geocode` request may carry. */
@@ -38,16 +36,7 @@ function isCoordinateValue(v: unknown): boolean {
 
 /** `isCoordinateValue`; null and absent are let through by `@IsOptional`. */
 function IsCoordinateValue(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isCoordinateValue',
-      validator: {
-        validate: isCoordinateValue,
-        defaultMessage: buildMessage((each) => `${each}$property must be a number or a string of at most 200 characters`, options),
-      },
-    },
-    options,
-  );
+  return Satisfies('isCoordinateValue', isCoordinateValue, 'be a number or a string of at most 200 characters', options);
 }
 
 /**

@@ -1,7 +1,6 @@
 import {
   ArrayMaxSize,
   ArrayMinSize,
-  buildMessage,
   IsArray,
   IsInt,
   IsOptional,
@@ -10,13 +9,13 @@ import {
   Max,
   MaxLength,
   Min,
-  ValidateBy,
+  type ValidationArguments,
   type ValidationOptions,
 } from 'class-validator';
 import { MAX_DATE_CHARS } from '../row-date';
 import { Topics } from '../topics';
 import { ChunkAddressV1 } from './chunk-address';
-import { composeDecorators, IsEpsgCode } from './composed.validator';
+import { composeDecorators, IsEpsgCode, Satisfies } from './composed.validator';
 import { HasLengthOf, IsIntArray, IsNullableStringArray } from './columnar';
 
 /** Upper bound on points per chunk; keeps every message far below Kafka's message size limit. */
@@ -75,31 +74,22 @@ function isSeriesVersions(value: unknown): boolean {
 }
 
 /** One SeriesVersionsV1 per entry of `datasetIds`, and a `date` column to choose by. */
-function IsSeriesPerGroup(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isSeriesPerGroup',
-      validator: {
-        validate: (value: unknown, args) => {
-          const event = args?.object as Partial<RowsChunkEventV2> | undefined;
-          return (
-            Array.isArray(value) &&
-            Array.isArray(event?.datasetIds) &&
-            value.length === event.datasetIds.length &&
-            Array.isArray(event.date) &&
-            value.every(isSeriesVersions)
-          );
-        },
-        defaultMessage: buildMessage(
-          (each) =>
-            `${each}$property must hold one {ids, versions, effectiveDates} per dataset (1 to ${MAX_SERIES_VERSIONS} versions, ` +
-            'UUIDs, YYYY-MM-DD effective dates strictly ascending), and the chunk must have a date column',
-          options,
-        ),
-      },
-    },
-    options,
+function seriesPerGroup(value: unknown, args?: ValidationArguments): boolean {
+  const event = args?.object as Partial<RowsChunkEventV2> | undefined;
+  return (
+    Array.isArray(value) &&
+    Array.isArray(event?.datasetIds) &&
+    value.length === event.datasetIds.length &&
+    Array.isArray(event.date) &&
+    value.every(isSeriesVersions)
   );
+}
+
+function IsSeriesPerGroup(options?: ValidationOptions): PropertyDecorator {
+  const mustBe =
+    `hold one {ids, versions, effectiveDates} per dataset (1 to ${MAX_SERIES_VERSIONS} versions, ` +
+    'UUIDs, YYYY-MM-DD effective dates strictly ascending), and the chunk must have a date column';
+  return Satisfies('isSeriesPerGroup', seriesPerGroup, mustBe, options);
 }
 
 /** One input row's raw coordinates, exactly as read (parsing and validation happen in the geocoder). */
