@@ -93,7 +93,7 @@ describe('poisoned chunks: dead letters, ERROR rows and failed jobs (real broker
   function ended(id: string, timeoutMs = 90_000): Promise<JobEntity> {
     return waitFor(`job ${id} to end`, async () => {
       const job = await jobs.findById(id);
-      return job && [JobStatus.Completed, JobStatus.Failed].includes(job.status) ? job : undefined;
+      return job && ([JobStatus.Completed, JobStatus.Failed] as JobStatus[]).includes(job.status) ? job : undefined;
     }, timeoutMs, 250);
   }
 

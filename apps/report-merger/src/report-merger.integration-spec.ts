@@ -138,7 +138,7 @@ describe('report-merger against the real broker and database', { timeout: 180_00
   function finished(id: string, timeoutMs = 60_000): Promise<JobEntity> {
     return waitFor(`job ${id} to finish`, async () => {
       const job = await jobs.findById(id);
-      return job && [JobStatus.Completed, JobStatus.Failed].includes(job.status) ? job : undefined;
+      return job && ([JobStatus.Completed, JobStatus.Failed] as JobStatus[]).includes(job.status) ? job : undefined;
     }, timeoutMs).catch((e: Error) => {
       throw new Error(`${e.message}\nlast merger logs:\n${logs.slice(-15).join('\n')}`);
     });

@@ -1,6 +1,7 @@
 // What the services, the CLI and tests agree on: the topic registry, versioned event classes and HTTP DTOs (no framework code).
 export * from './topics';
 export * from './row-status';
+export * from './job-status';
 export * from './output-columns';
 export * from './decode-event';
 export * from './events/area';

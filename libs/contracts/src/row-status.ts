@@ -36,16 +36,3 @@ export const ADMIN_LEVEL_LABELS: Record<AdminLevel, string> = {
   eupmyeondong: '읍면동',
   ri: '리',
 };
-
-export enum JobStatus {
-  Queued = 'queued',
-  Running = 'running',
-  Completed = 'completed',
-  Failed = 'failed',
-  Cancelled = 'cancelled',
-  /** Past the retention period: its upload, result and row results are deleted. */
-  Expired = 'expired',
-}
-
-/** Statuses a job never leaves (it can only still expire). */
-export const ENDED_JOB_STATUSES: readonly JobStatus[] = [JobStatus.Completed, JobStatus.Failed, JobStatus.Cancelled, JobStatus.Expired];

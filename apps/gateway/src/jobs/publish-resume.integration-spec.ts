@@ -135,7 +135,7 @@ describe('gateway publish watermark: SIGKILL mid-publish, resume after restart (
     );
     const done = await waitFor('the job to end', async () => {
       const j = await jobs.findById(jobId);
-      return j && [JobStatus.Completed, JobStatus.Failed].includes(j.status) ? j : undefined;
+      return j && ([JobStatus.Completed, JobStatus.Failed] as JobStatus[]).includes(j.status) ? j : undefined;
     }, 240_000, 500);
     assert.equal(done.status, JobStatus.Completed, done.error ?? '');
     assert.deepEqual(done.sheets, [{ sheet: 0, name: 'resume', rows: ROWS, chunks: CHUNKS, blankRows: 0 }]);

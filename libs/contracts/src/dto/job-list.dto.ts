@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
-import { JobStatus } from '../row-status';
+import { JobStatus } from '../job-status';
 import { JobRowsDto } from './job.dto';
 
 /** Most jobs one `GET /jobs` page holds. */

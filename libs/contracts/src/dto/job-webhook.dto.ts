@@ -1,4 +1,4 @@
-import { JobStatus } from '../row-status';
+import { JobStatus } from '../job-status';
 import { JobRowsDto } from './job.dto';
 
 /** What a job's `callbackUrl` is told: one event per job, when it ends. */

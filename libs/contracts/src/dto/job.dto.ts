@@ -1,4 +1,4 @@
-import { JobStatus } from '../row-status';
+import { JobStatus } from '../job-status';
 
 /** Answer of `POST /jobs`. */
 export class JobCreatedDto {
