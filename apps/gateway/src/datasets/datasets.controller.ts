@@ -1,18 +1,4 @@
-import {
-  BadRequestException,
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  HttpStatus,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  Query,
-  UploadedFiles,
-  UseInterceptors,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post, Query, UploadedFiles, UseInterceptors } from '@nestjs/common';
 import { AnyFilesInterceptor } from '@nestjs/platform-express';
 import {
   ApiBadRequestResponse,
@@ -30,12 +16,12 @@ import {
   ApiOperation,
   ApiParam,
   ApiPayloadTooLargeResponse,
-  ApiQuery,
   ApiTags,
   ApiUnauthorizedResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
-import { CreateDatasetDto, DatasetDto, DatasetListDto, ErrorResponseDto } from '@geobatch/contracts';
+import { CreateDatasetDto, DatasetDto, DatasetListDto, ErrorResponseDto, ListDatasetsQueryDto } from '@geobatch/contracts';
+import { IdParam } from '../http/id-param.decorator';
 import { AdminOnly, CurrentPrincipal, type ApiPrincipal } from '../auth/auth.decorators';
 import { RequestId } from '../http/request-id.decorator';
 import { DatasetsService, LEVEL_FIELDS, MAX_DATASET_FILES, PRESET_FILES_FIELD, type DatasetUpload } from './datasets.service';
@@ -97,14 +83,10 @@ export class DatasetsController {
     summary: 'List the boundary datasets',
     description: 'Shared datasets and those of the calling key, current generations by name; `all=true` adds the superseded ones.',
   })
-  @ApiQuery({ name: 'all', required: false, enum: ['true', 'false'], description: 'Also list superseded generations.' })
   @ApiOkResponse({ type: DatasetListDto, example: { items: [DATASET_EXAMPLE] } })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: '`all` is neither `true` nor `false`.' })
-  list(@CurrentPrincipal() principal: ApiPrincipal, @Query('all') all?: string): Promise<DatasetListDto> {
-    if (all !== undefined && all !== 'true' && all !== 'false') {
-      throw new BadRequestException('all: true 또는 false (all must be "true" or "false")');
-    }
-    return this.datasets.list(principal, all === 'true');
+  list(@CurrentPrincipal() principal: ApiPrincipal, @Query() query: ListDatasetsQueryDto): Promise<DatasetListDto> {
+    return this.datasets.list(principal, query.all === 'true');
   }
 
   @Get(':id')
@@ -113,7 +95,7 @@ export class DatasetsController {
   @ApiOkResponse({ type: DatasetDto, example: DATASET_EXAMPLE })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'The id is not a UUID.' })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such dataset (or not one this key may see).' })
-  get(@Param('id', new ParseUUIDPipe()) id: string, @CurrentPrincipal() principal: ApiPrincipal): Promise<DatasetDto> {
+  get(@IdParam() id: string, @CurrentPrincipal() principal: ApiPrincipal): Promise<DatasetDto> {
     return this.datasets.get(id, principal);
   }
 
@@ -168,7 +150,7 @@ export class DatasetsController {
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such dataset.' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'A queued or running job is pinned to it.' })
   async delete(
-    @Param('id', new ParseUUIDPipe()) id: string,
+    @IdParam() id: string,
     @CurrentPrincipal() principal: ApiPrincipal,
     @RequestId() requestId: string | undefined,
   ): Promise<void> {

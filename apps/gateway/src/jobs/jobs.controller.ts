@@ -1,19 +1,4 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  HttpStatus,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  Query,
-  Res,
-  StreamableFile,
-  UploadedFile,
-  UseInterceptors,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post, Query, Res, StreamableFile, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import {
   ApiAcceptedResponse,
@@ -47,6 +32,7 @@ import {
   ListJobsQueryDto,
   PreviewJobDto,
 } from '@geobatch/contracts';
+import { IdParam } from '../http/id-param.decorator';
 import { CurrentPrincipal, type ApiPrincipal } from '../auth/auth.decorators';
 import { UploadRoute } from '../auth/rate-limit.guard';
 import { RequestId } from '../http/request-id.decorator';
@@ -172,7 +158,7 @@ export class JobsController {
   @ApiOkResponse({ type: JobStatusDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'The id is not a UUID.' })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such job, or a job of another API key.' })
-  status(@Param('id', new ParseUUIDPipe()) id: string, @CurrentPrincipal() principal: ApiPrincipal): Promise<JobStatusDto> {
+  status(@IdParam() id: string, @CurrentPrincipal() principal: ApiPrincipal): Promise<JobStatusDto> {
     return this.jobs.status(id, principal.keyId);
   }
 
@@ -190,7 +176,7 @@ export class JobsController {
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such job, or a job of another API key.' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'The job has ended already (completed, failed, cancelled or expired).' })
   cancel(
-    @Param('id', new ParseUUIDPipe()) id: string,
+    @IdParam() id: string,
     @CurrentPrincipal() principal: ApiPrincipal,
     @RequestId() requestId: string | undefined,
   ): Promise<JobSummaryDto> {
@@ -214,7 +200,7 @@ export class JobsController {
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such job, or a job of another API key.' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'The job has not completed (the message gives its status).' })
   @ApiGoneResponse({ type: ErrorResponseDto, description: 'The job expired (RETENTION_DAYS after it ended), or its workbook is no longer stored.' })
-  async result(@Param('id', new ParseUUIDPipe()) id: string, @CurrentPrincipal() principal: ApiPrincipal): Promise<StreamableFile> {
+  async result(@IdParam() id: string, @CurrentPrincipal() principal: ApiPrincipal): Promise<StreamableFile> {
     const download = await this.jobs.result(id, principal.keyId);
     return new StreamableFile(download.stream, {
       type: download.format === 'csv' ? CSV_MIME : XLSX_MIME,
