@@ -1,8 +1,9 @@
-// `npm run bench -- --rows 1000000 [--geocoders 2] [--chunk-size 5000] [--niceness 10] [--warmup 1000] [--json]`
+// `npm run bench -- --rows 1000000 [--geocoders 2] [--chunk-size 5000] [--niceness 10] [--warmup 1000] [--peer geopandas] [--json]`
 // Runs a seeded CSV in the sample's layout through the whole local stack (gateway, geocoders and
 // report-merger as separate processes, the real Kafka broker and PostGIS), checks the output, and
 // re-creates the replaced system's method (one ST_Within query per row, a fallback query when it
-// finds nothing) on a 20,000-row slice in the same run as the baseline.
+// finds nothing) on a 20,000-row slice in the same run as the baseline. `--peer geopandas` also runs
+// what an analyst would use instead (geopandas-peer.ts) on the same CSV and 읍면동 layer, after the job.
 // Prints one JSON line on stdout; progress goes to stderr.
 import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,7 +15,8 @@ import { parseArgs } from 'node:util';
 import ExcelJS from 'exceljs';
 import { Client } from 'pg';
 import { CommonEnvSchema, loadConfig } from '@geobatch/util-config';
-import { cpuByPid, cpuSince, issueTestApiKey, machineBusySeconds, pidsNamed, REPO_ROOT, ServiceProcess, peakRssMb, waitFor } from '@geobatch/util-testing';
+import { cpuByPid, cpuSince, issueTestApiKey, KOSTAT_2018, machineBusySeconds, pidsNamed, REPO_ROOT, ServiceProcess, peakRssMb, waitFor } from '@geobatch/util-testing';
+import { runGeoPandasPeer, type PeerReport } from './geopandas-peer';
 import { BENCH_DATASET, GatewayClient, ensureBenchDataset, landPoints, log as logFor, writeSampleCsv } from '../support/stack-harness';
 
 const BASELINE_ROWS = 20_000;
@@ -39,6 +41,8 @@ const { values: args } = parseArgs({
     niceness: { type: 'string', default: '10' },
     /** Rows of an untimed job run first, as a service that has already served one (0: none). */
     warmup: { type: 'string', default: '1000' },
+    /** `geopandas`: also time the GeoPandas sjoin + xlsxwriter script on the same input. */
+    peer: { type: 'string' },
   },
 });
 const rows = Number(args.rows);
@@ -46,6 +50,7 @@ const geocoderCount = Number(args.geocoders);
 const niceness = Number(args.niceness);
 const warmupRows = Number(args.warmup);
 const log = logFor('bench');
+if (args.peer !== undefined && args.peer !== 'geopandas') throw new Error(`--peer: only geopandas is known (got ${args.peer})`);
 
 /** The replaced system's method: one query per row with ST_Within, and a fallback query when it finds nothing. */
 async function baseline(db: Client, datasetId: string, points: [number, number][]): Promise<number> {
@@ -207,6 +212,14 @@ async function main(): Promise<void> {
     log(`baseline: the old per-row method on ${BASELINE_ROWS} rows`);
     const baselineRate = await baseline(db, datasetId, Array.from({ length: BASELINE_ROWS }, (_, i) => points[i % points.length]));
 
+    let peer: PeerReport | null = null;
+    if (args.peer === 'geopandas') {
+      // After the services are idle, so the two never share the CPU.
+      log('peer: GeoPandas sjoin + xlsxwriter on the same CSV and 읍면동 layer');
+      peer = runGeoPandasPeer(csv, KOSTAT_2018.eupmyeondong, join(work, 'peer.xlsx'));
+      if (peer.rows !== rows) throw new Error(`the peer wrote ${peer.rows} rows, expected ${rows}`);
+    }
+
     const report = {
       rows,
       seconds: Math.round(seconds * 10) / 10,
@@ -225,6 +238,7 @@ async function main(): Promise<void> {
       chunk_size: Number(args['chunk-size']),
       niceness: { gateway: niceness, geocoder: niceness, merger: 0 },
       warmup_rows: warmupRows,
+      ...(peer ? { peer, peer_seconds: peer.process_seconds, speedup_vs_peer: round1(peer.process_seconds / seconds) } : {}),
     };
     if (outRows !== rows) throw new Error(`output has ${outRows} rows, expected ${rows}: ${JSON.stringify(report)}`);
     process.stdout.write(JSON.stringify(report) + '\n');
