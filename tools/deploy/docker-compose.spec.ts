@@ -25,7 +25,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('describes the whole system: KRaft Kafka, PostGIS, the set-up step, the three apps and an optional Kafka UI', () => {
-    assert.deepEqual(Object.keys(services).sort(), ['gateway', 'geocoder', 'kafka', 'kafka-ui', 'migrate', 'postgis', 'report-merger']);
+    assert.deepEqual(Object.keys(services).sort(), ['gateway', 'geocoder', 'kafka', 'kafka-2', 'kafka-3', 'kafka-ui', 'migrate', 'postgis', 'report-merger']);
     assert.equal(services.kafka.image, `apache/kafka:${kafkaScriptVersion()}`, 'the same Kafka as the local stack');
     const kafkaEnv = withDefaults(services.kafka.environment!);
     assert.equal(kafkaEnv.KAFKA_PROCESS_ROLES, 'broker,controller');
@@ -34,7 +34,35 @@ describe('docker-compose.yml', () => {
     assert.equal(kafkaEnv.KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR, '1');
     assert.match(services.postgis.image!, /^postgis\/postgis:15-/);
     assert.deepEqual(services['kafka-ui'].profiles, ['ui']);
+    assert.equal(services.kafka.profiles, undefined, 'one node without any profile');
     for (const name of ['kafka', 'postgis']) assert.ok(services[name].healthcheck, `${name} has a healthcheck`);
+  });
+
+  it('runs a replicated three-node KRaft cluster behind the `cluster` profile with tools/deploy/kafka-cluster.env', () => {
+    const clusterEnv = Object.fromEntries(
+      readFileSync(join(REPO_ROOT, 'tools/deploy/kafka-cluster.env'), 'utf8')
+        .split('\n')
+        .filter((l) => /^[A-Z_]+=/.test(l))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
+    // What compose would substitute with that env file in place of the one-node defaults.
+    const resolved = (env: Record<string, string | number>) =>
+      Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v).replace(/\$\{([A-Z_]+):-([^}]*)\}/g, (_, name: string, d: string) => clusterEnv[name] ?? d)]));
+    assert.equal(clusterEnv.COMPOSE_PROFILES, 'cluster');
+    const nodes = ['kafka', 'kafka-2', 'kafka-3'];
+    nodes.forEach((name, i) => {
+      const env = resolved(services[name].environment!);
+      assert.equal(env.KAFKA_NODE_ID, String(i + 1), name);
+      assert.equal(env.KAFKA_CONTROLLER_QUORUM_VOTERS, '1@kafka:9093,2@kafka-2:9093,3@kafka-3:9093', name);
+      assert.equal(env.KAFKA_ADVERTISED_LISTENERS, `PLAINTEXT://${name}:9092`, name);
+      assert.equal(env.KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR, '3', name);
+      assert.equal(env.KAFKA_MIN_INSYNC_REPLICAS, '2', name);
+      assert.ok(services[name].healthcheck, `${name} has a healthcheck`);
+      if (i > 0) assert.deepEqual(services[name].profiles, ['cluster'], name);
+    });
+    for (const app of ['gateway', 'geocoder', 'report-merger', 'migrate']) {
+      assert.equal(resolved(services[app].environment!).KAFKA_BROKERS, 'kafka:9092,kafka-2:9092,kafka-3:9092', app);
+    }
   });
 
   for (const name of ['gateway', 'geocoder', 'report-merger', 'migrate']) {

@@ -29,7 +29,9 @@ if [ "${#browser_pkgs[@]}" -gt 0 ]; then
 fi
 
 bash tools/stack/postgis.sh
-bash tools/stack/kafka.sh ensure
+# The broker list kafka.sh started (KAFKA_NODES of them) or was given: the topics are created there.
+KAFKA_BROKERS="$(bash tools/stack/kafka.sh ensure)"
+export KAFKA_BROKERS
 
 node -r reflect-metadata -r @swc-node/register tools/db/migrate.ts "$database_url"
 node -r reflect-metadata -r @swc-node/register tools/stack/ensure-topics.ts

@@ -1,17 +1,28 @@
 #!/usr/bin/env bash
-# `npm run stack`: installs what is missing, starts PostGIS, Kafka and the three services as
-# separate processes, and stays in the foreground until Ctrl-C stops everything it started.
+# `npm run stack [-- --brokers 3]`: installs what is missing, starts PostGIS, Kafka (one node, or a
+# replicated KRaft cluster of --brokers / KAFKA_NODES nodes) and the three services as separate
+# processes, and stays in the foreground until Ctrl-C stops everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --brokers) export KAFKA_NODES="${2:?--brokers needs a number}"; shift 2 ;;
+    --brokers=*) export KAFKA_NODES="${1#--brokers=}"; shift ;;
+    *) echo "[stack] unknown option $1 (usage: npm run stack [-- --brokers N])" >&2; exit 2 ;;
+  esac
+done
 root=$(pwd)
 port="${PORT:-3000}"
 logs="$root/.geobatch/logs"
 mkdir -p "$logs"
 
-kafka_was_running=no
-if [ -z "${KAFKA_BROKERS:-}" ] && bash tools/stack/kafka.sh status >/dev/null 2>&1; then kafka_was_running=yes; fi
+# Kafka is ours to stop only when we started it here (not given in KAFKA_BROKERS, not already running).
+stop_kafka=no
+if [ -z "${KAFKA_BROKERS:-}" ] && ! bash tools/stack/kafka.sh status >/dev/null 2>&1; then stop_kafka=yes; fi
 
 bash tools/stack/prepare.sh
+KAFKA_BROKERS="${KAFKA_BROKERS:-$(bash tools/stack/kafka.sh bootstrap)}"
+export KAFKA_BROKERS
 # The gateway wants an API key on every request: keep a development admin key in .geobatch/.
 dev_key_file="$root/.geobatch/dev-api-key"
 node -r reflect-metadata -r @swc-node/register tools/stack/ensure-dev-api-key.ts "${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/geobatch}" "$dev_key_file"
@@ -22,7 +33,7 @@ stop_all() {
   echo "[stack] stopping services" >&2
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if [ "$kafka_was_running" = no ] && [ -z "${KAFKA_BROKERS:-}" ]; then bash tools/stack/kafka.sh stop || true; fi
+  if [ "$stop_kafka" = yes ]; then env -u KAFKA_BROKERS bash tools/stack/kafka.sh stop || true; fi
   echo "[stack] stopped" >&2
 }
 trap stop_all INT TERM EXIT

@@ -2,9 +2,16 @@ import { Kafka, logLevel } from 'kafkajs';
 import { ALL_TOPICS } from '@geobatch/contracts';
 import type { KafkaConnection } from './kafka-options';
 
+/** How a topic is replicated on a cluster of `brokers`: three copies where there are three, two of them in sync for a write to count. */
+export function replicationFor(brokers: number): { replicationFactor: number; minInsyncReplicas: number } {
+  const replicationFactor = Math.max(1, Math.min(3, brokers));
+  return { replicationFactor, minInsyncReplicas: replicationFactor >= 3 ? 2 : 1 };
+}
+
 /**
- * Creates the project's topics with their declared partition counts, and adds partitions to
- * topics that have fewer. Safe to run from every service at start-up: existing topics are left alone.
+ * Creates the project's topics with their declared partition counts, replicated as the cluster
+ * allows (replicationFor), and adds partitions to topics that have fewer. Safe to run from every
+ * service at start-up: existing topics are left alone.
  */
 export async function ensureTopics(conn: KafkaConnection, topics = ALL_TOPICS): Promise<void> {
   const admin = new Kafka({ clientId: `${conn.clientId}-admin`, brokers: conn.brokers, logLevel: logLevel.NOTHING }).admin();
@@ -13,9 +20,15 @@ export async function ensureTopics(conn: KafkaConnection, topics = ALL_TOPICS): 
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t.name));
     if (missing.length > 0) {
+      const { replicationFactor, minInsyncReplicas } = replicationFor((await admin.describeCluster()).brokers.length);
       await admin.createTopics({
         waitForLeaders: true,
-        topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: 1 })),
+        topics: missing.map((t) => ({
+          topic: t.name,
+          numPartitions: t.partitions,
+          replicationFactor,
+          configEntries: [{ name: 'min.insync.replicas', value: String(minInsyncReplicas) }],
+        })),
       });
     }
     const present = topics.filter((t) => existing.has(t.name));
