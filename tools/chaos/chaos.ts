@@ -1,8 +1,11 @@
-// `npm run chaos -- [--trials 5] [--rows 200000] [--targets gateway,geocoder,merger,kafka,postgres] [--json]`
+// `npm run chaos -- [--trials 5] [--rows 200000] [--targets gateway,geocoder,merger,kafka,postgres] [--brokers 3] [--json]`
 // Runs a job through the local stack once per trial and, at a random moment of each, SIGKILLs one
 // of: the gateway, a geocoder, the merger, the Kafka broker or PostgreSQL, restarting it a few
 // seconds later. Then checks the result row by row: every input row exactly once, in order.
-// Prints `{ "trials", "completed", "rows_expected", "rows_exact", "duplicates", "lost" }`.
+// With `--brokers 3` the stack runs on a replicated three-node cluster (tools/stack/kafka.sh with
+// KAFKA_NODES) and a `kafka` kill takes one random node down for the rest of the trial: the job
+// must complete on the other two. Prints `{ "trials", "completed", "rows_expected", "rows_exact",
+// "duplicates", "lost", "longest_stall_s" }` (the longest time row progress stood still, while rows remained).
 //
 // Uses KAFKA_BROKERS and DATABASE_URL (TEST_DATABASE_URL wins when set, so a test setup never
 // touches the dev database). The broker is killed and restarted with tools/stack/kafka.sh on
@@ -46,6 +49,8 @@ const { values: args } = parseArgs({
     targets: { type: 'string' },
 
     json: { type: 'boolean', default: false },
+    /** Kafka nodes: 1 (restarted after its kill) or a cluster whose killed node stays down until the trial ends. */
+    brokers: { type: 'string', default: '1' },
   },
 });
 const log = logFor('chaos');
@@ -61,6 +66,8 @@ const targets: Victim[] = (args.targets ?? args.victim ?? VICTIMS.join(','))
     return victim;
   });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const brokerCount = Number(args.brokers);
+if (!Number.isInteger(brokerCount) || brokerCount < 1 || brokerCount > 9) throw new Error(`--brokers: 1 to 9 (got ${args.brokers})`);
 
 function sh(cmd: string, cmdArgs: string[], env: NodeJS.ProcessEnv = process.env): string {
   return execFileSync(cmd, cmdArgs, { stdio: ['ignore', 'pipe', 'inherit'], cwd: REPO_ROOT, env }).toString().trim();
@@ -70,10 +77,34 @@ function sh(cmd: string, cmdArgs: string[], env: NodeJS.ProcessEnv = process.env
  * kafka.sh manages the local broker on KAFKA_PORT/GEOBATCH_CACHE; with KAFKA_BROKERS set it refuses
  * to kill anything ("external broker"), so it runs without it.
  */
-function kafkaSh(command: 'kill' | 'ensure' | 'bootstrap'): string {
-  const env = { ...process.env };
+function kafkaSh(command: 'kill' | 'ensure' | 'bootstrap', node?: number): string {
+  const env: NodeJS.ProcessEnv = { ...process.env, KAFKA_NODES: String(brokerCount) };
   delete env.KAFKA_BROKERS;
-  return sh('bash', ['tools/stack/kafka.sh', command], env);
+  return sh('bash', ['tools/stack/kafka.sh', command, ...(node === undefined ? [] : [String(node)])], env);
+}
+
+/**
+ * Waits for the job to end, reading its progress every 250 ms: the longest time its processed rows
+ * stood still while rows remained (a stall: a rebalance, a leader election, a restarted service).
+ */
+async function followJob(api: GatewayClient, id: string, timeoutMs: number): Promise<{ status: string; longestStallS: number }> {
+  const deadline = Date.now() + timeoutMs;
+  let last = -1;
+  let since = Date.now();
+  let longest = 0;
+  while (Date.now() < deadline) {
+    const view = await api.job(id).catch(() => undefined);
+    const now = Date.now();
+    if (view && view.rows.processed !== last) {
+      last = view.rows.processed;
+      since = now;
+    } else if (last < rows) {
+      longest = Math.max(longest, now - since);
+    }
+    if (view && !['queued', 'running'].includes(view.status)) return { status: view.status, longestStallS: Math.round(longest / 100) / 10 };
+    await sleep(250);
+  }
+  throw new Error(`job ${id} did not end within ${timeoutMs / 1000} s`);
 }
 
 /**
@@ -180,8 +211,11 @@ async function checkResult(path: string): Promise<{ exact: boolean; rows: number
 
 async function main(): Promise<void> {
   const loaded = loadConfig(ChaosEnvSchema);
-  const config = { ...loaded, DATABASE_URL: loaded.TEST_DATABASE_URL ?? loaded.DATABASE_URL };
-  if (targets.includes('kafka')) {
+  const config = { ...loaded, DATABASE_URL: loaded.TEST_DATABASE_URL ?? loaded.DATABASE_URL, KAFKA_BROKERS: [...loaded.KAFKA_BROKERS] };
+  if (brokerCount > 1) {
+    // The cluster is this run's own: started (or found) by kafka.sh, on ports apart from the one-node broker.
+    config.KAFKA_BROKERS = kafkaSh('ensure').split(',');
+  } else if (targets.includes('kafka')) {
     const managed = kafkaSh('bootstrap');
     if (!config.KAFKA_BROKERS.includes(managed)) {
       throw new Error(`tools/stack/kafka.sh manages ${managed} but KAFKA_BROKERS is ${config.KAFKA_BROKERS.join(',')}: set KAFKA_PORT (and GEOBATCH_CACHE) to match`);
@@ -232,7 +266,7 @@ async function main(): Promise<void> {
       void Promise.all(Object.values(services).map((s) => s.kill())).finally(() => process.exit(130));
     });
   }
-  const summary = { trials: Number(args.trials), completed: 0, rows_expected: 0, rows_exact: 0, duplicates: 0, lost: 0 };
+  const summary = { trials: Number(args.trials), brokers: brokerCount, completed: 0, rows_expected: 0, rows_exact: 0, duplicates: 0, lost: 0, longest_stall_s: 0 };
   const details: unknown[] = [];
   try {
     await waitFor(
@@ -258,17 +292,26 @@ async function main(): Promise<void> {
       const delayMs = Date.now() - t0;
       // Where the job was when the kill hit.
       const at = await api.job(id).then((v) => `${v.status}, ${v.rows.processed} rows processed`, () => 'unknown');
-      if (victim === 'kafka') kafkaSh('kill');
+      // On a cluster the broker stays down until the job has ended: the other nodes must carry it.
+      const node = victim === 'kafka' ? 1 + Math.floor(rand() * brokerCount) : undefined;
+      const forGood = victim === 'kafka' && brokerCount > 1;
+      if (victim === 'kafka') kafkaSh('kill', node);
       else if (victim === 'postgres') killPostgres();
       else await services[victim].kill();
-      await sleep(2000 + Math.floor(rand() * 3000));
-      if (victim === 'kafka') kafkaSh('ensure');
-      else if (victim === 'postgres') startPostgres();
-      else services[victim] = new ServiceProcess(victim, env, logs).start();
+      if (!forGood) {
+        await sleep(2000 + Math.floor(rand() * 3000));
+        if (victim === 'kafka') kafkaSh('ensure');
+        else if (victim === 'postgres') startPostgres();
+        else services[victim] = new ServiceProcess(victim, env, logs).start();
+      }
 
       let outcome: { exact: boolean; rows: number; duplicates: number; lost: number } | { error: string };
+      let stall: number | null = null;
       try {
-        await api.waitForCompletion(id, 10 * 60_000, 500);
+        const ended = await followJob(api, id, 10 * 60_000);
+        stall = ended.longestStallS;
+        summary.longest_stall_s = Math.max(summary.longest_stall_s, stall);
+        if (ended.status !== 'completed') throw new Error(`job ${ended.status}`);
         summary.completed++;
         const result = join(work, `${id}.xlsx`);
         await api.download(id, result);
@@ -282,7 +325,8 @@ async function main(): Promise<void> {
         summary.lost += rows;
       }
       const seconds = Math.round((Date.now() - t0) / 100) / 10;
-      details.push({ trial: t + 1, victim, delayMs, killedWhen: at, seconds, ...outcome });
+      if (forGood) kafkaSh('ensure'); // the next trial starts with every node up
+      details.push({ trial: t + 1, victim, ...(node === undefined ? {} : { node, forGood }), delayMs, killedWhen: at, seconds, longestStallS: stall, ...outcome });
       log(`trial ${t + 1}: ${JSON.stringify(details[details.length - 1])}`);
     }
   } finally {
