@@ -12,13 +12,6 @@ export interface KafkaConnection {
 /** Retries with backoff so a broker that is briefly away does not crash a service. */
 const RETRY = { initialRetryTime: 300, retries: 12, maxRetryTime: 10_000 };
 /**
- * The connection layer gives up on one broker quickly: kafkajs refreshes its metadata only once a
- * connection error gets past these retries, and on a cluster the new partition leaders are then
- * found on the live brokers. The producer's and the consumer's own RETRY above ride out a longer
- * outage (a lone broker restarting).
- */
-const CONNECTION_RETRY = { initialRetryTime: 100, retries: 3, maxRetryTime: 1_000 };
-/**
  * How old partition-leader metadata may get. A fetch or send that fails on a dead broker's connection
  * does not refresh it (kafkajs refreshes on stale-metadata errors only), but each retry refreshes it
  * once it is this old: so a cluster's new leaders are found within seconds, not after the retries run out.
@@ -43,7 +36,7 @@ export function consumerServerOptions(
   return {
     transport: Transport.KAFKA,
     options: {
-      client: { clientId: conn.clientId, brokers: conn.brokers, retry: CONNECTION_RETRY, logLevel: logLevel.WARN },
+      client: { clientId: conn.clientId, brokers: conn.brokers, retry: RETRY, logLevel: logLevel.WARN },
       consumer: {
         groupId,
         sessionTimeout: extra.sessionTimeout ?? 30_000,
@@ -66,7 +59,7 @@ export function consumerServerOptions(
 /** Options for a service's producer (a Nest ClientKafka): idempotent, acknowledged by all replicas. */
 export function producerClientOptions(conn: KafkaConnection): NonNullable<KafkaOptions['options']> {
   return {
-    client: { clientId: conn.clientId, brokers: conn.brokers, retry: CONNECTION_RETRY, logLevel: logLevel.WARN },
+    client: { clientId: conn.clientId, brokers: conn.brokers, retry: RETRY, logLevel: logLevel.WARN },
     producer: { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: RETRY, metadataMaxAge: METADATA_MAX_AGE_MS },
     producerOnlyMode: true,
     send: { acks: -1, ...(conn.compression === 'gzip' ? { compression: CompressionTypes.GZIP } : {}) },
