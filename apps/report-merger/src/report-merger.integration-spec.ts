@@ -271,7 +271,11 @@ describe('report-merger against the real broker and database', { timeout: 180_00
     const codeCols = [6, 7, 8, 9].map((i) => upload.header.length + i);
     upload.rows.forEach(({ n, cells }, i) => {
       const row = sheet.getRow(i + 2);
-      cells.forEach((v, c) => assert.equal(String(row.getCell(c + 1).value ?? ''), v, `row ${n} column ${c + 1}`));
+      // A CSV value Excel reads as a number is a number cell (`37.500000` → 37.5): compared by value.
+      cells.forEach((v, c) => {
+        const value = row.getCell(c + 1).value ?? '';
+        assert.equal(typeof value === 'number' ? value : String(value), typeof value === 'number' ? Number(v) : v, `row ${n} column ${c + 1}`);
+      });
       const expected = resultFor(n).matches[0];
       const at = (title: (typeof APPENDED_COLUMNS)[number]) => row.getCell(upload.header.length + APPENDED_COLUMNS.indexOf(title) + 1);
       assert.equal(at('상태').value, expected.status, `row ${n} status`);

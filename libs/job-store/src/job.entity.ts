@@ -1,9 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 import type { DatasetFacts, InputEncoding, JobStatus, OutputFormat, OutputLang, SheetTotalsV1 } from '@geobatch/contracts';
-import type { SheetColumns, UploadPlan } from '@geobatch/util-spreadsheet';
-
-/** The x/y (and date) columns of one input sheet, worked out when the job was accepted. */
-export type JobSheetColumns = SheetColumns;
+import type { UploadPlan } from '@geobatch/util-spreadsheet';
 
 /** One version of a dated series, as a job pinned it (see `JobOptions.datasetVersions`). */
 export interface JobDatasetVersion {
@@ -92,6 +89,10 @@ export class JobEntity {
   /** Null until the first chunk is published. */
   @Column('jsonb', { name: 'published_chunks', nullable: true })
   publishedChunks!: PublishWatermark | null;
+
+  /** Rows (data and blank) expected before the upload is read through; an estimate, `sheets` is exact. */
+  @Column('int', { name: 'estimated_rows', nullable: true })
+  estimatedRows!: number | null;
 
   @Column('int', { name: 'total_chunks', nullable: true })
   totalChunks!: number | null;

@@ -17,6 +17,13 @@ function parseCrs(value: string): string {
   return crs;
 }
 
+/** Commander's parser for `--header-row`: a 1-based row number, checked before uploading. */
+function parseHeaderRow(value: string): string {
+  const row = value.trim();
+  if (!/^\d+$/.test(row) || Number(row) < 1 || Number(row) > 1_048_576) throw new InvalidArgumentError('give a 1-based row number, e.g. 4.');
+  return String(Number(row));
+}
+
 /**
  * Form fields with a flag of the same name. `force` is the exception: `--force` already means
  * "overwrite --out", so `--new-job` sends `force=true`.
@@ -39,6 +46,10 @@ export function jobFieldOptions(): { [K in FlagField]?: Option } {
     dataset: new Option('--dataset <name>', "boundary dataset name, or several comma-separated (each adds its own group of columns; default: the gateway's default dataset)"),
     encoding: new Option('--encoding <encoding>', 'text encoding of a CSV (default: detected)').choices(INPUT_ENCODINGS),
     sheet: new Option('--sheet <name|number>', 'XLSX: the sheet to read (default: every sheet with coordinate columns)'),
+    headerRow: new Option(
+      '--header-row <n>',
+      'row number of the header, e.g. 4 below a title block (default: found; rows above it are copied to the result unchanged)',
+    ).argParser(parseHeaderRow),
     lang: new Option('--lang <lang>', 'language of the appended headers (gateway default: ko)').choices(OUTPUT_LANGS),
     format: new Option('--format <format>', 'result file format (gateway default: xlsx)').choices(OUTPUT_FORMATS),
     nearestM: new Option('--nearest-m <metres>', 'take the nearest area within this many metres for points in no polygon; 0 = off (gateway default: 200)'),
@@ -85,7 +96,8 @@ message says which), 3 the gateway failed or could not be reached, 130 interrupt
 
 Example:
   ${ctx.invocation} submit overspeed.csv --x 5 --y 6 --dataset kostat-2018
-  ${ctx.invocation} submit 측정.xlsx --sheet 2 --crs EPSG:5179 --out results/`;
+  ${ctx.invocation} submit 측정.xlsx --sheet 2 --crs EPSG:5179 --out results/
+  ${ctx.invocation} submit 과속내역.xlsx --header-row 4 --x 경도 --y 위도`;
 }
 
 export function registerSubmit(program: Command, ctx: CliContext): void {

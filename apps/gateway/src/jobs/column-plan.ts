@@ -1,4 +1,3 @@
-import type { JobSheetColumns } from '@geobatch/job-store';
 import {
   ColumnResolutionError,
   detectCoordinateColumns,
@@ -6,6 +5,7 @@ import {
   resolveColumn,
   sampleRows,
   type CoordinateColumns,
+  type SheetColumns,
   type TabularFile,
   type TabularSheet,
 } from '@geobatch/util-spreadsheet';
@@ -29,6 +29,8 @@ function needsSample(request: ColumnRequest): boolean {
 
 /** Resolves or detects the x/y columns of one sheet; throws ColumnResolutionError saying why not. */
 export async function columnsOf(sheet: TabularSheet, request: ColumnRequest): Promise<CoordinateColumns> {
+  // A headerRow past the sheet's end or on an empty row: said as it is (a 400 for the sheet asked for).
+  if (sheet.headerProblem) throw new ColumnResolutionError(sheet.headerProblem);
   if (sheet.header.length === 0) {
     throw new ColumnResolutionError('빈 시트입니다 (the sheet has no header row or values)');
   }
@@ -36,7 +38,7 @@ export async function columnsOf(sheet: TabularSheet, request: ColumnRequest): Pr
   return detectCoordinateColumns(sheet.header, sample, { x: request.x, y: request.y });
 }
 
-function planned(sheet: TabularSheet, c: CoordinateColumns): JobSheetColumns {
+function planned(sheet: TabularSheet, c: CoordinateColumns): SheetColumns {
   return { sheet: sheet.index, name: sheet.name, x: c.x.index, y: c.y.index, xName: c.x.name, yName: c.y.name, xBy: c.x.by, yBy: c.y.by };
 }
 
@@ -44,7 +46,7 @@ function planned(sheet: TabularSheet, c: CoordinateColumns): JobSheetColumns {
  * Adds the date column to a planned sheet. A sheet that has the coordinates but not the date column
  * is an error, not a sheet to skip: its rows could not be dated.
  */
-function withDate(plan: JobSheetColumns, sheet: TabularSheet, request: ColumnRequest, prefixSheet: boolean): JobSheetColumns {
+function withDate(plan: SheetColumns, sheet: TabularSheet, request: ColumnRequest, prefixSheet: boolean): SheetColumns {
   const spec = request.date?.trim();
   if (!spec) return plan;
   try {
@@ -65,11 +67,11 @@ function withDate(plan: JobSheetColumns, sheet: TabularSheet, request: ColumnReq
  * asked for, or else every sheet that has the columns (at least one must). Throws
  * ColumnResolutionError (or SheetSelectionError) with a message for the user.
  */
-export async function planColumns(file: TabularFile, request: ColumnRequest): Promise<JobSheetColumns[]> {
+export async function planColumns(file: TabularFile, request: ColumnRequest): Promise<SheetColumns[]> {
   const sheetSpec = request.sheet?.trim() ? request.sheet : null;
   if (file.kind === 'csv' || sheetSpec) {
     const sheet = sheetSpec ? findSheet(file, sheetSpec) : file.sheets[0];
-    let plan: JobSheetColumns;
+    let plan: SheetColumns;
     try {
       plan = planned(sheet, await columnsOf(sheet, request));
     } catch (e) {
@@ -80,7 +82,7 @@ export async function planColumns(file: TabularFile, request: ColumnRequest): Pr
     }
     return [withDate(plan, sheet, request, file.kind === 'xlsx')];
   }
-  const plan: JobSheetColumns[] = [];
+  const plan: SheetColumns[] = [];
   const reasons: string[] = [];
   for (const sheet of file.sheets) {
     try {

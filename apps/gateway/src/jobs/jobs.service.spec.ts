@@ -236,6 +236,20 @@ describe('JobsService', () => {
     it('XLSX: 400 when no sheet has the columns given, with the reason per sheet', async () =>
       rejects400(await workbookUpload(), { x: 'nope', y: 'lat' }, /no sheet has the x\/y columns.*시트 "A": x: .*"nope".*시트 "B": x: /));
 
+    it('plans the header found below a title block, or the headerRow asked for; 400 past the end or on an empty row', async () => {
+      const titled = '과속 상세내역 (2024년 4월)\n출력일시: 2024-05-02,,\n\n업체,가로,세로\na,127.1,37.5\nb,127.2,37.6\n';
+      await create(upload(titled), {});
+      const sheet = world.ofOp('create')[0].job.options.upload.sheets[0];
+      assert.deepEqual([sheet.headerRow, sheet.x, sheet.y, sheet.xBy], [4, 1, 2, 'values']);
+      await create(upload(titled), { headerRow: '2', x: '1', y: '2', force: 'true' });
+      assert.equal(world.ofOp('create')[1].job.options.upload.sheets[0].headerRow, 2);
+      world = new FakeWorld();
+      started = [];
+      await rejects400(upload(titled), { headerRow: '3' }, /^headerRow: 3행이 비어 있습니다 \(row 3 is empty\)/);
+      await rejects400(upload(titled), { headerRow: '9' }, /row 9 is past the end of the sheet, whose last row with a value is 6/);
+      await rejects400(upload(titled), { headerRow: '0' }, /^headerRow: /);
+    });
+
     it('400 for format=csv over several sheets', async () =>
       rejects400(await workbookUpload(), { format: 'csv' }, /format=csv holds one sheet.*"A", "B"/));
 
@@ -282,6 +296,18 @@ describe('JobsService', () => {
       assert.deepEqual([preview.x?.letter, preview.y?.letter], ['B', 'C']);
       const chosen = await previewOf(await workbookUpload(), { sheet: 'B' });
       assert.deepEqual([chosen.sheet.name, chosen.x?.name, chosen.y?.name, chosen.x?.by], ['B', 'lon', 'lat', 'header']);
+    });
+
+    it('shows the header row taken and the rows above it, and takes headerRow; 400 for one that is not a row', async () => {
+      const titled = '과속 상세내역\n\n번호,경도,위도\n1,127.1,37.5\n';
+      const found = await previewOf(upload(titled), {});
+      assert.deepEqual([found.headerRow, found.above, found.header, found.x?.letter], [3, [['과속 상세내역'], []], ['번호', '경도', '위도'], 'B']);
+      const asked = await previewOf(upload(titled), { headerRow: '1' });
+      assert.deepEqual([asked.headerRow, asked.above, asked.header], [1, [], ['과속 상세내역']]);
+      await assert.rejects(previewOf(upload(titled), { headerRow: '2' }), (thrown: unknown) => {
+        const e = asHttp(thrown);
+        return e instanceof BadRequestException && /row 2 is empty/.test(e.message);
+      });
     });
 
     it('400 without a file or for an unreadable one', async () => {

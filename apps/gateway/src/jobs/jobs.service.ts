@@ -90,7 +90,7 @@ export class JobsService {
 
   /** Reads the upload and works out everything the job will do: its sheets and columns, datasets and upload plan. */
   private async optionsFor(upload: StoredUpload, dto: CreateJobDto, ownerKeyId: string | null): Promise<JobOptions> {
-    const file = await openUpload(upload, dto.encoding);
+    const file = await openUpload(upload, dto.encoding, { headerRow: dto.headerRow, x: dto.x, y: dto.y });
     const columns = await planSheets(file, dto);
     const datasets = await pinDatasets(this.datasets, this.seriesLookup, dto, ownerKeyId);
     const facts = await this.datasets.factsOf(datasets.ids, ownerKeyId ?? undefined);
@@ -117,7 +117,7 @@ export class JobsService {
   async preview(upload: StoredUpload | undefined, dto: PreviewJobDto): Promise<JobPreviewDto> {
     if (!upload) throw new BadRequestException(FILE_REQUIRED);
     try {
-      return await previewUpload(await openUpload(upload, dto.encoding), dto.sheet);
+      return await previewUpload(await openUpload(upload, dto.encoding, { headerRow: dto.headerRow }), dto.sheet);
     } finally {
       await unlink(upload.path).catch(() => undefined);
     }

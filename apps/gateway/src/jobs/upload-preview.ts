@@ -1,11 +1,13 @@
 import type { ColumnRefDto, JobPreviewDto, PreviewSheetDto } from '@geobatch/contracts';
 import {
   cellJson,
+  cellText,
   ColumnResolutionError,
   columnLetter,
   findSheet,
   sampleRows,
   type ColumnChoice,
+  type ColumnDetection,
   type CoordinateColumns,
   type TabularFile,
   type TabularRow,
@@ -15,6 +17,8 @@ import { columnsOf, DETECTION_SAMPLE_ROWS } from './column-plan';
 
 /** Rows shown by `POST /jobs/preview`. */
 export const PREVIEW_ROWS = 20;
+/** Rows above the header shown by the preview (a title block is a few). */
+export const PREVIEW_ABOVE_ROWS = 50;
 
 /** A sheet as previewed: its first rows and the coordinate columns found in them, or why none were. */
 interface SheetLook {
@@ -22,6 +26,7 @@ interface SheetLook {
   rows: TabularRow[];
   columns: CoordinateColumns | null;
   problem: string | null;
+  found?: ColumnDetection | null;
 }
 
 function choiceRef(c: ColumnChoice): ColumnRefDto {
@@ -40,7 +45,8 @@ async function look(sheet: TabularSheet): Promise<SheetLook> {
     return { sheet, rows, columns, problem: null };
   } catch (e) {
     if (!(e instanceof ColumnResolutionError)) throw e;
-    return { sheet, rows, columns: null, problem: e.message };
+    // One column found is still shown (the per-column detection keeps it on the error).
+    return { sheet, rows, columns: null, problem: e.message, found: e.found ?? null };
   }
 }
 
@@ -56,13 +62,22 @@ async function chooseSheet(file: TabularFile, sheetSpec: string | undefined): Pr
   return chosen!;
 }
 
+/** The rows above the header as text, empty rows included (as `[]`), the first PREVIEW_ABOVE_ROWS. */
+function aboveText(sheet: TabularSheet): string[][] {
+  const byRow = new Map(sheet.above.map((r) => [r.row, r.cells]));
+  const last = Math.min(sheet.headerRow - 1, PREVIEW_ABOVE_ROWS);
+  return Array.from({ length: Math.max(0, last) }, (_, i) => (byRow.get(i + 1) ?? []).map((c) => cellText(c)));
+}
+
 /**
  * What Geobatch reads in an upload, without creating a job: the file type, encoding and
- * delimiter, the sheets, the chosen sheet's header and first rows, and the suggested x/y
- * columns and coordinate system.
+ * delimiter, the sheets, the chosen sheet's header row (found, or as asked) with the rows above it,
+ * its header and first rows, and the suggested x/y columns and coordinate system.
  */
 export async function previewUpload(file: TabularFile, sheetSpec: string | undefined): Promise<JobPreviewDto> {
-  const { sheet, rows, columns, problem } = await chooseSheet(file, sheetSpec);
+  const { sheet, rows, columns, problem, found } = await chooseSheet(file, sheetSpec);
+  // A headerRow that is not a row of the sheet shown is refused, as a job would be.
+  if (sheet.headerProblem) throw new ColumnResolutionError(file.kind === 'xlsx' ? `시트 "${sheet.name}": ${sheet.headerProblem}` : sheet.headerProblem);
   return {
     kind: file.kind,
     encoding: file.encoding ?? null,
@@ -70,11 +85,11 @@ export async function previewUpload(file: TabularFile, sheetSpec: string | undef
     sheets: file.sheets.map(sheetDto),
     sheet: sheetDto(sheet),
     headerRow: sheet.headerRow,
-    above: [],
+    above: aboveText(sheet),
     header: sheet.header,
     rows: rows.slice(0, PREVIEW_ROWS).map((r) => r.cells.map(cellJson)),
-    x: columns ? choiceRef(columns.x) : null,
-    y: columns ? choiceRef(columns.y) : null,
+    x: columns ? choiceRef(columns.x) : found?.x ? choiceRef(found.x) : null,
+    y: columns ? choiceRef(columns.y) : found?.y ? choiceRef(found.y) : null,
     crs: columns?.crs ?? 'unknown',
     problem,
   };

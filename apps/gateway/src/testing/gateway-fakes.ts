@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import type { LoggerService } from '@nestjs/common';
 import ExcelJS from 'exceljs';
 import { JobStatus, type SheetTotalsV1 } from '@geobatch/contracts';
-import type { JobEntity, JobOptions, JobProgress, JobRepository, JobSheetColumns, NewJob } from '@geobatch/job-store';
+import type { JobEntity, JobOptions, JobProgress, JobRepository, NewJob } from '@geobatch/job-store';
 import { testUploadPlan } from '@geobatch/job-store/testing';
-import { csvSheetName } from '@geobatch/util-spreadsheet';
+import { csvSheetName, type SheetColumns } from '@geobatch/util-spreadsheet';
 import type { EventPublisher } from '@geobatch/util-kafka';
 import { loadConfig } from '@geobatch/util-config';
 import type { GatewayConfig } from '../config/gateway-config.module';
@@ -75,7 +75,7 @@ export class FakeWorld {
 
 /** Options of a CSV job (its sheet `name`) reading `lon`, `lat` from columns 1 and 2 of a header on row 1. */
 export function fakeOptions(name = 'input'): JobOptions {
-  const columns: JobSheetColumns[] = [{ sheet: 0, name, x: 0, y: 1, xName: 'lon', yName: 'lat', xBy: 'given', yBy: 'given' }];
+  const columns: SheetColumns[] = [{ sheet: 0, name, x: 0, y: 1, xName: 'lon', yName: 'lat', xBy: 'given', yBy: 'given' }];
   return {
     x: 'lon', y: 'lat', crs: 'EPSG:4326', datasetIds: [randomUUID()], datasetLabels: ['test@1'], datasetFacts: [],
     encodingRequested: 'auto', sheet: null, lang: 'ko', format: 'xlsx', nearestM: 200,

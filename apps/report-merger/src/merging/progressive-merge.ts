@@ -3,6 +3,7 @@ import type { JobEntity } from '@geobatch/job-store';
 import type { PlannedSheet, TabularFile, TabularRow, TabularSheet } from '@geobatch/util-spreadsheet';
 import { MergeDataError } from './result-alignment';
 import { ResultOutput } from './result-output';
+import { rowsAbove } from './workbook-writer';
 
 /** Rows kept in memory for chunks that arrived ahead of their turn; later ones are read back from the database. */
 export const MAX_PENDING_ROWS = 200_000;
@@ -25,7 +26,7 @@ interface SealedSheet {
   blankRows: number;
 }
 
-/** A sheet's data rows one at a time, blank ones counted and skipped, with one row of look-ahead. */
+/** A sheet's data rows (and 합계 rows, in their place) one at a time, blank ones counted and skipped, with one row of look-ahead. */
 class RowCursor {
   private readonly it: AsyncIterator<TabularRow>;
   private ahead: TabularRow | null | undefined;
@@ -41,7 +42,11 @@ class RowCursor {
     while (this.ahead === undefined) {
       const next = await this.it.next();
       if (next.done) this.ahead = null;
-      else if (next.value.blank) this.blankRows++;
+      else if (next.value.total) {
+        // Counted blank as the seal counts it, and handed on to be written back.
+        this.blankRows++;
+        this.ahead = next.value;
+      } else if (next.value.blank) this.blankRows++;
       else this.ahead = next.value;
     }
     return this.ahead;
@@ -51,9 +56,16 @@ class RowCursor {
     const row = await this.peek();
     if (row) {
       this.ahead = undefined;
-      this.dataRows++;
+      if (!row.total) this.dataRows++;
     }
     return row;
+  }
+
+  /** Takes the 합계 rows next in line, so the next row is a data row (or the end). */
+  async takeTotals(): Promise<TabularRow[]> {
+    const out: TabularRow[] = [];
+    while ((await this.peek())?.total) out.push((await this.take())!);
+    return out;
   }
 
   async close(): Promise<void> {
@@ -169,18 +181,18 @@ export class ProgressiveMerge {
         const sheet = this.file.sheets.find((s) => s.index === columns.sheet);
         if (!sheet) throw new MergeDataError(`the upload has no sheet ${columns.sheet + 1}`);
         const xy = { x: columns.x, y: columns.y };
-        this.output.startSheet({
-          name: columns.output,
-          header: sheet.header,
-          columnCount: sheet.header.length,
-          inferNumbers: this.file.kind === 'csv',
-          columns: xy,
-        });
+        const above = await rowsAbove(sheet);
+        // A title block wider than the header needs the full merge's first pass to size the sheet.
+        if (above?.rows.some((r) => r.cells.slice(sheet.header.length).some((c) => c !== '' && c !== null))) {
+          throw new RangeError(`sheet ${columns.sheet}: a row above the header is wider than the header`);
+        }
+        this.output.startSheet({ name: columns.output, header: sheet.header, columnCount: sheet.header.length, inferNumbers: this.file.kind === 'csv', columns: xy, above });
         this.summarySheets.push({ name: columns.name || sheet.name, header: sheet.header, columns: xy });
         this.cursor = new RowCursor(sheet);
         this.chunk = 0;
       }
       const cursor = this.cursor;
+      for (const total of await cursor.takeTotals()) this.output.addTotalRow(total);
       if ((await cursor.peek()) === null) {
         this.output.addBlank(cursor.blankRows);
         this.written.push({ sheet: columns.sheet, rows: cursor.dataRows, chunks: this.chunk, blankRows: cursor.blankRows });
@@ -191,6 +203,7 @@ export class ProgressiveMerge {
       const results = await this.take(columns.sheet, this.chunk, fetch);
       if (!results) return false;
       for (const result of results) {
+        for (const total of await cursor.takeTotals()) this.output.addTotalRow(total);
         const row = await cursor.take();
         if (!row) throw new MergeDataError(`sheet ${columns.sheet}: the result for row ${result.n} has no input row`);
         if (row.n !== result.n) throw new MergeDataError(`sheet ${columns.sheet}: the result for row ${result.n} is where input row ${row.n} belongs`);

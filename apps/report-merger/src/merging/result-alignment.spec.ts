@@ -23,9 +23,16 @@ describe('alignRows', () => {
     const input = [data(1, 'a'), blank(2), data(3, 'c'), blank(4), blank(5), data(6, 'f')];
     const aligned = await collect(alignRows(from(input), from([result(1), result(3), result(6)]), 'sheet 0'));
     assert.deepEqual(
-      aligned.map(({ row, result: r }) => [row.n, row.cells[0], r.n, r.matches[0].sido?.name]),
+      aligned.map(({ row, result: r }) => [row.n, row.cells[0], r?.n, r?.matches[0].sido?.name]),
       [[1, 'a', 1, '시도1'], [3, 'c', 3, '시도3'], [6, 'f', 6, '시도6']],
     );
+  });
+
+  it('hands a 합계 row on in its place, without a result (it was never published)', async () => {
+    const total = { n: 4, row: 5, cells: ['합계', '', ''], blank: true, total: true };
+    const input = [data(1, 'a'), data(3, 'c'), total, data(6, 'f')];
+    const aligned = await collect(alignRows(from(input), from([result(1), result(3), result(6)]), 'sheet 0'));
+    assert.deepEqual(aligned.map(({ row, result: r }) => [row.n, r?.n ?? null]), [[1, 1], [3, 3], [4, null], [6, 6]]);
   });
 
   it('refuses a result whose row number is not the next data row', async () => {

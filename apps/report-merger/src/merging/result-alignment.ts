@@ -12,11 +12,8 @@ export class MergeDataError extends Error {
   }
 }
 
-/** One input data row with its geocoded result. */
-export interface AlignedRow {
-  row: TabularRow;
-  result: RowResultV1;
-}
+/** One input data row with its geocoded result; a 합계 row (never published) has none. */
+export type AlignedRow = { row: TabularRow; result: RowResultV1 } | { row: TabularRow & { total: true }; result: null };
 
 /**
  * Flattens a sheet's stored chunks (in chunk order) into its row results, checking that the
@@ -44,7 +41,7 @@ export async function* resultsOfChunks(
 
 /**
  * Zips the input's data rows with the results, in input order. Blank rows were never
- * published, so they are skipped here. Any row number that does not match, and any row or
+ * published, so they are skipped here; 합계 rows neither, and come through in their place without a result. Any row number that does not match, and any row or
  * result left over on either side, is a MergeDataError: a misaligned workbook is never written.
  */
 export async function* alignRows(
@@ -56,7 +53,10 @@ export async function* alignRows(
   let aligned = 0;
   try {
     for await (const row of input) {
-      if (row.blank) continue;
+      if (row.blank) {
+        if (row.total) yield { row: { ...row, total: true }, result: null };
+        continue;
+      }
       const next = await it.next();
       if (next.done) {
         throw new MergeDataError(`${label}: input row ${row.n} has no result (only ${aligned} results are stored)`);

@@ -12,7 +12,10 @@ import {
   rowStatus,
   type CellValue,
   type ProblemRow,
+  type RowsAbove,
+  type SheetSummary,
   type TabularRow,
+  type TotalRowRef,
 } from '@geobatch/util-spreadsheet';
 import { LineSpool } from './line-spool';
 
@@ -36,6 +39,8 @@ export interface OutputSheet {
   columnCount: number;
   inferNumbers: boolean;
   columns: { x: number; y: number };
+  /** The input's rows above its header (a title block), copied above the result's header. */
+  above?: RowsAbove;
 }
 
 /**
@@ -53,6 +58,10 @@ export class ResultOutput {
   private readonly summary = new ResultSummaryBuilder();
   private readonly lang: 'ko' | 'en';
   private sheet: OutputSheet | undefined;
+  private sheetSummary: SheetSummary | undefined;
+  /** The 합계 rows written back, for `요약`; those of the open sheet are also in `sheetTotals`. */
+  private readonly totalRows: TotalRowRef[] = [];
+  private sheetTotals = 0;
   private sinceDrain = 0;
   rows = 0;
 
@@ -84,8 +93,25 @@ export class ResultOutput {
 
   startSheet(sheet: OutputSheet): void {
     this.sheet = sheet;
-    this.writer.addSheet(sheet.name, sheet.header, { columnCount: sheet.columnCount, inferNumbers: sheet.inferNumbers });
-    this.summary.startSheet(sheet.name);
+    this.writer.addSheet(sheet.name, sheet.header, { columnCount: sheet.columnCount, inferNumbers: sheet.inferNumbers, above: sheet.above });
+    this.sheetSummary = this.summary.startSheet(sheet.name);
+    this.sheetTotals = 0;
+  }
+
+  /**
+   * Writes a 합계 row back as it was: no status, not a problem, not a data row; counted in the
+   * sheet's total and named in `요약`. Wider than the sheet is refused, as for any row.
+   */
+  addTotalRow(row: TabularRow): void {
+    const sheet = this.sheet;
+    if (!sheet || !this.sheetSummary) throw new Error('addTotalRow before startSheet');
+    if (row.cells.slice(sheet.columnCount).some((c) => c !== '' && c !== null)) {
+      throw new RangeError(`row ${row.row} has ${row.cells.length} values but the sheet was opened with ${sheet.columnCount} columns`);
+    }
+    this.writer.addUnchangedRow(row.cells, row.numFmts);
+    this.totalRows.push({ sheet: sheet.name, row: row.row });
+    this.sheetTotals++;
+    this.sheetSummary.total++;
   }
 
   /**
@@ -124,8 +150,9 @@ export class ResultOutput {
     }
   }
 
+  /** The sheet's blank rows as the seal counts them: its 합계 rows included, which `요약` counts apart. */
   addBlank(rows: number): void {
-    this.summary.addBlank(rows);
+    this.summary.addBlank(rows - this.sheetTotals);
   }
 
   /**
@@ -153,6 +180,7 @@ export class ResultOutput {
           datasetFacts: this.job.options.datasetFacts,
           options: summaryOptions,
         }),
+        this.totalRows,
       );
     }
     await writer.commit();

@@ -5,6 +5,8 @@ import {
   openPlannedUpload,
   SpreadsheetFormatError,
   StoredPathError,
+  type CellValue,
+  type RowsAbove,
   type TabularFile,
   type TabularSheet,
 } from '@geobatch/util-spreadsheet';
@@ -37,23 +39,42 @@ export interface SummarySheetColumns {
   columns: { x: number; y: number };
 }
 
+/** The sheet's rows above its header with their merged ranges, as the result copies them; undefined when none. */
+export async function rowsAbove(sheet: TabularSheet): Promise<RowsAbove | undefined> {
+  if (sheet.above.length === 0) return undefined;
+  try {
+    return { rows: sheet.above, headerRow: sheet.headerRow, merges: await sheet.aboveMerges() };
+  } catch (e) {
+    if (e instanceof SpreadsheetFormatError) throw new MergeDataError(e.message);
+    throw e;
+  }
+}
+
 function isMissingFile(e: unknown): boolean {
   return (e as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+}
+
+/** Widens the scanned sheet to a row's last value. */
+function widen(scan: SheetScan, cells: readonly CellValue[]): void {
+  let width = cells.length;
+  while (width > scan.columns && (cells[width - 1] === '' || cells[width - 1] === null)) width--;
+  if (width > scan.columns) scan.columns = width;
 }
 
 /** One pass over a sheet before writing: the counts must match the seal, and the widest row sizes the sheet. */
 async function scanSheet(sheet: TabularSheet, totals: SheetTotalsV1, label: string): Promise<SheetScan> {
   const scan: SheetScan = { dataRows: 0, blankRows: 0, columns: sheet.header.length };
   try {
+    // The title block above the header and the 합계 rows are written too, so they size the sheet as well.
+    for (const row of sheet.above) widen(scan, row.cells);
     for await (const row of sheet.rows()) {
       if (row.blank) {
         scan.blankRows++;
+        if (row.total) widen(scan, row.cells);
         continue;
       }
       scan.dataRows++;
-      let width = row.cells.length;
-      while (width > scan.columns && (row.cells[width - 1] === '' || row.cells[width - 1] === null)) width--;
-      if (width > scan.columns) scan.columns = width;
+      widen(scan, row.cells);
     }
   } catch (e) {
     if (e instanceof SpreadsheetFormatError) throw new MergeDataError(e.message);
@@ -143,10 +164,15 @@ export class WorkbookWriter {
     const output = await ResultOutput.open(this.config.STORAGE_DIR, job, this.config.MERGE_MAX_ROWS_PER_SHEET);
     try {
       for (const { totals, sheet, output: name, columns, scan, label } of sheets) {
-        output.startSheet({ name, header: sheet.header, columnCount: scan.columns, inferNumbers: file.kind === 'csv', columns });
+        const above = await rowsAbove(sheet);
+        output.startSheet({ name, header: sheet.header, columnCount: scan.columns, inferNumbers: file.kind === 'csv', columns, above });
         let sheetRows = 0;
         const results = resultsOfChunks(this.jobs.chunksOf(job.id, totals.sheet), totals.chunks, label);
         for await (const { row, result } of alignRows(sheet.rows(), results, label)) {
+          if (result === null) {
+            output.addTotalRow(row);
+            continue;
+          }
           const wait = output.addRow(row, result, tick);
           if (wait) await wait;
           sheetRows++;

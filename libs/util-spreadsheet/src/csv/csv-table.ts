@@ -5,6 +5,7 @@ import { parse } from 'csv-parse';
 import iconv from 'iconv-lite';
 import type { TabularRow } from '../tabular/cell-value';
 import { CsvFormatError } from '../tabular/errors';
+import { HEADER_FIND_ROWS, readHeaderRow, type HeaderRowRequest, type LeadRow } from '../tabular/find-header-row';
 import { readHead } from '../tabular/sniff-file-kind';
 import { detectDelimiter, type CsvDelimiter } from './detect-delimiter';
 import { detectEncoding, encodingFor, type EncodingChoice, type TextEncodingName } from './detect-encoding';
@@ -27,6 +28,8 @@ export interface CsvOptions {
    * and parses any other with csv-parse; `csv-parse` always parses (to compare the two).
    */
   parser?: 'auto' | 'csv-parse';
+  /** Where the header is (see find-header-row.ts); found when not given. */
+  header?: HeaderRowRequest;
 }
 
 /** A CSV data row: every cell is the exact text of the field, trimmed. */
@@ -39,8 +42,12 @@ export interface CsvTable {
   bom: boolean;
   delimiter: CsvDelimiter;
   header: string[];
-  /** Spreadsheet row number of the header (1 unless blank lines come first). */
+  /** Record number of the header (1 unless a title block or blank lines come first; 0 with `headerProblem`). */
   headerRow: number;
+  /** The records with a value above the header (title, notes), with their record numbers. */
+  above: LeadRow[];
+  /** Why the `headerRow` asked for cannot be the header. */
+  headerProblem?: string;
   /** Streams the data rows; each call reads the file again from the start. */
   rows(): AsyncGenerator<CsvRow>;
 }
@@ -141,16 +148,29 @@ async function* records(path: string, encoding: TextEncodingName, delimiter: Csv
 
 const isBlank = (cells: readonly string[]) => cells.every((c) => c === '');
 
-function firstLineOf(sample: Buffer, encoding: TextEncodingName): string {
+/**
+ * The line the delimiter is told from: the first line with a candidate delimiter (a title line
+ * above the header has none), else the first line.
+ */
+function delimiterLineOf(sample: Buffer, encoding: TextEncodingName): string {
   const text = encoding === 'utf-8' ? sample.toString('utf8') : iconv.decode(sample, encoding);
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
   // The last piece may be cut off by the sample's end; use it only when it is all there is.
-  return lines.slice(0, Math.max(1, lines.length - 1)).find((l) => l.trim() !== '') ?? lines[0] ?? '';
+  const whole = lines.slice(0, Math.max(1, lines.length - 1)).filter((l) => l.trim() !== '').slice(0, HEADER_FIND_ROWS);
+  return whole.find((l) => /[,;\t|]/.test(l)) ?? whole[0] ?? lines[0] ?? '';
+}
+
+/** The records with their 1-based record numbers, for the header search (which stops early). */
+async function* numberedRecords(path: string, encoding: TextEncodingName, delimiter: CsvDelimiter): AsyncGenerator<LeadRow> {
+  let row = 0;
+  for await (const batch of records(path, encoding, delimiter)) {
+    for (const cells of batch) yield { row: ++row, cells };
+  }
 }
 
 /**
  * Opens a CSV for streaming: detects the encoding (BOM, else strict UTF-8, else CP949) and the
- * delimiter from the first MiB unless given, reads the header (the first non-blank record), and
+ * delimiter from the first MiB unless given, finds the header (find-header-row.ts), and
  * hands out a row iterator that never holds the whole file.
  */
 export async function openCsv(path: string, options: CsvOptions = {}): Promise<CsvTable> {
@@ -158,23 +178,11 @@ export async function openCsv(path: string, options: CsvOptions = {}): Promise<C
   const detected = detectEncoding(sample);
   const wanted = encodingFor(options.encoding);
   const encoding = wanted === 'auto' ? detected.encoding : wanted;
-  const delimiter = options.delimiter ?? detectDelimiter(firstLineOf(sample, encoding));
+  const delimiter = options.delimiter ?? detectDelimiter(delimiterLineOf(sample, encoding));
 
-  let header: string[] | undefined;
-  let headerRow = 0;
-  scan: for await (const batch of records(path, encoding, delimiter)) {
-    for (const record of batch) {
-      headerRow++;
-      if (!isBlank(record)) {
-        header = record;
-        break scan;
-      }
-      if (headerRow > 1000) break scan;
-    }
-  }
-  if (!header) throw new CsvFormatError('CSV 파일이 비어 있거나 머리글 행이 없습니다 (empty file or no header row)');
-  const headerCells = header;
-  const headerAt = headerRow;
+  const found = await readHeaderRow(numberedRecords(path, encoding, delimiter), options.header);
+  if (found.headerRow === 0 && !found.problem) throw new CsvFormatError('CSV 파일이 비어 있거나 머리글 행이 없습니다 (empty file or no header row)');
+  const headerAt = found.headerRow;
   // Scanned once, on the first read of the rows (the header above is a few lines either way).
   let lineEnd: Promise<LineEnd | null> | undefined;
 
@@ -182,9 +190,12 @@ export async function openCsv(path: string, options: CsvOptions = {}): Promise<C
     encoding,
     bom: detected.bom,
     delimiter,
-    header: headerCells,
+    header: found.header,
     headerRow: headerAt,
+    above: found.above,
+    ...(found.problem ? { headerProblem: found.problem } : {}),
     async *rows() {
+      if (headerAt === 0) return;
       lineEnd ??= options.parser === 'csv-parse' ? Promise.resolve(null) : quoteFreeLineEnd(path, encoding, MAX_RECORD_CHARS);
       let line = 0;
       for await (const batch of records(path, encoding, delimiter, await lineEnd)) {

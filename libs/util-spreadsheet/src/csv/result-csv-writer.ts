@@ -9,7 +9,8 @@ import type { ResultSheetOptions } from '../xlsx/result-sheet-options';
 /**
  * Streams the result as one CSV (job option `format=csv`): UTF-8 with a BOM so Excel reads the
  * Korean text, CRLF line ends, the input header followed by the appended columns, every field
- * quoted when it holds a comma, quote or line break. Values are written exactly as read (an
+ * quoted when it holds a comma, quote or line break. Rows above the input's header (a title block)
+ * come first, as they were; 합계 rows are written as they were, without the appended values. Values are written exactly as read (an
  * XLSX date as `2024-01-31`, a number in its shortest exact form).
  *
  * A CSV holds one table: one `addSheet`, then `addRow`… → `commit()`; `abort()` on failure.
@@ -50,9 +51,22 @@ export class ResultCsvWriter {
     if (this.opened) throw new Error('a CSV result holds one sheet: choose one input sheet for format=csv');
     this.opened = true;
     this.columnCount = Math.max(header.length, options.columnCount ?? 0);
+    const above = options.above && options.above.rows.length > 0 ? options.above : undefined;
+    if (above) {
+      // The title block keeps its line numbers: an empty record for each empty row above the header.
+      const byRow = new Map(above.rows.map((r) => [r.row, r.cells]));
+      for (let r = 1; r < above.headerRow; r++) this.csv.write((byRow.get(r) ?? ['']).map((c) => cellText(c)));
+    }
     const titles = Array.from({ length: this.columnCount }, (_, c) => header[c] ?? '');
     this.csv.write([...titles, ...appendedColumns(this.options).map((c) => c.title)]);
     return name;
+  }
+
+  /** Writes an input row as it is, without appended values (a 합계 row). */
+  addUnchangedRow(cells: readonly CellValue[]): void {
+    this.assertWritable();
+    if (!this.opened) throw new Error('addUnchangedRow before addSheet');
+    this.csv.write(Array.from({ length: this.columnCount }, (_, c) => cellText(cells[c] ?? null)));
   }
 
   addRow(cells: readonly CellValue[], result: RowResultV1): void {

@@ -15,8 +15,13 @@ export interface TabularRow {
   /** Row number as a spreadsheet shows it (the header row included), e.g. for `문제 행`. */
   row: number;
   cells: CellValue[];
-  /** Every cell empty: the row is skipped (never published) and counted as blank. */
+  /**
+   * The row is skipped (never published) and counted as blank: every cell is empty, or it is a
+   * 합계 row (`total`, marked only in a planned upload's rows, see total-rows.ts).
+   */
   blank: boolean;
+  /** A 합계/소계/Total row near the end: written back unchanged, without a status, and counted apart. */
+  total?: boolean;
   /** Number formats of XLSX cells that have one (dates, `0.00`…), by 0-based column. */
   numFmts?: (string | undefined)[];
 }

@@ -3,8 +3,9 @@ import type { CsvDelimiter } from '../csv/detect-delimiter';
 import { encodingFor, type EncodingChoice, type TextEncodingName } from '../csv/detect-encoding';
 import { XlsxWorkbook } from '../xlsx/xlsx-reader';
 import type { XlsxLimits } from '../xlsx/zip-archive';
-import { cellText, type TabularRow } from './cell-value';
+import type { TabularRow } from './cell-value';
 import { SpreadsheetFormatError } from './errors';
+import type { HeaderRowRequest, LeadRow } from './find-header-row';
 import { sniffFileKind, type TabularKind } from './sniff-file-kind';
 
 export interface TabularSheet {
@@ -13,8 +14,14 @@ export interface TabularSheet {
   name: string;
   /** Column names as text, trimmed (a name may be empty). Empty for a sheet without any value. */
   header: string[];
-  /** Spreadsheet row number of the header row (0 for an empty sheet). */
+  /** Spreadsheet row number of the header row (0 for an empty sheet, or one with a `headerProblem`). */
   headerRow: number;
+  /** Rows with a value above the header (a title block, notes), with their row numbers: copied to the result as they are. */
+  above: LeadRow[];
+  /** Why the `headerRow` asked for cannot be this sheet's header (past its end, an empty row). */
+  headerProblem?: string;
+  /** Merged ranges (`A1:F1`) lying wholly above the header (XLSX; none for a CSV); reads the sheet on demand. */
+  aboveMerges(): Promise<string[]>;
   hidden: boolean;
   /** Streams the data rows below the header; each call reads the file again from the start. */
   rows(): AsyncGenerator<TabularRow>;
@@ -38,6 +45,10 @@ export interface OpenTabularOptions {
   delimiter?: CsvDelimiter;
   /** Name of a CSV's single sheet (a CSV has none; callers pass the file's base name). */
   csvSheetName?: string;
+  /** How to find every sheet's header row (see find-header-row.ts): a row asked for, or the x/y names. */
+  header?: HeaderRowRequest;
+  /** Header rows already decided, by 0-based sheet index (an upload plan's); they win over `header`. */
+  headerRows?: Readonly<Record<number, number>>;
   /** XLSX safety limits, for tests and tuning. */
   xlsxLimits?: Partial<XlsxLimits>;
 }
@@ -58,7 +69,7 @@ export async function openTabularFile(path: string, options: OpenTabularOptions 
   const kind = await sniffFileKind(path, { textEncodingForced: encoding === 'utf-16le' || encoding === 'utf-16be' });
 
   if (kind === 'csv') {
-    const table = await openCsv(path, { encoding, delimiter: options.delimiter });
+    const table = await openCsv(path, { encoding, delimiter: options.delimiter, header: headerRequest(options, 0) });
     return {
       kind,
       encoding: table.encoding,
@@ -70,6 +81,9 @@ export async function openTabularFile(path: string, options: OpenTabularOptions 
           name: options.csvSheetName ?? 'Sheet1',
           header: table.header,
           headerRow: table.headerRow,
+          above: table.above,
+          ...(table.headerProblem ? { headerProblem: table.headerProblem } : {}),
+          aboveMerges: async () => [],
           hidden: false,
           rows: () => table.rows(),
         },
@@ -80,17 +94,25 @@ export async function openTabularFile(path: string, options: OpenTabularOptions 
   const workbook = await XlsxWorkbook.open(path, options.xlsxLimits);
   const sheets: TabularSheet[] = [];
   for (const info of workbook.sheets) {
-    const { header, headerRow } = await workbook.header(info, cellText);
+    const { header, headerRow, above, problem } = await workbook.header(info, headerRequest(options, info.index));
     sheets.push({
       index: info.index,
       name: info.name,
       header,
       headerRow,
+      above,
+      ...(problem ? { headerProblem: problem } : {}),
+      aboveMerges: () => (above.length > 0 ? workbook.mergesAbove(info, headerRow) : Promise.resolve([])),
       hidden: info.hidden,
       rows: () => workbook.dataRows(info, headerRow),
     });
   }
   return { kind, sheets };
+}
+
+function headerRequest(options: OpenTabularOptions, sheet: number): HeaderRowRequest | undefined {
+  const decided = options.headerRows?.[sheet];
+  return decided !== undefined && decided > 0 ? { headerRow: decided } : options.header;
 }
 
 /** Reads the first `count` data rows of a sheet (blank ones skipped), closing the file after. */

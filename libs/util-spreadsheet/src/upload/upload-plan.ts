@@ -3,6 +3,7 @@ import type { TextEncodingName } from '../csv/detect-encoding';
 import { SpreadsheetFormatError } from '../tabular/errors';
 import { openTabularFile, type TabularFile, type TabularSheet } from '../tabular/open-tabular-file';
 import type { TabularKind } from '../tabular/sniff-file-kind';
+import { markTotalRows } from '../tabular/total-rows';
 import { outputSheetNames } from './sheet-names';
 import { resolveStoredPath } from './stored-path';
 
@@ -70,7 +71,7 @@ function headerRowOf(file: TabularFile, index: number): number {
 
 /**
  * Opens a stored upload as its plan says (kind, encoding, delimiter), with only the planned
- * sheets, each checked to still be where the plan found it. Throws StoredPathError for a path
+ * sheets, each read from the header row the plan found and with its 합계 rows marked (total-rows.ts). Throws StoredPathError for a path
  * outside `storageDir`, SpreadsheetFormatError when the upload no longer reads as planned.
  */
 export async function openPlannedUpload(storageDir: string, uploadPath: string, plan: UploadPlan): Promise<TabularFile> {
@@ -78,6 +79,7 @@ export async function openPlannedUpload(storageDir: string, uploadPath: string, 
     encoding: plan.encoding ?? undefined,
     delimiter: plan.delimiter ?? undefined,
     csvSheetName: plan.kind === 'csv' ? plan.sheets[0]?.name : undefined,
+    headerRows: Object.fromEntries(plan.sheets.map((s) => [s.sheet, s.headerRow])),
   });
   if (file.kind !== plan.kind) throw new SpreadsheetFormatError(`the upload reads as ${file.kind}, but the job planned ${plan.kind}`);
   return { ...file, sheets: plan.sheets.map((planned) => plannedSheetOf(file, planned)) };
@@ -87,8 +89,10 @@ function plannedSheetOf(file: TabularFile, planned: PlannedSheet): TabularSheet 
   const sheet = file.sheets.find((s) => s.index === planned.sheet);
   const label = `sheet ${planned.sheet + 1} ("${planned.name}")`;
   if (!sheet) throw new SpreadsheetFormatError(`the upload has no ${label} any more`);
+  if (sheet.headerProblem) throw new SpreadsheetFormatError(`${label}: the job planned its header on row ${planned.headerRow}, but ${sheet.headerProblem}`);
   if (sheet.headerRow !== planned.headerRow) {
     throw new SpreadsheetFormatError(`${label}: the header is on row ${sheet.headerRow}, but the job planned row ${planned.headerRow}`);
   }
-  return sheet;
+  // 합계 rows are decided here, where both the publisher and the merger read the rows.
+  return { ...sheet, rows: () => markTotalRows(sheet.rows(), planned) };
 }

@@ -1,4 +1,5 @@
 import type { ResultColumnsOptions } from '../result/result-columns';
+import type { LeadRow } from '../tabular/find-header-row';
 
 /** One row of the `문제 행` sheet. */
 export interface ProblemRow {
@@ -13,7 +14,19 @@ export interface ProblemRow {
   y: string | null;
 }
 
+/** The rows an input sheet has above its header (a title block, notes), copied above the result's header. */
+export interface RowsAbove {
+  /** Rows with a value, with their input row numbers (all below `headerRow`). */
+  rows: readonly LeadRow[];
+  /** The input's header row: the result's header goes on the same row, so the rows above keep their numbers. */
+  headerRow: number;
+  /** XLSX: merged ranges of those rows (`A1:F1`), merged again in the result. */
+  merges?: readonly string[];
+}
+
 export interface ResultSheetOptions {
+  /** Rows above the header, written unchanged (never with a status) above it; none by default. */
+  above?: RowsAbove;
   /**
    * Number of original columns; the appended columns start after it. Defaults to the header's
    * length. Pass more when some rows are wider than the header so no value is overwritten.

@@ -52,9 +52,15 @@ export function styleOf(numFmt: string | undefined): Partial<ExcelJS.Style> {
  * Geobatch's own columns and stand out. Widths must be set before the first row is committed:
  * they are written ahead of the rows.
  */
-export function writeHeaderRow(sheet: ExcelJS.Worksheet, titles: readonly string[], widthOf: (title: string, c: number) => number, appendedFrom: number): void {
+export function writeHeaderRow(
+  sheet: ExcelJS.Worksheet,
+  titles: readonly string[],
+  widthOf: (title: string, c: number) => number,
+  appendedFrom: number,
+  rowNumber = 1,
+): void {
   titles.forEach((title, c) => (sheet.getColumn(c + 1).width = widthOf(title, c)));
-  const row = sheet.getRow(1);
+  const row = sheet.getRow(rowNumber);
   titles.forEach((text, c) => {
     const cell = row.getCell(c + 1);
     // The header is copied as text even when it looks like a number: it is a label.

@@ -8,20 +8,17 @@ import type { ResultSummary } from '../result/result-summary';
 import type { CellValue } from '../tabular/cell-value';
 import { suffixedSheetName, toSheetName } from '../upload/sheet-names';
 import { EXCEL_MAX_CELL_CHARS, EXCEL_MAX_COLUMNS, EXCEL_MAX_DATA_ROWS } from './excel-limits';
-import { originalCellValue } from './original-cell-value';
-import type { ProblemRow, ResultSheetOptions, ResultWorkbookOptions } from './result-sheet-options';
+import { renderOriginalCells, writeRowsAbove } from './result-original-cells';
+import type { ProblemRow, ResultSheetOptions, ResultWorkbookOptions, RowsAbove } from './result-sheet-options';
 import { EXTRA_SHEETS, headerColumnWidth, PROBLEM_WIDTHS, styleOf, TEXT_FORMAT, writeHeaderRow } from './result-workbook-styles';
 import { SheetRowsXml, type PlainCellValue } from './sheet-rows-xml';
 import { writeSummaryRows } from './summary-sheet';
+import { writeTotalRowsBlock, type TotalRowRef } from './summary-total-rows';
 
 /** Longest a `drain()` waits for the zip pipeline before carrying on (a stall must not hang a merge). */
 const DRAIN_TIMEOUT_MS = 30_000;
 
 const TRUNCATED_NOTE = '셀 내용이 엑셀 한도(32767자)를 넘어 잘렸습니다 (cell truncated to 32767 characters)';
-
-/** Number formats for dates read without one of their own. */
-const DATE_FORMAT = 'yyyy-mm-dd';
-const DATE_TIME_FORMAT = 'yyyy-mm-dd hh:mm:ss';
 
 type WorksheetWriter = ExcelJS.Worksheet & {
   /** The sheet's part in the zip (not in exceljs' typings); the header row has opened `<sheetData>` in it. */
@@ -37,6 +34,8 @@ interface SheetState {
   /** Original (input) columns: data sheets only. */
   columnCount: number;
   inferNumbers: boolean;
+  /** Data sheets: the input's rows above its header, written above the header of the sheet's first part. */
+  above?: RowsAbove;
 }
 
 /**
@@ -61,6 +60,8 @@ export class ResultWorkbookWriter {
   private sheet: WorksheetWriter | undefined;
   private state: SheetState | undefined;
   private nextRow = 1;
+  /** Row of the open sheet's header (below a copied title block, else 1). */
+  private headerAt = 1;
   private streamError: Error | undefined;
   private readonly failed: Promise<never>;
   private done = false;
@@ -107,7 +108,7 @@ export class ResultWorkbookWriter {
 
   /** Data rows written to the current sheet. */
   get rowsInSheet(): number {
-    return Math.max(0, this.nextRow - 2);
+    return Math.max(0, this.nextRow - this.headerAt - 1);
   }
 
   /** Starts the next data worksheet (committing the previous one) and writes its header row. Returns the name used. */
@@ -117,7 +118,8 @@ export class ResultWorkbookWriter {
     if (columnCount + this.appended.length > EXCEL_MAX_COLUMNS) {
       throw new RangeError(`too many columns for Excel: ${columnCount} + ${this.appended.length} > ${EXCEL_MAX_COLUMNS}`);
     }
-    const state: SheetState = { kind: 'data', base: name, part: 1, header, columnCount, inferNumbers: options.inferNumbers ?? true };
+    const above = options.above && options.above.rows.length > 0 ? options.above : undefined;
+    const state: SheetState = { kind: 'data', base: name, part: 1, header, columnCount, inferNumbers: options.inferNumbers ?? true, above };
     return this.openSheet(state, toSheetName(name, this.sheetNames, `Sheet${this.sheetNames.length + 1}`));
   }
 
@@ -132,34 +134,27 @@ export class ResultWorkbookWriter {
       throw new RangeError(`row ${this.nextRow} has ${cells.length} values but the sheet was opened with ${original} columns`);
     }
     this.continueIfFull();
-
-    const rows = this.rowsXml;
-    rows.startRow(this.nextRow++);
-    let truncated = false;
-    const put = (col: number, value: CellValue | undefined, numFmt?: string) => {
-      if (value === undefined || value === null || value === '') return;
-      if (typeof value === 'string' && value.length > EXCEL_MAX_CELL_CHARS) {
-        // Excel refuses to open a workbook with a longer cell; a clipped value beats no workbook.
-        value = value.slice(0, EXCEL_MAX_CELL_CHARS);
-        truncated = true;
-      }
-      rows.cell(col, value, styleOf(numFmt));
-    };
-
-    const n = Math.min(cells.length, original);
-    for (let c = 0; c < n; c++) {
-      const v = cells[c];
-      if (typeof v === 'string') put(c + 1, state.inferNumbers ? originalCellValue(v) : v);
-      else if (v instanceof Date) put(c + 1, v, numFmts?.[c] ?? (v.getTime() % 86_400_000 === 0 ? DATE_FORMAT : DATE_TIME_FORMAT));
-      else put(c + 1, v, typeof v === 'number' ? numFmts?.[c] : undefined);
-    }
-
+    this.rowsXml.startRow(this.nextRow++);
+    const truncated = renderOriginalCells(this.rowsXml, cells, numFmts, state);
+    const put = (col: number, v: string | number | undefined, fmt?: string) =>
+      v !== undefined && v !== '' && this.rowsXml.cell(col, typeof v === 'string' ? v.slice(0, EXCEL_MAX_CELL_CHARS) : v, styleOf(fmt));
     const values = appendedValues(result, this.options);
     if (truncated) {
       const note = values[NOTE_COLUMN];
       values[NOTE_COLUMN] = note === undefined || note === '' ? TRUNCATED_NOTE : `${note}; ${TRUNCATED_NOTE}`;
     }
     values.forEach((v, i) => put(original + 1 + i, v, this.appended[i]?.text && v !== undefined ? TEXT_FORMAT : undefined));
+    this.endRow();
+  }
+
+  /** Writes an input row as it is, without appended values or status (a 합계 row). */
+  addUnchangedRow(cells: readonly CellValue[], numFmts?: readonly (string | undefined)[]): void {
+    this.assertWritable();
+    const state = this.state;
+    if (!this.sheet || state?.kind !== 'data') throw new Error('addUnchangedRow outside a data sheet');
+    this.continueIfFull();
+    this.rowsXml.startRow(this.nextRow++);
+    renderOriginalCells(this.rowsXml, cells, numFmts, state);
     this.endRow();
   }
 
@@ -188,7 +183,7 @@ export class ResultWorkbookWriter {
   }
 
   /** Writes the `요약` sheet (`Summary`): totals, counts by status and by 시도 / 시군구, datasets and options. */
-  addSummarySheet(summary: ResultSummary): string {
+  addSummarySheet(summary: ResultSummary, totalRows: readonly TotalRowRef[] = []): string {
     this.assertWritable();
     const names = EXTRA_SHEETS[this.lang];
     this.commitSheet();
@@ -197,7 +192,7 @@ export class ResultWorkbookWriter {
     const sheet = this.workbook.addWorksheet(sheetName) as WorksheetWriter;
     this.sheet = sheet;
     this.state = { kind: 'summary', base: names.summary, part: 1, header: [], columnCount: 0, inferNumbers: false };
-    this.nextRow = writeSummaryRows(sheet, summary, this.lang);
+    this.nextRow = writeTotalRowsBlock(sheet, writeSummaryRows(sheet, summary, this.lang), totalRows, this.lang);
     return sheetName;
   }
 
@@ -250,23 +245,32 @@ export class ResultWorkbookWriter {
     this.sheetNames.push(sheetName);
     const data = state.kind === 'data';
     const titles = data ? [...Array.from({ length: state.columnCount }, (_, c) => state.header[c] ?? ''), ...this.appended.map((a) => a.title)] : [...state.header];
-    const sheet = this.workbook.addWorksheet(sheetName, { views: [{ state: 'frozen', ySplit: 1 }] }) as WorksheetWriter;
-    sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: titles.length } };
+    // Only a data sheet's first part carries the title block.
+    const above = data && state.part === 1 ? state.above : undefined;
+    const headerAt = above ? above.headerRow : 1;
+    const sheet = this.workbook.addWorksheet(sheetName, { views: [{ state: 'frozen', ySplit: headerAt }] }) as WorksheetWriter;
+    sheet.autoFilter = { from: { row: headerAt, column: 1 }, to: { row: headerAt, column: titles.length } };
     const appendedFrom = data ? state.columnCount : titles.length;
     const widthOf = (title: string, c: number) =>
       data ? (c < state.columnCount ? headerColumnWidth(title) : this.appended[c - state.columnCount].width) : (PROBLEM_WIDTHS[c] ?? headerColumnWidth(title));
-    writeHeaderRow(sheet, titles, widthOf, appendedFrom);
+    if (above) {
+      // Widths go out with the first committed row: set them before the title block.
+      titles.forEach((title, c) => (sheet.getColumn(c + 1).width = widthOf(title, c)));
+      writeRowsAbove(sheet, above, state);
+    }
+    writeHeaderRow(sheet, titles, widthOf, appendedFrom, headerAt);
 
     this.sheet = sheet;
     this.state = state;
-    this.nextRow = 2;
+    this.headerAt = headerAt;
+    this.nextRow = headerAt + 1;
     return sheetName;
   }
 
   /** Past the row limit, the rows of the current sheet continue on `<name> (n)`, header repeated. */
   private continueIfFull(): void {
     const state = this.state!;
-    if (this.rowsInSheet < this.maxRows) return;
+    if (this.rowsInSheet < Math.min(this.maxRows, EXCEL_MAX_DATA_ROWS + 1 - this.headerAt)) return;
     const part = state.part + 1;
     this.openSheet({ ...state, part }, suffixedSheetName(state.base, ` (${part})`, this.sheetNames, `Sheet${this.sheetNames.length + 1}`));
   }

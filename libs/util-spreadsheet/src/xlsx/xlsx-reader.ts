@@ -3,13 +3,13 @@ import type { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import type { CellValue, TabularRow } from '../tabular/cell-value';
 import { SpreadsheetLimitError, XlsxFormatError } from '../tabular/errors';
+import { readHeaderRow, type HeaderChoice, type HeaderRowRequest } from '../tabular/find-header-row';
+import { mergedRangesAbove } from './sheet-merges';
 import { DEFAULT_XLSX_LIMITS, ZipArchive, type XlsxLimits } from './zip-archive';
 
 /** Excel's hard limits on a worksheet. */
 const MAX_SHEET_ROWS = 1_048_576;
 const MAX_SHEET_COLUMNS = 16_384;
-/** Rows looked at for the header before giving up on a sheet (its first non-blank row). */
-const HEADER_SEARCH_ROWS = 1_000;
 
 const REL_TYPE = (name: string) => new RegExp(`/relationships/${name}$`, 'i');
 
@@ -254,14 +254,14 @@ export class XlsxWorkbook {
     }
   }
 
-  /** The header (the first row with a value, as text) and its row number; an empty sheet has none. */
-  async header(sheet: XlsxSheetInfo, text: (v: CellValue) => string): Promise<{ header: string[]; headerRow: number }> {
-    let seen = 0;
-    for await (const { row, cells } of this.sheetRows(sheet)) {
-      if (!isBlankCells(cells)) return { header: cells.map((c) => text(c).trim()), headerRow: row };
-      if (++seen >= HEADER_SEARCH_ROWS) break;
-    }
-    return { header: [], headerRow: 0 };
+  /** The header row as find-header-row.ts decides it, its text, and the rows above it. */
+  header(sheet: XlsxSheetInfo, request: HeaderRowRequest = {}): Promise<HeaderChoice> {
+    return readHeaderRow(this.sheetRows(sheet), request);
+  }
+
+  /** The merged ranges (`A1:F1`) of a worksheet that end above `row`: the title block's (see sheet-merges.ts). */
+  mergesAbove(sheet: XlsxSheetInfo, row: number): Promise<string[]> {
+    return mergedRangesAbove(this.path, this.limits, sheet.part, row);
   }
 
   /**
@@ -280,3 +280,4 @@ export class XlsxWorkbook {
     }
   }
 }
+
