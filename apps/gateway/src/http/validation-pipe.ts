@@ -14,6 +14,36 @@ export function validationMessage(errors: ValidationError[]): string {
     .join('; ');
 }
 
+/**
+ * A multipart form body: multer (behind every FileInterceptor) builds `req.body` with
+ * `Object.create(null)`, while a JSON body (JSON.parse) and an object literal have Object's prototype.
+ * validation-pipe.spec.ts pins this down with a real multipart request.
+ */
+function isMultipartFields(value: object): boolean {
+  return Object.getPrototypeOf(value) === null;
+}
+
+/**
+ * An empty form field means "not given": a browser form, and Swagger UI's "Try it out" (whose
+ * "Send empty value" is on by default), send a field left empty as `''`, and a form cannot leave
+ * a field out. So '' (and '' among a repeated field's values) is dropped before the DTO is
+ * checked, for every multipart route at once. A JSON body is written by a program, which can
+ * leave a key out: its `''` stays a clear 400 (`x: empty: leave the field out instead`).
+ */
+export function dropEmptyFormFields(fields: object): Record<string, unknown> {
+  const kept: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const [name, value] of Object.entries(fields)) {
+    if (!Array.isArray(value)) {
+      if (value !== '') kept[name] = value;
+      continue;
+    }
+    const given = value.filter((v) => v !== '');
+    // As if only the filled-in occurrences had been sent: one of them arrives as a plain value.
+    if (given.length > 0) kept[name] = given.length === 1 && value.length > 1 ? given[0] : given;
+  }
+  return kept;
+}
+
 /** A JSON body that is an array (or a bare value) has no fields to check: say so rather than `0: unknown field`. */
 class GatewayValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
@@ -21,7 +51,8 @@ class GatewayValidationPipe extends ValidationPipe {
     if (wholeBody && (value === null || typeof value !== 'object' || Array.isArray(value))) {
       throw new BadRequestException('요청 본문은 JSON 객체여야 합니다 (the body must be a JSON object)');
     }
-    return super.transform(value, metadata);
+    const fields = wholeBody && isMultipartFields(value as object) ? dropEmptyFormFields(value as object) : value;
+    return super.transform(fields, metadata);
   }
 }
 

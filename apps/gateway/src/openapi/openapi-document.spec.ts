@@ -77,7 +77,7 @@ describe('OpenAPI document', () => {
     assert.deepEqual(status.required.sort(), ['createdAt', 'datasets', 'error', 'fileName', 'finishedAt', 'id', 'progress', 'resultUrl', 'rows', 'status']);
     assert.equal(status.properties.rows.$ref, '#/components/schemas/JobRowsDto');
     assert.equal(status.properties.progress.$ref, '#/components/schemas/JobProgressDto');
-    assert.deepEqual(Object.keys(schema('JobProgressDto').properties).sort(), ['etaSeconds', 'fraction', 'rowsPerSecond']);
+    assert.deepEqual(Object.keys(schema('JobProgressDto').properties).sort(), ['etaSeconds', 'fraction', 'rowsPerSecond', 'totalEstimated']);
     assert.deepEqual(status.properties.status.enum, ['queued', 'running', 'completed', 'failed', 'cancelled', 'expired']);
     assert.deepEqual(status.properties.datasets, { description: status.properties.datasets.description, type: 'array', items: { type: 'string' } });
     assert.equal(status.properties.resultUrl.nullable, true);
@@ -130,11 +130,30 @@ describe('OpenAPI document', () => {
     assert.ok(post.responses['400'] && post.responses['413']);
   });
 
+  it("prefills Swagger UI's POST /jobs form only with values that work: the DTOs' examples, else empty", () => {
+    const form = op('/jobs', 'post').requestBody.content['multipart/form-data'].schema;
+    const inherited = ['encoding', 'sheet', 'headerRow'];
+    for (const name of inherited) assert.ok(form.properties[name], `CreateJobDto inherits ${name}`);
+    const examples = Object.fromEntries(Object.entries(form.properties as Record<string, any>).filter(([n]) => n !== 'file').map(([n, p]) => [n, p.example]));
+    // Without an example Swagger UI would send `string`, `0` or `true`: 400s, or nearest matching off.
+    assert.deepEqual(examples, {
+      x: '', y: '', dateColumn: '', dataset: '', lang: '', format: '', callbackUrl: '', encoding: '', sheet: '', headerRow: '',
+      crs: 'EPSG:4326', nearestM: 200, force: false,
+    });
+    // The examples come from the DTO's `@example` JSDoc, so the component schema has them too.
+    assert.equal(schema('CreateJobDto').properties.nearestM.example, 200);
+    assert.equal(schema('CreateJobDto').properties.x.example, undefined);
+    for (const [name, p] of Object.entries(op('/jobs/preview', 'post').requestBody.content['multipart/form-data'].schema.properties as Record<string, any>)) {
+      if (name !== 'file') assert.equal(p.example, '', `preview ${name}`);
+    }
+  });
+
   it('documents POST /jobs/preview as a multipart form answering JobPreviewDto', () => {
     const post = op('/jobs/preview', 'post');
     const form = post.requestBody.content['multipart/form-data'].schema;
     assert.deepEqual(form.required, ['file']);
-    assert.deepEqual(Object.keys(form.properties).sort(), ['encoding', 'file', 'sheet']);
+    // The UploadReadingDto fields PreviewJobDto inherits (as CreateJobDto does).
+    assert.deepEqual(Object.keys(form.properties).sort(), ['encoding', 'file', 'headerRow', 'sheet']);
     assert.equal(post.responses['200'].content['application/json'].schema.$ref, '#/components/schemas/JobPreviewDto');
     const preview = schema('JobPreviewDto');
     for (const field of ['kind', 'encoding', 'delimiter', 'sheets', 'sheet', 'header', 'rows', 'x', 'y', 'crs']) {

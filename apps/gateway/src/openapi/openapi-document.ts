@@ -11,9 +11,22 @@ export const API_VERSION = '1.0.0';
 type SchemaLike = { $ref?: string; properties?: Record<string, unknown>; required?: string[]; [key: string]: unknown };
 
 /**
+ * What Swagger UI's "Try it out" puts in a form field: the schema's `example`, else a made-up
+ * sample (`string`, `0`, `true`) that it would send as the value. An optional field whose DTO
+ * gives no `@example` (there is no value that suits every upload, e.g. `x` or `sheet`) gets an
+ * empty one, so the field starts empty; an empty form field means "not given" (validation-pipe.ts).
+ * The DTO's `@example` JSDoc (crs, nearestM, force) stays the one source of the examples.
+ */
+function emptyUnlessExampled(name: string, property: unknown, required: string[]): unknown {
+  const schema = property as SchemaLike;
+  if (required.includes(name) || schema.$ref || 'example' in schema || 'examples' in schema) return property;
+  return { ...schema, example: '' };
+}
+
+/**
  * A multipart body cannot `$ref` its text fields and still render as a form in Swagger UI, so
  * a form schema marked `x-form-model: <Dto>` gets that DTO's properties (generated from the
- * contracts class) copied in beside its binary parts.
+ * contracts class, its base classes' too) copied in beside its binary parts.
  */
 export function inlineFormModels(doc: OpenAPIObject): void {
   const schemas = (doc.components?.schemas ?? {}) as Record<string, SchemaLike>;
@@ -25,8 +38,10 @@ export function inlineFormModels(doc: OpenAPIObject): void {
         if (!form || typeof modelName !== 'string') continue;
         const model = schemas[modelName];
         if (!model?.properties) throw new Error(`OpenAPI: form model ${modelName} has no generated schema`);
-        form.properties = { ...form.properties, ...model.properties };
-        form.required = [...new Set([...(form.required ?? []), ...(model.required ?? [])])];
+        const required = [...new Set([...(form.required ?? []), ...(model.required ?? [])])];
+        const fields = Object.entries(model.properties).map(([name, p]) => [name, emptyUnlessExampled(name, p, required)]);
+        form.properties = { ...form.properties, ...Object.fromEntries(fields) };
+        form.required = required;
         delete form['x-form-model'];
       }
     }

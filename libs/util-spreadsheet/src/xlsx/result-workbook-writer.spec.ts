@@ -4,11 +4,10 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { APPENDED_COLUMNS, APPENDED_COLUMNS_EN, RowStatus, type RowResultV1 } from '@geobatch/contracts';
-import { mulberry32, suiteTempDir } from '@geobatch/util-testing';
+import { suiteTempDir } from '@geobatch/util-testing';
 import { ResultSummaryBuilder } from '../result/result-summary';
 import { suffixedSheetName, toSheetName } from '../upload/sheet-names';
 import { EXCEL_MAX_CELL_CHARS } from './excel-limits';
-import { originalCellValue } from './original-cell-value';
 import { ResultWorkbookWriter } from './result-workbook-writer';
 
 const SEOUL: RowResultV1 = {
@@ -46,64 +45,6 @@ function rowValues(ws: ExcelJS.Worksheet, n: number, width: number): unknown[] {
   const row = ws.getRow(n);
   return Array.from({ length: width }, (_, i) => row.getCell(i + 1).value ?? null);
 }
-
-describe('originalCellValue', () => {
-  it('turns plain decimals into numbers', () => {
-    for (const [raw, num] of [['60', 60], ['127.229305', 127.229305], ['-3.5', -3.5], ['0', 0], ['0.25', 0.25], ['37.5665', 37.5665]] as const) {
-      assert.equal(originalCellValue(raw), num, raw);
-    }
-  });
-
-  it('keeps codes, exponents, signs, odd forms and long digit runs as the exact text', () => {
-    for (const raw of ['007', '0101', '00', '1e5', '+5', '.5', '5.', '1,000', '12 34', '-', '-0', '-0.0', '1234567890123456', '0.1234567890123456', '', '서울', '=1+1', 'NaN', 'Infinity', '0x1F']) {
-      assert.equal(originalCellValue(raw), raw, raw);
-    }
-  });
-
-  it('keeps a decimal whose number form would read differently (trailing zeros) as text', () => {
-    for (const raw of ['37.50', '35.736320', '1.0', '0.0000001']) assert.equal(originalCellValue(raw), raw, raw);
-  });
-
-  it('decides as the plain-decimal rule (a regex) does, for any short string of digits, signs, dots and letters', () => {
-    const PLAIN_DECIMAL = /^-?(?:0|[1-9]\d*)(?:\.\d+)?$/;
-    const significant = (t: string) => t.replace(/^-/, '').replace('.', '').replace(/^0+/, '').length;
-    const reference = (raw: string) => {
-      if (PLAIN_DECIMAL.test(raw) && significant(raw) <= 15 && String(Number(raw)) === raw) return Number(raw);
-      return raw;
-    };
-    const rand = mulberry32(7);
-    const alphabet = '0123456789.-+eE ,x';
-    for (let i = 0; i < 50_000; i++) {
-      const length = Math.floor(rand() * 19);
-      const raw = Array.from({ length }, () => (rand() < 0.7 ? String(Math.floor(rand() * 10)) : alphabet[Math.floor(rand() * alphabet.length)])).join('');
-      assert.equal(originalCellValue(raw), reference(raw), JSON.stringify(raw));
-    }
-  });
-
-  it('reads back every plain decimal it turns into a number as the very text typed (random decimals of 1-17 digits, 0-8 zeros after `0.`)', () => {
-    const rand = mulberry32(11);
-    const digits = (n: number) => Array.from({ length: n }, () => String(Math.floor(rand() * 10))).join('');
-    let numbers = 0;
-    for (let i = 0; i < 50_000; i++) {
-      const sign = rand() < 0.3 ? '-' : '';
-      const whole = rand() < 0.4 ? '0' : String(1 + Math.floor(rand() * 9)) + digits(Math.floor(rand() * 15));
-      const fraction = (whole === '0' ? '0'.repeat(Math.floor(rand() * 9)) : '') + digits(1 + Math.floor(rand() * 16));
-      const raw = `${sign}${whole}.${fraction}`;
-      const value = originalCellValue(raw);
-      const significant = raw.replace(/^-/, '').replace('.', '').replace(/^0+/, '').length;
-      const expected = significant <= 15 && String(Number(raw)) === raw ? Number(raw) : raw;
-      assert.equal(value, expected, raw);
-      if (typeof value === 'number') numbers++;
-    }
-    assert.ok(numbers > 10_000, `${numbers} numbers`);
-  });
-
-  it('accepts exactly 15 significant digits, not 16', () => {
-    assert.equal(originalCellValue('123456789012345'), 123456789012345);
-    assert.equal(originalCellValue('0.000123456789012345'), 0.000123456789012345);
-    assert.equal(originalCellValue('1234567890123.456'), '1234567890123.456');
-  });
-});
 
 describe('toSheetName', () => {
   it('removes forbidden characters, trims and caps at 31 characters', () => {
@@ -153,7 +94,7 @@ describe('ResultWorkbookWriter', () => {
     const width = 4 + APPENDED_COLUMNS.length;
     assert.deepEqual(rowValues(ws, 1, width), ['번호', '경도', '위도', '코드', ...APPENDED_COLUMNS]);
     assert.deepEqual(rowValues(ws, 2, width), [
-      1, 126.9707, '37.5840', '007',
+      1, 126.9707, 37.584, '007',
       '서울특별시', '종로구', '청운동', null, '서울특별시 종로구 청운동',
       '11', '11110', '1111010100', null, 'OK', null,
     ]);
