@@ -196,8 +196,9 @@ describe('gateway (real Postgres + Kafka)', () => {
     assert.equal(status.fileName, '측정 자료.csv');
     assert.equal(status.error, null);
     assert.match(status.createdAt, /^\d{4}-\d\d-\d\dT/);
-    // Progress is over data rows (7), known once sealed; the rate and ETA follow the rows geocoded so far.
-    assert.equal(status.progress.fraction, Math.round((status.rows.processed / 7) * 1000) / 1000);
+    // Progress counts blank rows as done, as the total (9) does, exact once sealed; the rate and ETA follow the rows geocoded so far.
+    assert.equal(status.progress.fraction, status.status === 'completed' ? 1 : Math.round(((status.rows.processed + status.rows.blank) / 9) * 1000) / 1000);
+    assert.equal(status.progress.totalEstimated, false);
     if (status.rows.processed === 0) assert.deepEqual([status.progress.rowsPerSecond, status.progress.etaSeconds], [null, null]);
   });
 

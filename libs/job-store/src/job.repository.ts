@@ -54,6 +54,11 @@ export class JobRepository {
     await this.jobs.update({ id, status: JobStatus.Queued }, { status: JobStatus.Running });
   }
 
+  /** Records the rows the job is expected to read, until it is sealed (then `sheets` tells them exactly). */
+  async recordEstimatedRows(id: string, rows: number): Promise<void> {
+    await this.db.query(`UPDATE job SET estimated_rows = $2 WHERE id = $1 AND sealed_at IS NULL`, [id, rows]);
+  }
+
   /** Records the final per-sheet totals once every chunk has been published. */
   async seal(id: string, sheets: SheetTotalsV1[]): Promise<void> {
     const totalChunks = sheets.reduce((sum, s) => sum + s.chunks, 0);

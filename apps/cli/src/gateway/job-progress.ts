@@ -1,34 +1,9 @@
 import { Format, SingleBar, Presets, type Options, type Params } from 'cli-progress';
-import type { JobStatusDto } from '@geobatch/contracts';
+import { etaSeconds, RateWindow as RateMeter, rowsPercent, type JobStatusDto } from '@geobatch/contracts';
 import { bytes } from '../commands/format';
 
-/** Rows per second over a sliding window of observations. */
-export class RateMeter {
-  private samples: { t: number; n: number }[] = [];
-
-  constructor(private readonly windowMs = 20_000) {}
-
-  add(t: number, n: number): void {
-    // Fewer rows than before means another count (a restart): start over.
-    if (this.samples.length > 0 && n < this.samples[this.samples.length - 1].n) this.samples = [];
-    this.samples.push({ t, n });
-    while (this.samples.length > 2 && t - this.samples[1].t >= this.windowMs) this.samples.shift();
-  }
-
-  /** Null until two observations some time apart. */
-  rate(): number | null {
-    if (this.samples.length < 2) return null;
-    const first = this.samples[0];
-    const last = this.samples[this.samples.length - 1];
-    return last.t > first.t ? ((last.n - first.n) * 1000) / (last.t - first.t) : null;
-  }
-}
-
-/** Seconds left at `rate`, or null when that cannot be told. */
-export function etaSeconds(total: number | null, processed: number, rate: number | null): number | null {
-  if (total === null || rate === null || rate <= 0) return null;
-  return Math.max(0, (total - processed) / rate);
-}
+/** Rows (or bytes) per second over a sliding window: the page's window too (libs/contracts). */
+export { RateWindow as RateMeter, etaSeconds } from '@geobatch/contracts';
 
 /** `42s`, `3m05s`, `1h02m` */
 export function formatDuration(seconds: number): string {
@@ -127,7 +102,8 @@ export class BarProgress implements ProgressReporter {
     const rate = view.status === 'running' ? this.meter.rate() : null;
     const { total, processed } = view.rows;
     const eta = etaSeconds(total, processed, rate);
-    const percent = total ? `${Math.floor((Math.min(processed, total) * 100) / total)}%` : '--%';
+    const done = rowsPercent(view.rows, view.status === 'completed');
+    const percent = done === null ? '--%' : `${done}%`;
     const payload = {
       head: `job ${view.id.slice(0, 8)} ${view.status.padEnd(9)}`,
       tail: [
@@ -137,7 +113,7 @@ export class BarProgress implements ProgressReporter {
       ].join(' | '),
     };
     // Until the total is known the bar stays empty; the counts are in the text.
-    const value = total === null ? 0 : Math.min(processed, total);
+    const value = total === null ? 0 : view.status === 'completed' ? total : Math.min(processed, total);
     if (!this.started) {
       this.bar.start(total ?? 0, value, payload);
       this.started = true;

@@ -134,7 +134,7 @@ export function jobView(id: string, status: `${JobStatus}`, processed: number, t
     id,
     status: status as JobStatus,
     rows: { total, processed, ok: Math.max(0, processed - 1), problems: processed > 0 ? 1 : 0, blank: 0 },
-    progress: { fraction: total ? processed / total : null, rowsPerSecond: processed > 0 ? 1000 : null, etaSeconds: done ? 0 : null },
+    progress: { fraction: total ? processed / total : null, rowsPerSecond: processed > 0 ? 1000 : null, etaSeconds: done ? 0 : null, totalEstimated: false },
     fileName: 'overspeed.csv',
     datasets: ['kostat@2018'],
     error: null,

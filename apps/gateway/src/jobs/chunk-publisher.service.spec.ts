@@ -153,6 +153,44 @@ describe('ChunkPublisherService', () => {
     assert.ok(logs.lines.some((l) => l.level === 'error' && l.message?.jobId === job.id));
   });
 
+  it('records an XLSX job\'s estimated rows (each sheet\'s extent below its header) before it seals; none for a CSV', async () => {
+    await writeXlsx(join(storage.dir, 'book'), [
+      { name: 'A', rows: [['id', 'lon', 'lat'], [1, 127.5, 37.25], [], [2, 126.1, '37.9'], [3, null, 35]] },
+      { name: 'B', rows: [['lat', 'lon'], [33.5, 126.5]] },
+    ]);
+    const estimates: { id: string; rows: number; callsBefore: string[] }[] = [];
+    const repository = {
+      ...world.repository,
+      findUnsealed: async () => [],
+      recordEstimatedRows: async (id: string, rows: number) => void estimates.push({ id, rows, callsBefore: world.calls.map((c) => c.op) }),
+    } as unknown as JobRepository;
+    const publisher = new ChunkPublisherService(storage.config({ CHUNK_SIZE: '2' }), world.publisher, repository, metrics);
+    const job = fakeJob({
+      uploadPath: 'book',
+      fileName: 'book.xlsx',
+      options: {
+        ...fakeJob().options,
+        upload: fakePlan({
+          kind: 'xlsx',
+          columns: [
+            { sheet: 0, name: 'A', x: 1, y: 2, xName: 'lon', yName: 'lat', xBy: 'header', yBy: 'header' },
+            { sheet: 1, name: 'B', x: 1, y: 0, xName: 'lon', yName: 'lat', xBy: 'header', yBy: 'header' },
+          ],
+        }),
+      },
+    });
+    await publisher.start(job);
+    // Sheet A: rows 2-5 below its header (the empty row 3 included, as the sealed total counts it); sheet B: row 2.
+    assert.deepEqual(estimates.map((e) => [e.id, e.rows]), [[job.id, 5]]);
+    assert.ok(!estimates[0].callsBefore.includes('seal'), 'the estimate comes before the seal');
+    const sealed = world.ofOp('seal')[0].sheets.reduce((n, s) => n + s.rows + s.blankRows, 0);
+    assert.equal(sealed, 5, 'the estimate of an exceljs workbook (with its dimension) is the exact total');
+
+    estimates.length = 0;
+    await publisher.start(jobFor('lon,lat\n1,2\n'));
+    assert.deepEqual(estimates, []);
+  });
+
   it('fails the job when its stored upload is gone', async () => {
     const job = fakeJob({ uploadPath: 'missing.csv' });
     await service(2).start(job);
@@ -214,7 +252,7 @@ describe('ChunkPublisherService', () => {
   it('fails the job when the upload no longer reads as planned (its header moved)', async () => {
     const job = jobFor('\nlon,lat\n1,2\n');
     await service(2).start(job);
-    assert.match(world.ofOp('fail')[0].error, /header is on row 2, but the job planned row 1/);
+    assert.match(world.ofOp('fail')[0].error, /the job planned its header on row 1, but headerRow: 1행이 비어 있습니다 \(row 1 is empty\)/);
   });
 
   it('runs a job once even when started twice concurrently', async () => {

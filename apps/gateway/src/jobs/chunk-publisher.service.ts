@@ -21,6 +21,7 @@ import { withRetries } from '@geobatch/util-retry';
 import { Metrics } from '@geobatch/util-observability';
 import { openPlannedUpload, resolveStoredPath, type PlannedSheet, type TabularSheet } from '@geobatch/util-spreadsheet';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config.module';
+import { recordEstimatedRows } from './publish-estimate';
 import { AckWatermark, PUBLISH_WINDOW, PublishWindow } from './publish-window';
 import { readChunks, type RowsChunk, type SheetCounts } from './sheet-chunks';
 
@@ -196,6 +197,9 @@ export class ChunkPublisherService implements OnApplicationBootstrap, OnModuleDe
    */
   private async publishRows(job: JobEntity): Promise<SheetTotalsV1[]> {
     const plan = job.options.upload;
+    // A total for the bar before the rows are read (an XLSX is read slower than it is geocoded). First,
+    // not beside the reader: both are CPU-bound on this thread, and the estimate would come as late.
+    if (!job.sealedAt) await recordEstimatedRows(this.jobs, this.config.STORAGE_DIR, job, (e) => this.logger.warn(e));
     const file = await openPlannedUpload(this.config.STORAGE_DIR, job.uploadPath, plan);
     // Chunks must be cut as in the run that published the watermark's chunks.
     const state: RunState = { running: false, chunkSize: job.publishedChunks?.chunkSize ?? this.config.CHUNK_SIZE, recordedAt: 0 };

@@ -7,22 +7,33 @@ import {
   type JobStatusDto,
   type JobSummaryDto,
 } from '@geobatch/contracts';
-import type { JobEntity, JobOptions, JobProgress, JobSheetColumns } from '@geobatch/job-store';
-import { columnLetter } from '@geobatch/util-spreadsheet';
+import type { JobEntity, JobOptions, JobProgress } from '@geobatch/job-store';
+import { columnLetter, type SheetColumns } from '@geobatch/util-spreadsheet';
 
 export function resultUrlOf(jobId: string): string {
   return `/jobs/${jobId}/result`;
 }
 
-/** Progress, rate and ETA of a job from its geocoded rows and, once the upload is read through, its data rows. */
-export function progressOf(job: Pick<JobEntity, 'status' | 'createdAt' | 'finishedAt'>, processed: number, dataRows: number | null, now: Date): JobProgressDto {
+/**
+ * Progress, rate and ETA of a job from its geocoded rows and its row total (data and blank rows,
+ * exact or estimated). Blank rows are done without being geocoded: they count towards the share
+ * and the rows left, not the rate.
+ */
+export function progressOf(
+  job: Pick<JobEntity, 'status' | 'createdAt' | 'finishedAt'>,
+  processed: number,
+  total: number | null,
+  now: Date,
+  blank = 0,
+): Omit<JobProgressDto, 'totalEstimated'> {
   const ended = ENDED_JOB_STATUSES.includes(job.status);
+  const done = processed + blank;
   const seconds = ((job.finishedAt ?? now).getTime() - job.createdAt.getTime()) / 1000;
   const rate = processed > 0 && seconds > 0 ? processed / seconds : null;
-  const fraction = job.status === JobStatus.Completed ? 1 : dataRows ? Math.min(1, processed / dataRows) : dataRows === 0 ? 1 : null;
+  const fraction = job.status === JobStatus.Completed ? 1 : total ? Math.min(1, done / total) : total === 0 ? 1 : null;
   let etaSeconds: number | null = null;
   if (ended) etaSeconds = 0;
-  else if (dataRows !== null && rate) etaSeconds = Math.max(0, Math.round((dataRows - processed) / rate));
+  else if (total !== null && rate) etaSeconds = Math.max(0, Math.round((total - done) / rate));
   return {
     fraction: fraction === null ? null : Math.round(fraction * 1000) / 1000,
     rowsPerSecond: rate === null ? null : Math.round(rate),
@@ -30,22 +41,21 @@ export function progressOf(job: Pick<JobEntity, 'status' | 'createdAt' | 'finish
   };
 }
 
-/** Data and blank rows of a sealed job; null data rows until the upload has been read through. */
-function sealedRows(job: JobEntity): { data: number | null; blank: number } {
+/** A job's rows: data and blank, exact once sealed; before, the publisher's estimate (never below what is done). */
+export function rowTotalOf(job: Pick<JobEntity, 'sheets' | 'estimatedRows'>, processed: number): { total: number | null; blank: number; estimated: boolean } {
   const sheets = job.sheets;
-  if (!sheets) return { data: null, blank: 0 };
-  return { data: sheets.reduce((n, s) => n + s.rows, 0), blank: sheets.reduce((n, s) => n + s.blankRows, 0) };
+  if (sheets) {
+    const blank = sheets.reduce((n, s) => n + s.blankRows, 0);
+    return { total: sheets.reduce((n, s) => n + s.rows, 0) + blank, blank, estimated: false };
+  }
+  const estimate = job.estimatedRows ?? null;
+  return { total: estimate === null ? null : Math.max(estimate, processed), blank: 0, estimated: estimate !== null };
 }
 
 function rowsOf(job: JobEntity, progress: JobProgress | undefined): JobRowsDto {
-  const { data, blank } = sealedRows(job);
-  return {
-    total: data === null ? null : data + blank,
-    processed: progress?.processed ?? 0,
-    ok: progress?.ok ?? 0,
-    problems: progress?.problems ?? 0,
-    blank,
-  };
+  const processed = progress?.processed ?? 0;
+  const { total, blank } = rowTotalOf(job, processed);
+  return { total, processed, ok: progress?.ok ?? 0, problems: progress?.problems ?? 0, blank };
 }
 
 /** A job in `GET /jobs` (without its options) and in `DELETE /jobs/:id`. */
@@ -69,7 +79,7 @@ export function statusOf(job: JobEntity, progress: JobProgress, now: Date): JobS
   return {
     id: summary.id,
     status: summary.status,
-    progress: progressOf(job, progress.processed, sealedRows(job).data, now),
+    progress: { ...progressOf(job, rows.processed, rows.total, now, rows.blank), totalEstimated: rowTotalOf(job, rows.processed).estimated },
     rows,
     fileName: summary.fileName,
     datasets: summary.datasets,
@@ -93,7 +103,7 @@ function datedOptions(options: JobOptions): Pick<JobOptionsDto, 'dateColumn' | '
   };
 }
 
-function columnsDto(c: JobSheetColumns): JobOptionsDto['columns'][number] {
+function columnsDto(c: SheetColumns): JobOptionsDto['columns'][number] {
   return {
     sheet: c.sheet + 1,
     name: c.name,

@@ -20,6 +20,7 @@ export function testJobEntity(id: string, uploadPath: string, sheets: SheetTotal
     finishedAt: null,
     ownerKeyId: null,
     publishedChunks: null,
+    estimatedRows: null,
     webhookDeliveredAt: null,
     webhookAttempts: 0,
     webhookNextAt: null,

@@ -1,42 +1,34 @@
 // Pure helpers: rows per second, time left, and numbers in the page's language.
+// The rate window is the CLI's too (libs/contracts/src/progress, its browser-safe entry point).
+import { RateWindow, rowsPercent } from '@geobatch/contracts/progress';
+import type { JobView } from './api-types';
 import { getLang, t } from './i18n';
 
-interface RateSample {
-  time: number;
-  rows: number;
-}
-
-/** Rows per second over a sliding window of observations (time in ms, rows done). */
-export class RateMeter {
-  private samples: RateSample[] = [];
-
-  constructor(private readonly windowMs = 20_000) {}
-
-  add(time: number, rows: number): void {
-    const last = this.samples[this.samples.length - 1];
-    // Fewer rows than before means another count (a restart): start over.
-    // Nothing done yet (queued): measure from the last moment at zero, not from the upload.
-    if ((last && rows < last.rows) || rows === 0) this.samples = [];
-    this.samples.push({ time, rows });
-    while (this.samples.length > 2 && time - this.samples[1].time >= this.windowMs) this.samples.shift();
-  }
-
-  /** Null until two observations some time apart with rows done between them. */
-  rate(): number | null {
-    if (this.samples.length < 2) return null;
-    const first = this.samples[0];
-    const last = this.samples[this.samples.length - 1];
-    if (last.time <= first.time) return null;
-    // Nothing done across the whole window yet: no rate rather than a misleading 0.
-    if (last.rows === first.rows) return null;
-    return ((last.rows - first.rows) * 1000) / (last.time - first.time);
+/** The page's rate: measured from when rows begin to move, so a queued job's wait does not count against it. */
+export class RateMeter extends RateWindow {
+  constructor(windowMs = 20_000) {
+    super({ windowMs, fromFirstProgress: true });
   }
 }
 
-/** Seconds left at `rate` rows/s, or null when that cannot be told. */
-export function etaSeconds(total: number | null, processed: number, rate: number | null): number | null {
-  if (typeof total !== 'number' || rate === null || !(rate > 0)) return null;
-  return Math.max(0, (total - processed) / rate);
+export { etaSeconds, rowsPercent } from '@geobatch/contracts/progress';
+
+/** `GET /jobs/:id`'s progress block, as far as the page reads it (api-types.ts has the rest of the view). */
+export type WithProgress = JobView & { progress?: { totalEstimated?: boolean; rowsPerSecond?: number | null; etaSeconds?: number | null } | null };
+
+/**
+ * The bar and its text. Done counts blank rows, as the total does, so a completed job reads
+ * `9 / 9행 (100%)`; the bar is determinate as soon as any total (an estimate too) is known.
+ */
+export function rowsLine(view: WithProgress): { percent: number | null; text: string; done: number; total: number | null } {
+  const rows = view.rows ?? { total: null, processed: 0, blank: 0 };
+  const total = typeof rows.total === 'number' ? rows.total : null;
+  const completed = view.status === 'completed';
+  const done = completed && total !== null ? total : rows.processed + (rows.blank ?? 0);
+  const percent = rowsPercent({ total, processed: done }, completed);
+  const key = total === null ? 'rowsProgressNoTotal' : view.progress?.totalEstimated ? 'rowsProgressEstimated' : 'rowsProgress';
+  const text = t(key, { processed: formatNumber(done), total: formatNumber(total ?? 0), percent: percent ?? 0 });
+  return { percent, text, done, total };
 }
 
 export function formatNumber(n: number, digits = 0): string {

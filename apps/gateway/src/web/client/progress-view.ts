@@ -2,7 +2,7 @@
 import type { JobRows, JobView } from './api-types';
 import { $, type Child, h, rebuild } from './dom';
 import { errorBox } from './errors';
-import { etaSeconds, formatDuration, formatNumber, formatRate } from './format';
+import { etaSeconds, formatDuration, formatNumber, formatRate, rowsLine, type WithProgress } from './format';
 import { t } from './i18n';
 import { download } from './job-follow';
 import { renderAll } from './render-all';
@@ -40,12 +40,18 @@ function uploadingView(job: FollowedJob): Child[] {
   return [h('p', { class: 'job-file' }, job.fileName), progressBar(done ? null : percent, text), h('p', { class: 'stats' }, text)];
 }
 
-/** Rate and time left while the job runs (the gateway's figures, else the page's own); elapsed after. */
-function timeStats(job: FollowedJob, view: JobView, rows: JobRows, total: number | null): string[] {
+/**
+ * Rate and time left while the job runs: the page's own rate over its polls once it has one, the
+ * gateway's (`progress`, since acceptance) before, so an ETA shows from the first poll with a total.
+ */
+function timeStats(job: FollowedJob, view: WithProgress, done: number, total: number | null): string[] {
   const stats: string[] = [];
   if (view.status === null || !TERMINAL.has(view.status)) {
-    const rate = typeof view.rowsPerSecond === 'number' ? view.rowsPerSecond : job.meter.rate();
-    const eta = typeof view.etaSeconds === 'number' ? view.etaSeconds : etaSeconds(total, rows.processed, rate);
+    const own = job.meter.rate();
+    const given = view.progress?.rowsPerSecond ?? view.rowsPerSecond;
+    const rate = own ?? (typeof given === 'number' ? given : null);
+    const gatewayEta = view.progress?.etaSeconds ?? view.etaSeconds;
+    const eta = own === null && typeof gatewayEta === 'number' ? gatewayEta : etaSeconds(total, done, rate);
     if (rate !== null) stats.push(t('rate', { rate: formatRate(rate) }));
     if (eta !== null) stats.push(t('eta', { eta: formatDuration(eta) }));
   } else if (view.createdAt && view.finishedAt) {
@@ -60,16 +66,10 @@ function timeStats(job: FollowedJob, view: JobView, rows: JobRows, total: number
 
 function rowsView(job: FollowedJob, view: JobView): Child[] {
   const rows = view.rows ?? NO_ROWS;
-  const total = typeof rows.total === 'number' ? rows.total : null;
-  const done = view.status === 'completed';
-  const percent = total ? Math.min(100, Math.floor((rows.processed / total) * 100)) : done ? 100 : total === 0 ? 100 : null;
-  const rowsText =
-    total !== null
-      ? t('rowsProgress', { processed: formatNumber(rows.processed), total: formatNumber(total), percent: percent ?? 0 })
-      : t('rowsProgressNoTotal', { processed: formatNumber(rows.processed) });
+  const { percent, text, done, total } = rowsLine(view);
   return [
-    progressBar(view.status === 'queued' && !rows.processed ? null : percent, rowsText),
-    h('p', { class: 'stats' }, [rowsText, ...timeStats(job, view, rows, total)].join(' · ')),
+    progressBar(percent, text),
+    h('p', { class: 'stats' }, [text, ...timeStats(job, view, done, total)].join(' · ')),
     h('p', { class: 'counts' }, t('counts', { ok: formatNumber(rows.ok ?? 0), problems: formatNumber(rows.problems ?? 0), blank: formatNumber(rows.blank ?? 0) })),
   ];
 }
