@@ -9,6 +9,7 @@ import { DatasetsModule } from './datasets/datasets.module';
 import { GeocodeModule } from './geocode/geocode.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
+import { MapModule } from './map/map.module';
 import { GatewayMetricsModule } from './metrics/metrics.module';
 
 /** Root module; takes the config already validated by the caller (main or a test). */
@@ -33,6 +34,7 @@ export class GatewayModule {
         DatasetsModule,
         GeocodeModule,
         HealthModule,
+        MapModule,
       ],
     };
   }

@@ -21,3 +21,4 @@ export { normalizeEncoding } from './import/shapefile-encoding';
 export { IMPORT_PRESETS, type ImportPreset, type ImportPresetOptions } from './import/presets/import-preset';
 export { JUSO_LAYERS, type JusoLayerName } from './import/presets/juso-layers';
 export * from './engine';
+export * from './lookup/boundary-geojson.repository';
