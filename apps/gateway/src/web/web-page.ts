@@ -13,6 +13,8 @@ export const WEB_ROOT = join(__dirname, 'public');
 export const WEB_CLIENT_DIR = join(__dirname, 'client');
 /** The one script index.html loads. */
 export const WEB_BUNDLE = 'app.js';
+/** Leaflet's stylesheet (the result map), bundled beside the script from the npm package. */
+export const WEB_STYLES = 'leaflet.css';
 
 /**
  * The page runs no inline script or style and talks only to its own origin, so the policy can
@@ -48,10 +50,12 @@ function setWebHeaders(res: Response, path: string): void {
 
 type Bundle = { code: string } | { error: string };
 
-async function bundleFromSources(logger: Logger): Promise<Bundle> {
+/** The bundler's entries: the script, and Leaflet's stylesheet for the result map. */
+type Bundler = { bundleWebPage(): Promise<string>; bundleWebStyles(): Promise<string> };
+
+async function bundleFromSources(logger: Logger, make: (b: Bundler) => Promise<string> = (b) => b.bundleWebPage()): Promise<Bundle> {
   try {
-    const { bundleWebPage } = (await import(BUNDLER)) as { bundleWebPage(): Promise<string> };
-    return { code: await bundleWebPage() };
+    return { code: await make((await import(BUNDLER)) as Bundler) };
   } catch (e) {
     const error = e instanceof Error ? e.message : String(e);
     // The API still works without the page: say why it is missing rather than stop the gateway.
@@ -60,15 +64,14 @@ async function bundleFromSources(logger: Logger): Promise<Bundle> {
   }
 }
 
-/** `GET /app.js` from an in-memory bundle, made once when the gateway starts. */
-function serveBundleFromSources(app: NestExpressApplication): void {
-  const bundle = bundleFromSources(new Logger('WebPage'));
-  app.use(`/${WEB_BUNDLE}`, (req: Request, res: Response, next: () => void) => {
+/** `GET /app.js` (and `/leaflet.css`) from an in-memory bundle, made once when the gateway starts. */
+function serveBundleFromSources(app: NestExpressApplication, file = WEB_BUNDLE, type = 'text/javascript', bundle = bundleFromSources(new Logger('WebPage'))): void {
+  app.use(`/${file}`, (req: Request, res: Response, next: () => void) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || req.path !== '/') return next();
     void bundle.then((b) => {
-      setWebHeaders(res, WEB_BUNDLE);
+      setWebHeaders(res, file);
       if ('error' in b) res.status(500).type('text/plain').send(`web page bundle failed: ${b.error}`);
-      else res.type('text/javascript').send(b.code);
+      else res.type(type).send(b.code);
     });
   });
 }
@@ -79,7 +82,10 @@ function serveBundleFromSources(app: NestExpressApplication): void {
  * through to the routes.
  */
 export function serveWebPage(app: NestExpressApplication): void {
-  if (FROM_SOURCES) serveBundleFromSources(app);
+  if (FROM_SOURCES) {
+    serveBundleFromSources(app);
+    serveBundleFromSources(app, WEB_STYLES, 'text/css', bundleFromSources(new Logger('WebPage'), (b) => b.bundleWebStyles()));
+  }
   app.useStaticAssets(WEB_ROOT, {
     index: 'index.html',
     redirect: false,

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ColumnResolutionError } from './resolve-column';
-import { columnLetter, detectCoordinateColumns, normalizeHeaderName } from './detect-columns';
+import { columnLetter, detectCoordinateColumns, detectEachCoordinateColumn, normalizeHeaderName } from './detect-columns';
 
 describe('detectCoordinateColumns', () => {
   it('finds longitude/latitude headers in English, Korean and X/Y forms, ignoring case, spaces and punctuation', () => {
@@ -14,6 +14,11 @@ describe('detectCoordinateColumns', () => {
       [['X 좌표', 'Y좌표'], 0, 1],
       [['x_coord', 'y-coord'], 0, 1],
       [['LONG', 'LATITUDE'], 0, 1],
+      [['TM_X', 'TM_Y'], 0, 1],
+      [['번호', 'X좌표(TM)', 'Y좌표(TM)'], 1, 2],
+      [['좌표정보(X)', '좌표정보(Y)'], 0, 1],
+      [['UTMK_Y', 'UTMK_X'], 1, 0],
+      [['Easting', 'Northing'], 0, 1],
     ];
     for (const [header, x, y] of cases) {
       if (x === -1) {
@@ -60,9 +65,48 @@ describe('detectCoordinateColumns', () => {
     assert.throws(() => detectCoordinateColumns(['lon', 'lat'], [], { x: 'lon', y: '1' }), /same column/);
   });
 
-  it('calls the coordinate system unknown when the values are not degrees (e.g. projected metres)', () => {
-    const c = detectCoordinateColumns(['x', 'y'], [['953000.5', '1952000.25'], ['954000', '1953000']]);
-    assert.equal(c.crs, 'unknown');
+  it('suggests the coordinate system from the values: UTM-K metres under X좌표/Y좌표 are EPSG:5179, garbage is unknown', () => {
+    const c = detectCoordinateColumns(['X좌표', 'Y좌표'], [['953000.5', '1952000.25'], ['954000', '1953000']]);
+    assert.deepEqual([c.x.by, c.y.by, c.crs, c.crsCandidates], ['header', 'header', 'EPSG:5179', ['EPSG:5179']]);
+    const far = detectCoordinateColumns(['x', 'y'], [['2.35', '48.85'], ['-74.0', '40.7']]);
+    assert.deepEqual([far.crs, far.crsCandidates], ['unknown', []]);
+  });
+
+  it('finds each column on its own: bad values in one column never hide the other', () => {
+    // y holds text and out-of-range numbers: x is still found from its values, and the error keeps it.
+    const rows = Array.from({ length: 10 }, (_, i) => ['a', (127 + i / 100).toFixed(4), i < 5 ? 'n/a' : '0']);
+    const each = detectEachCoordinateColumn(['id', 'p', 'q'], rows);
+    assert.deepEqual([each.x?.index, each.x?.by, each.y, each.crs], [1, 'values', null, 'unknown']);
+    assert.match(each.problem ?? '', /^y: /);
+    assert.throws(
+      () => detectCoordinateColumns(['id', 'p', 'q'], rows),
+      (e: unknown) => e instanceof ColumnResolutionError && e.found?.x?.index === 1 && e.found.y === null && /^y: /.test(e.message),
+    );
+    // And the other way round: a longitude column of garbage leaves the latitude column standing.
+    const swapped = detectEachCoordinateColumn(['p', 'q'], rows.map((r) => [r[2], (36 + Number(r[1]) - 127).toFixed(4)]));
+    assert.deepEqual([swapped.x, swapped.y?.index, swapped.y?.by], [null, 1, 'values']);
+    assert.match(swapped.problem ?? '', /^x: /);
+  });
+
+  it('takes a column when most of its values are in range, not all (a few rows without a GPS fix, typos)', () => {
+    const rows = Array.from({ length: 20 }, (_, i) => {
+      const x = i === 3 ? '0' : i === 7 ? 'N/A' : i === 11 ? '1272.123' : (126.5 + i / 50).toFixed(5);
+      const y = i === 5 ? '' : i === 9 ? '0' : i === 15 ? '-' : (36.1 + i / 100).toFixed(5);
+      return [`r${i}`, x, y];
+    });
+    const c = detectCoordinateColumns(['id', '', ''], rows);
+    assert.deepEqual([c.x.index, c.y.index, c.x.by, c.y.by, c.crs], [1, 2, 'values', 'values', 'EPSG:4326']);
+    // Past the share (here half the values bad), the column is not taken: the other still is.
+    const worse = rows.map((r, i) => [r[0], r[1], i % 2 ? 'n/a' : r[2]]);
+    const each = detectEachCoordinateColumn(['id', '', ''], worse);
+    assert.deepEqual([each.x?.index, each.y], [1, null]);
+  });
+
+  it('prefers header names on both axes before values, so a named column is not taken by the other axis', () => {
+    // Column A's values look like longitudes, but it is named 위도 (latitude): x comes from the values of C.
+    const rows = [['127.1', 'a', '127.2'], ['127.3', 'b', '127.4']];
+    const c = detectCoordinateColumns(['위도', 'name', 'k'], rows);
+    assert.deepEqual([c.x.index, c.x.by, c.y.index, c.y.by], [2, 'values', 0, 'header']);
   });
 
   it('names columns by letter', () => {

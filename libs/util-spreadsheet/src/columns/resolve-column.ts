@@ -1,6 +1,12 @@
+import type { ColumnDetection } from './detect-columns';
+
 export class ColumnResolutionError extends Error {
-  constructor(message: string) {
+  /** What detection did find when one column could not be told (a preview shows it). */
+  readonly found?: ColumnDetection;
+
+  constructor(message: string, found?: ColumnDetection) {
     super(message);
+    if (found) this.found = found;
     this.name = 'ColumnResolutionError';
   }
 }

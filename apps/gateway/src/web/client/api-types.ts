@@ -21,7 +21,11 @@ export interface PreviewData {
   delimiter?: string | null;
   sheet: SheetInfo;
   sheets: SheetInfo[];
+  /** The system the values' ranges suggest (`EPSG:…`), or `unknown`. */
   crs?: string;
+  /** 1-based row the header was taken from, and the rows above it as text (a title block). */
+  headerRow?: number;
+  above?: string[][];
   header: string[];
   rows: unknown[][];
   x: ColumnRef | null;

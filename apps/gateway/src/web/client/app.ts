@@ -3,6 +3,7 @@
 // (textContent / append of strings), never as HTML. esbuild bundles this entry into app.js.
 import { $, store, stored } from './dom';
 import { wireFile } from './file-pick';
+import { wireCancel } from './job-cancel';
 import { LANGS, getLang, setLang } from './i18n';
 import { loadJobs } from './jobs-list';
 import { wireKey } from './key';
@@ -25,6 +26,7 @@ function main(): void {
   wireFile();
   wireOptions();
   wireLang();
+  wireCancel();
   $('jobs-refresh').addEventListener('click', () => void loadJobs());
   renderAll();
   void loadDatasets();

@@ -10,6 +10,8 @@ function chooseFile(file: File | null): void {
   if (!file) return;
   state.file = file;
   state.columnsTouched = false;
+  state.crsTouched = false;
+  state.choice.headerRow = '';
   state.choice.x = '';
   state.choice.y = '';
   state.choice.sheet = '';

@@ -7,6 +7,7 @@ import { RateMeter } from './format';
 import { t } from './i18n';
 import { loadJobs, syncJobInList } from './jobs-list';
 import { renderProgress } from './progress-view';
+import { renderResultMap } from './result-map';
 import { type FollowedJob, POLL_MS, POLL_RETRY_MS, TERMINAL, state } from './state';
 
 /** Follows a job already on the server (from the list). */
@@ -30,6 +31,7 @@ function announceMilestone(view: JobView, lastMilestone: number): number {
 function finished(job: FollowedJob, view: JobView, before: string | null | undefined): void {
   job.phase = 'done';
   renderProgress();
+  renderResultMap();
   if (before !== view.status) {
     announce(view.status === 'completed' ? t('announceDone') : view.status === 'failed' ? t('announceFailed') : t('jobCancelled'));
   }

@@ -10,7 +10,7 @@ import { loadJobs } from './jobs-list';
 import { renderOptions } from './options-view';
 import { renderProgress } from './progress-view';
 import { rememberJob } from './remembered-jobs';
-import { type FollowedJob, shownPreview, state } from './state';
+import { type FollowedJob, shownPreview, startBlocker, state } from './state';
 
 /** The job's text fields; throws (with the page's own message) on a choice that cannot work. */
 function jobFields(): [string, string][] {
@@ -23,9 +23,12 @@ function jobFields(): [string, string][] {
   if (x) fields.push(['x', x]);
   if (y) fields.push(['y', y]);
   if (c.sheet) fields.push(['sheet', c.sheet]);
+  // Only a header row the person moved: the gateway finds the same one by itself otherwise.
+  if (c.headerRow) fields.push(['headerRow', c.headerRow]);
   if (c.dataset.trim()) fields.push(['dataset', c.dataset.trim()]);
-  // Defaults are left out, so a gateway that predates an option still accepts the form.
-  if (c.crs !== 'EPSG:4326') fields.push(['crs', c.crs]);
+  // Defaults are left out, so a gateway that predates an option still accepts the form; the system
+  // goes whenever a preview was shown, as the person saw it (the gateway would guess again without).
+  if (c.crs !== 'EPSG:4326' || data) fields.push(['crs', c.crs]);
   if (c.encoding !== 'auto' && data?.kind !== 'xlsx') fields.push(['encoding', c.encoding]);
   if (c.format !== 'xlsx') fields.push(['format', c.format]);
   if (c.lang !== 'ko') fields.push(['lang', c.lang]);
@@ -58,7 +61,7 @@ function started(job: FollowedJob, created: JobView, file: File): void {
 
 export async function startJob(): Promise<void> {
   const file = state.file;
-  if (!file || state.job?.phase === 'uploading') return;
+  if (!file || startBlocker() !== '') return;
   let fields: [string, string][];
   try {
     fields = jobFields();

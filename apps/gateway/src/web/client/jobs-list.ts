@@ -1,8 +1,8 @@
 // The recent jobs: the gateway's list, or, when it has none, the jobs this browser started.
-import { ApiError, getJson, itemsOf } from './api';
+import { ApiError, getApiKey, getJson, itemsOf } from './api';
 import type { JobListItem, JobView } from './api-types';
 import { $, h, rebuild } from './dom';
-import { errorBox, noteUnauthorized } from './errors';
+import { errorBox, isKeyProblem, keyPrompt, noteUnauthorized } from './errors';
 import { formatDateTime, formatNumber } from './format';
 import { t } from './i18n';
 import { download, followExisting } from './job-follow';
@@ -26,6 +26,12 @@ function readRememberedJobs(): Promise<JobListItem[]> {
 
 export async function loadJobs(): Promise<void> {
   const jobs = state.jobs;
+  // The list needs a key: without one, the list says so calmly instead of asking and failing.
+  if (!getApiKey()) {
+    Object.assign(jobs, { source: null, items: [], error: null, loading: false, needsKey: true });
+    return renderJobs();
+  }
+  jobs.needsKey = false;
   jobs.loading = true;
   renderJobs();
   try {
@@ -116,7 +122,8 @@ export function renderJobs(): void {
   $('jobs-source').textContent = jobs.source === 'server' ? t('jobsFromServer') : jobs.source === 'browser' ? t('jobsFromBrowser') : '';
   $<HTMLButtonElement>('jobs-refresh').disabled = jobs.loading;
   const box = $('jobs');
-  if (jobs.error) return rebuild(box, errorBox(jobs.error));
+  if (jobs.needsKey) return rebuild(box, h('p', { class: 'empty' }, t('jobsNeedKey')));
+  if (jobs.error) return rebuild(box, isKeyProblem(jobs.error) ? keyPrompt(jobs.error) : errorBox(jobs.error, { title: t('jobsFailed') }));
   if (jobs.items.length === 0) return rebuild(box, h('p', { class: 'empty' }, jobs.loading ? '…' : t('jobsEmpty')));
   rebuild(box, jobsTable(jobs.items));
 }

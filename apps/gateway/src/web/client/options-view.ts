@@ -1,10 +1,11 @@
 // Step 3, the view: columns, sheet, coordinate system, dataset and the output options.
 import type { ColumnRef, Dataset, PreviewData } from './api-types';
 import { $, h, rebuild } from './dom';
-import { errorBox } from './errors';
+import { crsHint } from './crs-note';
+import { errorBox, isKeyProblem, keyPrompt } from './errors';
 import { t } from './i18n';
 import { columnLetter } from './preview-view';
-import { CRS_CODES, ENCODINGS, shownPreview, state } from './state';
+import { CRS_CODES, ENCODINGS, shownPreview, startBlocker, state } from './state';
 
 type Option = [value: string, label: string];
 
@@ -55,31 +56,46 @@ function renderSheets(data: PreviewData | null): void {
   );
 }
 
-/** A list of the gateway's datasets, or free text when it does not list them. */
+/**
+ * A list of the gateway's datasets; until a key is saved only the default (the list comes with
+ * the key), and free text only when the gateway has no list at all.
+ */
 function renderDatasets(): void {
   const datasets = state.datasets;
-  $('dataset-select-field').hidden = datasets === null;
-  $('dataset-text-field').hidden = datasets !== null;
-  if (datasets !== null) {
-    const def = datasets.find((d) => d.isDefault);
-    const first: Option[] = [['', def ? t('datasetDefaultNamed', { label: `${def.name}@${def.version}` }) : t('datasetDefault')]];
-    fillSelect(
-      $('dataset-select'),
-      first.concat(datasets.map((d): Option => [String(d.name), d.isDefault ? t('datasetIsDefault', { label: datasetLabel(d) }) : datasetLabel(d)])),
-      state.choice.dataset,
-    );
-  } else {
+  const free = datasets === null && state.datasetsWait === 'unsupported';
+  $('dataset-select-field').hidden = free;
+  $('dataset-text-field').hidden = !free;
+  const wait = datasets === null ? state.datasetsWait : null;
+  $('dataset-note').textContent = wait === 'key' ? t('datasetNeedsKey') : wait === 'error' ? t('datasetListFailed') : '';
+  if (free) {
     $<HTMLInputElement>('dataset-text').value = state.choice.dataset;
+    return;
   }
+  const list = datasets ?? [];
+  const def = list.find((d) => d.isDefault);
+  const first: Option[] = [['', def ? t('datasetDefaultNamed', { label: `${def.name}@${def.version}` }) : t('datasetDefault')]];
+  fillSelect(
+    $('dataset-select'),
+    first.concat(list.map((d): Option => [String(d.name), d.isDefault ? t('datasetIsDefault', { label: datasetLabel(d) }) : datasetLabel(d)])),
+    state.choice.dataset,
+  );
 }
 
 function renderStart(): void {
-  const busy = state.job?.phase === 'uploading';
   const start = $<HTMLButtonElement>('start');
-  start.disabled = !state.file || busy;
-  start.title = state.file ? '' : t('startNeedsFile');
+  const blocker = startBlocker();
+  start.disabled = blocker !== '';
+  start.title = blocker ? t(blocker) : '';
+  $('start-hint').textContent = blocker && blocker !== 'startUploading' ? t(blocker) : '';
   const error = state.optionsError;
-  rebuild($('options-error'), error ? (typeof error === 'string' ? h('p', { class: 'error', role: 'alert', tabindex: '-1' }, error) : errorBox(error)) : []);
+  const shown = !error
+    ? []
+    : typeof error === 'string'
+      ? h('p', { class: 'error', role: 'alert', tabindex: '-1' }, error)
+      : isKeyProblem(error)
+        ? keyPrompt(error)
+        : errorBox(error, { title: t('startFailed') });
+  rebuild($('options-error'), shown);
 }
 
 export function renderOptions(): void {
@@ -88,7 +104,7 @@ export function renderOptions(): void {
   renderColumns(data);
   renderSheets(data);
   fillSelect($('crs-select'), CRS_CODES.map((code): Option => [code, t(`crs_${code.slice(5)}`)]), c.crs);
-  $('crs-note').textContent = data?.crs === 'unknown' ? t('previewCrsUnknown') : '';
+  $('crs-note').textContent = crsHint(c.crs, data?.crs);
   renderDatasets();
   $('encoding-field').hidden = data?.kind === 'xlsx';
   fillSelect($('encoding-select'), ENCODINGS.map((e): Option => [e, e === 'auto' ? t('encodingAuto') : e.toUpperCase()]), c.encoding);

@@ -1,5 +1,5 @@
 // Step 3, the controls: each change updates the choice (and the preview when it reads the file anew).
-import { getJson, itemsOf } from './api';
+import { ApiError, getApiKey, getJson, itemsOf } from './api';
 import type { Dataset } from './api-types';
 import { $ } from './dom';
 import { noteUnauthorized } from './errors';
@@ -31,6 +31,7 @@ export function wireOptions(): void {
   onInput('y-text', (v) => (state.choice.yText = v));
   onChange('sheet-select', (v) => {
     state.choice.sheet = v;
+    state.choice.headerRow = '';
     state.columnsTouched = false;
     void loadPreview();
   });
@@ -38,7 +39,11 @@ export function wireOptions(): void {
     state.choice.encoding = v;
     void loadPreview();
   });
-  onChange('crs-select', (v) => (state.choice.crs = v));
+  onChange('crs-select', (v) => {
+    state.choice.crs = v;
+    state.crsTouched = true;
+    renderOptions();
+  });
   onChange('dataset-select', (v) => (state.choice.dataset = v));
   onInput('dataset-text', (v) => (state.choice.dataset = v));
   onChange('format-select', (v) => (state.choice.format = v));
@@ -49,12 +54,21 @@ export function wireOptions(): void {
   });
 }
 
+/** The datasets the key may use; asked only once a key is saved (the list needs one). */
 export async function loadDatasets(): Promise<void> {
+  if (!getApiKey()) {
+    state.datasets = null;
+    state.datasetsWait = 'key';
+    return renderOptions();
+  }
   try {
     const items = itemsOf<Dataset>(await getJson<unknown>('datasets'));
     state.datasets = items ?? null;
+    state.datasetsWait = items ? null : 'unsupported';
   } catch (e) {
     state.datasets = null;
+    const status = e instanceof ApiError ? e.status : 0;
+    state.datasetsWait = status === 404 || status === 405 ? 'unsupported' : status === 401 || status === 403 ? 'key' : 'error';
     noteUnauthorized(e);
   }
   renderOptions();

@@ -1,12 +1,12 @@
 // Step 2, the request: what the gateway reads of the file before any job starts.
-import { ApiError, postForm } from './api';
+import { ApiError, getApiKey, postForm } from './api';
 import type { PreviewData } from './api-types';
 import { announce } from './dom';
 import { noteUnauthorized } from './errors';
 import { t } from './i18n';
 import { renderOptions } from './options-view';
 import { renderPreview } from './preview-view';
-import { SAMPLE_BYTES, SAMPLE_OVER_BYTES, state } from './state';
+import { CRS_CODES, SAMPLE_BYTES, SAMPLE_OVER_BYTES, state } from './state';
 
 interface PreviewPart {
   blob: Blob;
@@ -42,6 +42,7 @@ function previewForm(blob: Blob, name: string): FormData {
   const form = new FormData();
   if (state.choice.encoding !== 'auto') form.append('encoding', state.choice.encoding);
   if (state.choice.sheet) form.append('sheet', state.choice.sheet);
+  if (state.choice.headerRow) form.append('headerRow', state.choice.headerRow);
   form.append('file', blob, name);
   return form;
 }
@@ -55,6 +56,8 @@ function showPreview(data: PreviewData, sampled: boolean): void {
     state.choice.x = data.x ? String(data.x.number) : '';
     state.choice.y = data.y ? String(data.y.number) : '';
   }
+  // The suggested system is chosen for the person until they choose one themselves.
+  if (!state.crsTouched) state.choice.crs = data.crs && CRS_CODES.includes(data.crs) ? data.crs : 'EPSG:4326';
   announce(t('announcePreview', { sheet: data.sheet.name, x: data.x?.letter ?? '?', y: data.y?.letter ?? '?' }));
 }
 
@@ -75,6 +78,13 @@ export async function loadPreview({ whole = false }: { whole?: boolean } = {}): 
   if (!file) return;
   const token = ++state.preview.token;
   const p = state.preview;
+  if (!getApiKey()) {
+    // Nothing is sent without a key: the file waits, and saving the key reads it.
+    p.phase = 'needKey';
+    p.data = null;
+    renderPreview();
+    return renderOptions();
+  }
   p.phase = 'loading';
   p.error = null;
   p.uploadPercent = null;

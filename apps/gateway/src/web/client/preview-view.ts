@@ -1,7 +1,9 @@
 // Step 2, the view: what the gateway read (kind, encoding, sheet, CRS) and the first rows.
 import type { PreviewData } from './api-types';
 import { $, h, rebuild } from './dom';
-import { errorBox } from './errors';
+import { errorBox, isKeyProblem, keyPrompt, plainServerText } from './errors';
+import { crsText } from './crs-note';
+import { headerRowControl, resetHeaderRow } from './header-row-view';
 import { t } from './i18n';
 import { state } from './state';
 
@@ -68,11 +70,21 @@ function previewMeta(d: PreviewData): HTMLElement {
     meta.push([t('previewDelimiter'), d.delimiter ? delimiterName(d.delimiter) : '—']);
   }
   meta.push([t('previewSheet'), d.sheets.length > 1 ? `${d.sheet.index} / ${d.sheets.length} · ${d.sheet.name}` : d.sheet.name]);
-  meta.push([t('previewCrs'), d.crs === 'unknown' ? t('previewCrsUnknown') : d.crs]);
+  meta.push([t('previewCrs'), crsText(d.crs)]);
   return h(
     'dl',
     { class: 'meta' },
     meta.map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, v))),
+  );
+}
+
+/** Why a column was not suggested, in plain words, with the gateway's own message under 자세히. */
+function problemNotice(problem: string): HTMLDivElement {
+  return h(
+    'div',
+    { class: 'notice warn preview-problem' },
+    h('p', {}, t('previewProblem', { reason: plainServerText(problem) ?? problem })),
+    h('details', { class: 'error-details' }, h('summary', {}, t('details')), h('p', { class: 'error-raw-text' }, problem)),
   );
 }
 
@@ -81,17 +93,24 @@ export function renderPreview(): void {
   const box = $('preview');
   $('preview-card').setAttribute('aria-busy', String(p.phase === 'loading'));
   if (p.phase === 'idle') return rebuild(box, h('p', { class: 'empty' }, t('previewEmpty')));
+  if (p.phase === 'needKey') return rebuild(box, keyPrompt());
   if (p.phase === 'loading') {
     const text = p.uploadPercent !== null && p.uploadPercent < 100 ? t('previewUploading', { percent: p.uploadPercent }) : t('previewLoading');
     return rebuild(box, h('p', { class: 'loading' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), text));
   }
   if (p.phase === 'unsupported') return rebuild(box, h('p', { class: 'notice' }, t('previewUnsupported')));
-  if (p.phase === 'error' || !p.data) return rebuild(box, errorBox(p.error));
+  if (p.phase === 'error' || !p.data) {
+    if (isKeyProblem(p.error)) return rebuild(box, keyPrompt(p.error));
+    // A header row the person chose can be the cause: one press goes back to the one found.
+    const undo = state.choice.headerRow ? h('button', { type: 'button', class: 'ghost small', key: 'header-row-reset', onclick: resetHeaderRow }, t('headerRowReset')) : null;
+    return rebuild(box, errorBox(p.error, { title: t('previewFailed') }), undo);
+  }
   const d = p.data;
   rebuild(
     box,
     previewMeta(d),
-    d.problem ? h('p', { class: 'notice warn' }, d.problem) : null,
+    headerRowControl(d),
+    d.problem ? problemNotice(d.problem) : null,
     p.sampled ? h('p', { class: 'hint' }, t('previewSampled')) : null,
     previewTable(d),
   );

@@ -7,6 +7,7 @@ import { renderKey } from './key';
 import { renderOptions } from './options-view';
 import { renderPreview } from './preview-view';
 import { renderProgress } from './progress-view';
+import { renderResultMap } from './result-map';
 
 export function renderAll(): void {
   document.documentElement.lang = getLang();
@@ -20,4 +21,5 @@ export function renderAll(): void {
   renderOptions();
   renderProgress();
   renderJobs();
+  renderResultMap();
 }

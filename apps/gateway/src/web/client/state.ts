@@ -15,7 +15,8 @@ export const REFRESHED_JOBS = 20;
 export const SAMPLE_OVER_BYTES = 8 * 1024 * 1024;
 export const SAMPLE_BYTES = 2 * 1024 * 1024;
 
-export type PreviewPhase = 'idle' | 'loading' | 'shown' | 'unsupported' | 'error';
+/** `needKey`: a file waits for the API key to be saved before it is sent. */
+export type PreviewPhase = 'idle' | 'needKey' | 'loading' | 'shown' | 'unsupported' | 'error';
 
 export interface PreviewState {
   phase: PreviewPhase;
@@ -28,6 +29,8 @@ export interface PreviewState {
 }
 
 export interface Choice {
+  /** The header row the person chose (1-based, as text); '' lets the gateway find it. */
+  headerRow: string;
   x: string;
   y: string;
   xText: string;
@@ -54,6 +57,9 @@ export interface FollowedJob {
   downloading?: boolean;
   downloadError?: unknown;
   downloaded?: string | null;
+  /** The cancel button's step: asking to confirm, or the DELETE under way. */
+  cancel?: 'confirm' | 'cancelling' | null;
+  cancelError?: unknown;
 }
 
 export interface JobsState {
@@ -61,6 +67,8 @@ export interface JobsState {
   items: JobListItem[];
   error: unknown;
   loading: boolean;
+  /** No key saved yet: the list is not asked for. */
+  needsKey?: boolean;
 }
 
 export interface PageState {
@@ -69,8 +77,12 @@ export interface PageState {
   choice: Choice;
   /** True once the person picked x/y themselves for this file: a new preview then keeps them. */
   columnsTouched: boolean;
-  /** null: the gateway does not list datasets. */
+  /** True once the person picked a coordinate system: a new preview's suggestion then leaves it. */
+  crsTouched: boolean;
+  /** null: not listed (yet): see datasetsWait. */
   datasets: Dataset[] | null;
+  /** Why there is no list: it needs a saved key, this gateway has no list route, or the list could not be read. */
+  datasetsWait: 'key' | 'unsupported' | 'error' | null;
   /** A message of the page's own (a string) or a refused request. */
   optionsError: unknown;
   job: FollowedJob | null;
@@ -81,14 +93,36 @@ export interface PageState {
 export const state: PageState = {
   file: null,
   preview: { phase: 'idle', data: null, error: null, uploadPercent: null, sampled: false, token: 0 },
-  choice: { x: '', y: '', xText: '', yText: '', sheet: '', crs: 'EPSG:4326', dataset: '', encoding: 'auto', format: 'xlsx', lang: 'ko' },
+  choice: { headerRow: '', x: '', y: '', xText: '', yText: '', sheet: '', crs: 'EPSG:4326', dataset: '', encoding: 'auto', format: 'xlsx', lang: 'ko' },
   columnsTouched: false,
+  crsTouched: false,
   datasets: null,
+  datasetsWait: 'key',
   optionsError: null,
   job: null,
   jobs: { source: null, items: [], error: null, loading: false },
   keyNote: null,
 };
+
+/**
+ * Why Start cannot be pressed yet ('' when it can): a file, a preview that read it, and both
+ * columns chosen (a gateway without a preview takes free text instead).
+ */
+export function startBlocker(): string {
+  if (!state.file) return 'startNeedsFile';
+  if (state.job?.phase === 'uploading') return 'startUploading';
+  const p = state.preview;
+  if (p.phase === 'unsupported') return '';
+  if (p.phase === 'needKey') return 'startNeedsKey';
+  if (p.phase === 'loading' || p.phase === 'idle') return 'startNeedsPreview';
+  if (p.phase !== 'shown' || !p.data) return 'startPreviewFailed';
+  const { x, y } = state.choice;
+  if (!x || !y) return 'startNeedsColumns';
+  if (x === y) return 'sameColumn';
+  // A problem of the preview (a column not found) is settled once the person chose both columns.
+  if (p.data.problem && !state.columnsTouched) return 'startNeedsColumns';
+  return '';
+}
 
 /** The preview's data while one is shown, else null (the options then take free text). */
 export function shownPreview(): PreviewData | null {
