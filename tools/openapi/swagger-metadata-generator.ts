@@ -14,7 +14,7 @@ import * as ts from 'typescript';
  * reachable through a barrel (below) can be listed: the metadata imports them with `import()`,
  * which nodenext resolves as ESM, where an extensionless relative path does not type-check.
  */
-export const METADATA_SOURCES = ['libs/contracts/src/dto/create-job.dto.ts', 'libs/contracts/src/dto/job.dto.ts', 'libs/contracts/src/dto/dataset.dto.ts', 'libs/contracts/src/dto/geocode.dto.ts', 'libs/contracts/src/dto/job-webhook.dto.ts', 'libs/contracts/src/dto/job-list.dto.ts'];
+export const METADATA_SOURCES = ['libs/contracts/src/dto/create-job.dto.ts', 'libs/contracts/src/dto/job.dto.ts', 'libs/contracts/src/dto/dataset.dto.ts', 'libs/contracts/src/dto/geocode.dto.ts', 'libs/contracts/src/dto/job-webhook.dto.ts', 'libs/contracts/src/dto/job-list.dto.ts', 'libs/contracts/src/dto/job-map.dto.ts'];
 
 /** The committed, generated file, relative to the repository root. */
 export const METADATA_FILE = 'apps/gateway/src/openapi/swagger-plugin-metadata.ts';

@@ -18,6 +18,8 @@ export * from './dto/job-webhook.dto';
 export * from './dto/job-list.dto';
 export * from './dto/dataset.dto';
 export * from './dto/geocode.dto';
+export * from './dto/job-map.dto';
 export * from './crs';
 export * from './row-date';
 export * from './dataset-facts';
+export * from './progress/index';

@@ -91,7 +91,13 @@ export class CreateJobDto extends UploadReadingDto {
   @IsIn(OUTPUT_FORMATS)
   format?: OutputFormat;
 
-  /** Coordinate system of x/y as an EPSG code; `EPSG:4326` (WGS84 degrees) when omitted. Rows in a system the geocoder does not read are marked INVALID. */
+  /**
+   * Coordinate system of x/y as an EPSG code. When omitted, suggested from the values' ranges: the one
+   * system they fit (e.g. `EPSG:5179` for UTM-K metres), `EPSG:4326` when they fit none, and a 400
+   * naming the candidates when several Central Belt systems (5186/5181/5174) fit. Rows in a system the
+   * geocoder does not read are marked INVALID.
+   * @example EPSG:4326
+   */
   @IsOptional()
   @IsString()
   @Matches(CRS_PATTERN)
@@ -100,6 +106,7 @@ export class CreateJobDto extends UploadReadingDto {
   /**
    * A point in no polygon takes the nearest area within this many metres (status `NEAREST`, with
    * the distance in `거리(m)`); 0 turns it off. Default 200.
+   * @example 200
    */
   @IsOptional()
   @Type(() => Number)
@@ -122,6 +129,7 @@ export class CreateJobDto extends UploadReadingDto {
    * `true` always starts a new job. Without it, the same file (same SHA-256 and name) with the same
    * options, sent again with the same API key, answers the existing job (HTTP 200, `deduplicated: true`)
    * unless that job failed, was cancelled or expired.
+   * @example false
    */
   @IsOptional()
   @Transform(({ value }) => (value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value))

@@ -10,26 +10,41 @@ export class JobCreatedDto {
 }
 
 export class JobRowsDto {
-  /** Data rows in the input, blank lines included (= ok + problems + blank once processed); null until the upload has been read through. */
+  /**
+   * Rows in the input, blank lines included (= ok + problems + blank once processed). Until the
+   * upload has been read through it is an estimate (an XLSX sheet's dimension or its rows counted
+   * without reading cells: blank rows between data rows are in it, so it may be a little high),
+   * exact from then on (`progress.totalEstimated` of `GET /jobs/:id` says which); null until at
+   * least an estimate is known (a CSV is not estimated: it is read through in moments).
+   */
   total!: number | null;
-  /** Rows geocoded so far. */
+  /** Rows geocoded so far (blank lines are not geocoded: a bar's share is `(processed + blank) / total`). */
   processed!: number;
   /** Rows with status OK. */
   ok!: number;
   /** Rows with any other status. */
   problems!: number;
-  /** Blank lines skipped in the input. */
+  /** Blank lines skipped in the input (known once the upload has been read through; 0 before). */
   blank!: number;
 }
 
 /** How far a job is and how fast it goes, from the rows geocoded so far. */
 export class JobProgressDto {
-  /** Share of the data rows geocoded, 0 to 1; null until the upload has been read through (the total is not known before). */
+  /**
+   * Share of the rows done, blank lines included (`(rows.processed + rows.blank) / rows.total`), 0
+   * to 1: 1 once the job has completed. From an estimated total (see `totalEstimated`) while the
+   * upload is being read; null while no total is known.
+   */
   fraction!: number | null;
   /** Rows geocoded per second since the job was accepted; null before the first chunk. */
   rowsPerSecond!: number | null;
-  /** Seconds until every row is geocoded at the current rate; 0 once the job has ended, null while it cannot be told. */
+  /**
+   * Seconds until every row is geocoded at the current rate, from the estimated total until the
+   * exact one is known; 0 once the job has ended, null while it cannot be told.
+   */
   etaSeconds!: number | null;
+  /** True while `rows.total` (and so `fraction` and `etaSeconds`) is an estimate: the upload has not been read through yet. */
+  totalEstimated!: boolean;
 }
 
 /** A column of an input sheet. */
@@ -131,7 +146,13 @@ export class JobPreviewDto {
   x!: ColumnRefDto | null;
   /** Suggested latitude column, or null when none was found. */
   y!: ColumnRefDto | null;
-  /** `EPSG:4326` when the coordinates look like degrees, else `unknown`. */
+  /**
+   * The coordinate system the x/y values suggest, from their ranges over Korea (124–132°E, 33–39°N
+   * projected into each system): `EPSG:4326`, `EPSG:5179`, `EPSG:3857`, `EPSG:32652`, or for the
+   * overlapping Central Belt systems `EPSG:5186` first, else `EPSG:5181` / `EPSG:5174`; `unknown` when
+   * under 80% of the points fit any. A suggestion: a job without `crs` uses it when only one system
+   * fits, and is refused with a 400 naming them when several do.
+   */
   crs!: string;
   /** Why no x/y could be suggested, when so. */
   problem!: string | null;
