@@ -2,25 +2,22 @@ import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Post, Query, Uploa
 import { AnyFilesInterceptor } from '@nestjs/platform-express';
 import {
   ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiBody,
   ApiConflictResponse,
   ApiConsumes,
   ApiCreatedResponse,
   ApiExtraModels,
   ApiForbiddenResponse,
-  ApiInternalServerErrorResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
   ApiPayloadTooLargeResponse,
-  ApiTags,
-  ApiUnauthorizedResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
 import { CreateDatasetDto, DatasetDto, DatasetListDto, ErrorResponseDto, ListDatasetsQueryDto } from '@geobatch/contracts';
+import { ApiKeyRoutes } from '../openapi/api-key-routes.decorator';
 import { IdParam } from '../http/id-param.decorator';
 import { AdminOnly, CurrentPrincipal, type ApiPrincipal } from '../auth/auth.decorators';
 import { RequestId } from '../http/request-id.decorator';
@@ -69,11 +66,8 @@ const DATASET_EXAMPLE = {
 
 const UUID_PARAM = { name: 'id', format: 'uuid', description: 'Dataset (generation) id, as listed by `GET /datasets`.' } as const;
 
-@ApiTags('datasets')
-@ApiBearerAuth()
-@ApiExtraModels(CreateDatasetDto, DatasetDto, DatasetListDto, ErrorResponseDto)
-@ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'No API key, or an unknown or revoked one.' })
-@ApiInternalServerErrorResponse({ type: ErrorResponseDto, description: 'Unexpected failure; details are only in the logs.' })
+@ApiKeyRoutes('datasets')
+@ApiExtraModels(CreateDatasetDto, DatasetDto, DatasetListDto)
 @Controller('datasets')
 export class DatasetsController {
   constructor(private readonly datasets: DatasetsService) {}

@@ -1,18 +1,14 @@
+import { ApiKeyRoutes } from '../openapi/api-key-routes.decorator';
 import { CurrentPrincipal, type ApiPrincipal } from '../auth/auth.decorators';
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiBody,
-  ApiExtraModels,
   ApiGatewayTimeoutResponse,
-  ApiInternalServerErrorResponse,
   ApiOkResponse,
   ApiOperation,
   ApiPayloadTooLargeResponse,
   ApiServiceUnavailableResponse,
-  ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { ErrorResponseDto, GeocodeRequestDto, GeocodeResponseDto } from '@geobatch/contracts';
 import { RequestId } from '../http/request-id.decorator';
@@ -50,11 +46,7 @@ const RESPONSE_EXAMPLE = {
   ],
 };
 
-@ApiTags('geocode')
-@ApiBearerAuth()
-@ApiExtraModels(ErrorResponseDto)
-@ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'No API key, or an unknown or revoked one.' })
-@ApiInternalServerErrorResponse({ type: ErrorResponseDto, description: 'Unexpected failure; details are only in the logs.' })
+@ApiKeyRoutes('geocode')
 @Controller('geocode')
 export class GeocodeController {
   constructor(private readonly geocoder: GeocodeService) {}

@@ -3,22 +3,17 @@ import { FileInterceptor } from '@nestjs/platform-express';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiBody,
   ApiConflictResponse,
   ApiConsumes,
   ApiExtraModels,
   ApiGoneResponse,
-  ApiInternalServerErrorResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
   ApiPayloadTooLargeResponse,
   ApiProduces,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import {
@@ -32,6 +27,7 @@ import {
   ListJobsQueryDto,
   PreviewJobDto,
 } from '@geobatch/contracts';
+import { ApiKeyRoutes } from '../openapi/api-key-routes.decorator';
 import { IdParam } from '../http/id-param.decorator';
 import { CurrentPrincipal, type ApiPrincipal } from '../auth/auth.decorators';
 import { UploadRoute } from '../auth/rate-limit.guard';
@@ -72,15 +68,8 @@ export const PREVIEW_FORM_SCHEMA = {
 
 const UUID_PARAM = { name: 'id', format: 'uuid', description: 'Job id returned by `POST /jobs`.' } as const;
 
-@ApiTags('jobs')
-@ApiBearerAuth()
-@ApiExtraModels(CreateJobDto, PreviewJobDto, ErrorResponseDto)
-@ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'No API key (`Authorization: Bearer <key>`), or a key that is not valid or was revoked.' })
-@ApiTooManyRequestsResponse({
-  type: ErrorResponseDto,
-  description: 'Over RATE_LIMIT_PER_MINUTE requests (uploads: UPLOAD_RATE_LIMIT_PER_MINUTE) per minute for this key; `Retry-After` says when to try again.',
-})
-@ApiInternalServerErrorResponse({ type: ErrorResponseDto, description: 'Unexpected failure; details are only in the logs.' })
+@ApiKeyRoutes('jobs')
+@ApiExtraModels(CreateJobDto, PreviewJobDto)
 @Controller('jobs')
 export class JobsController {
   constructor(private readonly jobs: JobsService) {}

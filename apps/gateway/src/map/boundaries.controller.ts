@@ -1,25 +1,19 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { BoundaryCollectionDto, BoundariesQueryDto, ErrorResponseDto } from '@geobatch/contracts';
+import { ApiKeyRoutes } from '../openapi/api-key-routes.decorator';
 import { CurrentPrincipal, type ApiPrincipal } from '../auth/auth.decorators';
 import { IdParam } from '../http/id-param.decorator';
 import { BoundariesService } from './boundaries.service';
 import { parseBbox } from './boundary-features';
 
-@ApiTags('datasets')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'No API key, or a key that is not valid or was revoked.' })
-@ApiTooManyRequestsResponse({ type: ErrorResponseDto, description: 'Over RATE_LIMIT_PER_MINUTE requests per minute for this key.' })
+@ApiKeyRoutes('datasets')
 @Controller('datasets')
 export class BoundariesController {
   constructor(private readonly boundaries: BoundariesService) {}

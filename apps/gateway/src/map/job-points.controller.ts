@@ -1,26 +1,20 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiConflictResponse,
   ApiGoneResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { ErrorResponseDto, JobPointsDto, JobPointsQueryDto } from '@geobatch/contracts';
+import { ApiKeyRoutes } from '../openapi/api-key-routes.decorator';
 import { CurrentPrincipal, type ApiPrincipal } from '../auth/auth.decorators';
 import { IdParam } from '../http/id-param.decorator';
 import { JobPointsService } from './job-points.service';
 
-@ApiTags('jobs')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'No API key, or a key that is not valid or was revoked.' })
-@ApiTooManyRequestsResponse({ type: ErrorResponseDto, description: 'Over RATE_LIMIT_PER_MINUTE requests per minute for this key.' })
+@ApiKeyRoutes('jobs')
 @Controller('jobs')
 export class JobPointsController {
   constructor(private readonly points: JobPointsService) {}
