@@ -32,8 +32,9 @@ export function originalCellValue(raw: string): string | number {
  * originalCellValue (see result-original-cells.ts).
  */
 export function originalNumberFormat(raw: string): string | undefined {
+  if (raw.charCodeAt(raw.length - 1) !== 48) return undefined; // no trailing zero: most cells stop here
   const shape = numberShape(raw);
-  if (!shape || shape.exponent || shape.fraction === 0 || raw.charCodeAt(raw.length - 1) !== 48) return undefined;
+  if (!shape || shape.exponent || shape.fraction === 0) return undefined;
   if (typeof originalCellValue(raw) !== 'number') return undefined;
   return `0.${'0'.repeat(shape.fraction)}`;
 }
