@@ -10,29 +10,15 @@ import { suffixedSheetName, toSheetName } from '../upload/sheet-names';
 import { EXCEL_MAX_CELL_CHARS } from './excel-limits';
 import { ResultWorkbookWriter } from './result-workbook-writer';
 
-const SEOUL: RowResultV1 = {
-  n: 1,
-  matches: [
-    {
-      status: RowStatus.Ok,
-      sido: { code: '11', name: '서울특별시' },
-      sigungu: { code: '11110', name: '종로구' },
-      eupmyeondong: { code: '1111010100', name: '청운동' },
-    },
-  ],
-};
-const RI: RowResultV1 = {
-  n: 2,
-  matches: [
-    {
-      status: RowStatus.Ok,
-      sido: { code: '41', name: '경기도' },
-      sigungu: { code: '41830', name: '양평군' },
-      eupmyeondong: { code: '4183025000', name: '양서면' },
-      ri: { code: '4183025021', name: '도곡리' },
-    },
-  ],
-};
+/** A clean match, its areas as `[code, name]` pairs from 시도 down. */
+function okRow(n: number, ...areas: [string, string][]): RowResultV1 {
+  const levels = ['sido', 'sigungu', 'eupmyeondong', 'ri'] as const;
+  const match = Object.fromEntries(areas.map(([code, name], i) => [levels[i], { code, name }]));
+  return { n, matches: [{ status: RowStatus.Ok, ...match }] };
+}
+
+const SEOUL = okRow(1, ['11', '서울특별시'], ['11110', '종로구'], ['1111010100', '청운동']);
+const RI = okRow(2, ['41', '경기도'], ['41830', '양평군'], ['4183025000', '양서면'], ['4183025021', '도곡리']);
 const MISSING: RowResultV1 = { n: 3, matches: [{ status: RowStatus.NotFound, note: '경계 밖 (outside every boundary)' }] };
 
 async function readBack(file: string): Promise<ExcelJS.Workbook> {
