@@ -8,7 +8,7 @@ import { APPENDED_COLUMNS, APPENDED_COLUMNS_EN, DISTANCE_COLUMN } from '@geobatc
 import { BUILT_IN_SOURCES, KOSTAT_2018, SAMPLE_INPUTS, testEnv, waitFor } from '@geobatch/util-testing';
 import { dropSupersededGenerations } from './support/dataset-cleanup';
 import { IndependentCoversReference, type ReferenceFeature } from './support/independent-reference';
-import { headerOf, JobsApi, sampleHeader, sampleRows } from './support/jobs-api';
+import { headerOf, JobsApi, sampleHeader, sampleRows, shownText } from './support/jobs-api';
 import { E2eStack } from './support/stack';
 
 const DATASET = 'e2e-kostat-2018';
@@ -111,7 +111,7 @@ describe('pipeline end to end: gateway → Kafka → geocoder → Kafka → repo
     let matched = 0;
     input.forEach((values, i) => {
       const row = sheet.getRow(i + 2);
-      values.forEach((v, c) => assert.equal(String(row.getCell(c + 1).value ?? ''), v, `row ${i + 1} column ${c + 1}`));
+      values.forEach((v, c) => assert.equal(shownText(row.getCell(c + 1)), v, `row ${i + 1} column ${c + 1}`));
       const code = row.getCell(emdCol);
       if (expected[i] === null) {
         assert.equal(code.value ?? null, null, `row ${i + 1}: no 읍면동 covers it`);
@@ -262,7 +262,7 @@ describe('pipeline end to end: gateway → Kafka → geocoder → Kafka → repo
       const row = sheet.getRow(i + 2);
       r.cells!.forEach((v, c) => {
         const cell = row.getCell(c + 1);
-        assert.equal(String(cell.value ?? ''), v, `row ${i + 1} column ${c + 1}`);
+        assert.equal(shownText(cell), v, `row ${i + 1} column ${c + 1}`);
         // Formula-like input stays inert text.
         assert.equal(cell.formula, undefined);
       });

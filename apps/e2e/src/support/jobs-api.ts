@@ -81,6 +81,16 @@ export function sampleRows(): string[][] {
   return lines.slice(1).map((l) => l.split(',').map((c) => c.trim()));
 }
 
+/**
+ * A result cell as Excel shows it: a CSV number written as a number cell with the decimals it was sent
+ * with (`35.736320` is 35.73632 with format `0.000000`) reads back as that text; anything else as its value.
+ */
+export function shownText(cell: ExcelJS.Cell): string {
+  const decimals = /^0\.(0+)$/.exec(typeof cell.numFmt === 'string' ? cell.numFmt : '');
+  if (typeof cell.value === 'number' && decimals) return cell.value.toFixed(decimals[1].length);
+  return String(cell.value ?? '');
+}
+
 /** The header row of a sheet, cell by cell (an empty header cell reads back as no value at all). */
 export function headerOf(sheet: ExcelJS.Worksheet, width: number): string[] {
   return Array.from({ length: width }, (_, i) => String(sheet.getRow(1).getCell(i + 1).value ?? ''));
