@@ -14,6 +14,7 @@ export * from './built-in/built-in-dataset-seeder.service';
 export { BUILT_IN_DATASETS, KR_BJD, KR_HJD, type BuiltInDataset } from './built-in/built-in-datasets';
 export * from './geo-query.module';
 export * from './lookup/coordinate-systems';
+export * from './lookup/raw-coordinates';
 export type { FieldOption } from './import/import-options';
 export { OFFICIAL_CODE_DIGITS, PARENT_CODE_LENGTH, nestingKey, parentCodeOf } from './import/area-codes';
 export { crsFromPrj } from './import/prj';

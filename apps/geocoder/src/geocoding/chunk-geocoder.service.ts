@@ -13,8 +13,7 @@ import {
   type RowsChunkEventV2,
   type SeriesVersionsV1,
 } from '@geobatch/contracts';
-import type { LookupHit } from '@geobatch/geo-query';
-import { pointParser, swappedNote, unsupportedCrsNote, type ParsedPoint } from './coordinates';
+import { pointParser, swappedNote, unsupportedCrsNote, type LookupHit, type ParsedPoint } from '@geobatch/geo-query';
 import { DATASET_ENGINES, type DatasetEngines, type EngineDataset } from './engine-registry';
 import { chooseVersions, type VersionChoice } from './series-version';
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseProjected, parseWgs84, pointParser, swappedNote, unsupportedCrsNote } from './coordinates';
+import { parseProjected, parseWgs84, pointParser, swappedNote, unsupportedCrsNote } from './raw-coordinates';
 
 describe('parseWgs84', () => {
   it('accepts trimmed plain decimals inside Korea', () => {

@@ -1,5 +1,5 @@
 import { INPUT_CRS, isInputCrs, type InputCrs } from '@geobatch/contracts';
-import { toWgs84 } from '@geobatch/geo-query';
+import { toWgs84 } from './coordinate-systems';
 
 /** Where Korean coordinates can be, in EPSG:4326 (mainland, Jeju, Ulleung and Dokdo with margin). */
 export const LON_RANGE = { min: 124, max: 132 } as const;
